@@ -1,0 +1,311 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/ticketing"
+)
+
+// TicketStore keeps tickets, their history and ticketing's reference data.
+type TicketStore struct {
+	db *DB
+}
+
+var _ ticketing.Store = (*TicketStore)(nil)
+
+// NewTicketStore returns a store on db.
+func NewTicketStore(db *DB) *TicketStore { return &TicketStore{db: db} }
+
+const ticketColumns = `id, number, kind, channel, status, urgency, title, content,
+	citizen_name, citizen_phone, citizen_id_number, citizen_address, confidential,
+	category, region, call_id, chat_id, department, co_departments,
+	dispatched_at, sign_due_at, signed_at, due_at, replied_at, closed_at, reply,
+	dispatch_count, return_count, reopen_count, urge_count, extension,
+	satisfaction, satisfied, callback_at, merged_into, created_by, created_at, updated_at, version`
+
+// ticketArgs returns the column values of t in the order of ticketColumns.
+func ticketArgs(t *ticketing.Ticket) ([]any, error) {
+	var ext []byte
+	if t.Extension != nil {
+		var err error
+		if ext, err = json.Marshal(t.Extension); err != nil {
+			return nil, fmt.Errorf("encode extension: %w", err)
+		}
+	}
+	var createdBy *int64
+	if t.CreatedBy != 0 {
+		createdBy = &t.CreatedBy
+	}
+	return []any{t.ID, t.Number, t.Kind, t.Channel, t.Status, t.Urgency, t.Title, t.Content,
+		t.Citizen.Name, t.Citizen.Phone, t.Citizen.IDNumber, t.Citizen.Address, t.Confidential,
+		t.Category, t.Region, t.CallID, t.ChatID, nullable(t.Department), t.CoDepartments,
+		t.DispatchedAt, t.SignDueAt, t.SignedAt, t.DueAt, t.RepliedAt, t.ClosedAt, t.Reply,
+		t.DispatchCount, t.ReturnCount, t.ReopenCount, t.UrgeCount, ext,
+		t.Satisfaction, t.Satisfied, t.CallbackAt, t.MergedInto, createdBy, t.CreatedAt, t.UpdatedAt, t.Version}, nil
+}
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func scanTicket(row pgx.Row) (*ticketing.Ticket, error) {
+	var t ticketing.Ticket
+	var dept *string
+	var ext []byte
+	var createdBy *int64
+	err := row.Scan(&t.ID, &t.Number, &t.Kind, &t.Channel, &t.Status, &t.Urgency, &t.Title, &t.Content,
+		&t.Citizen.Name, &t.Citizen.Phone, &t.Citizen.IDNumber, &t.Citizen.Address, &t.Confidential,
+		&t.Category, &t.Region, &t.CallID, &t.ChatID, &dept, &t.CoDepartments,
+		&t.DispatchedAt, &t.SignDueAt, &t.SignedAt, &t.DueAt, &t.RepliedAt, &t.ClosedAt, &t.Reply,
+		&t.DispatchCount, &t.ReturnCount, &t.ReopenCount, &t.UrgeCount, &ext,
+		&t.Satisfaction, &t.Satisfied, &t.CallbackAt, &t.MergedInto, &createdBy, &t.CreatedAt, &t.UpdatedAt, &t.Version)
+	if err != nil {
+		return nil, err
+	}
+	if dept != nil {
+		t.Department = *dept
+	}
+	if createdBy != nil {
+		t.CreatedBy = *createdBy
+	}
+	if ext != nil {
+		t.Extension = &ticketing.Extension{}
+		if err := json.Unmarshal(ext, t.Extension); err != nil {
+			return nil, fmt.Errorf("decode extension of ticket %d: %w", t.ID, err)
+		}
+	}
+	return &t, nil
+}
+
+// NextTicketID reserves a ticket ID.
+func (s *TicketStore) NextTicketID(ctx context.Context) (int64, error) {
+	var id int64
+	err := s.db.Pool.QueryRow(ctx, `SELECT nextval('tickets_id_seq')`).Scan(&id)
+	return id, translate(err, "reserve ticket id")
+}
+
+var insertTicketSQL = func() string {
+	n := len(strings.Split(ticketColumns, ","))
+	ph := make([]string, n)
+	for i := range ph {
+		ph[i] = "$" + strconv.Itoa(i+1)
+	}
+	return "INSERT INTO tickets (" + ticketColumns + ") VALUES (" + strings.Join(ph, ", ") + ")"
+}()
+
+// CreateTicket inserts the ticket and its first event in one transaction.
+func (s *TicketStore) CreateTicket(ctx context.Context, t *ticketing.Ticket, ev ticketing.Event) error {
+	args, err := ticketArgs(t)
+	if err != nil {
+		return err
+	}
+	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		batch := &pgx.Batch{}
+		batch.Queue(insertTicketSQL, args...)
+		if err := queueEvent(batch, ev); err != nil {
+			return err
+		}
+		return tx.SendBatch(ctx, batch).Close()
+	})
+	return translate(err, "create ticket")
+}
+
+const insertEventSQL = `INSERT INTO ticket_events
+	(ticket_id, at, actor_id, actor_name, actor_role, actor_department, action, status_from, status_to, payload)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+
+func queueEvent(b *pgx.Batch, ev ticketing.Event) error {
+	payload, err := json.Marshal(ev.Payload)
+	if err != nil {
+		return fmt.Errorf("encode event payload: %w", err)
+	}
+	if ev.Payload == nil {
+		payload = []byte("{}")
+	}
+	var actor *int64
+	if ev.ActorID != 0 {
+		actor = &ev.ActorID
+	}
+	b.Queue(insertEventSQL, ev.TicketID, ev.At, actor, ev.ActorName, ev.ActorRole, ev.Department,
+		ev.Action, ev.From, ev.To, payload)
+	return nil
+}
+
+// Ticket returns one ticket.
+func (s *TicketStore) Ticket(ctx context.Context, id int64) (*ticketing.Ticket, error) {
+	t, err := scanTicket(s.db.Pool.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE id = $1`, id))
+	if err != nil {
+		return nil, translate(err, fmt.Sprintf("ticket %d", id))
+	}
+	return t, nil
+}
+
+// TicketByNumber returns the ticket with the number.
+func (s *TicketStore) TicketByNumber(ctx context.Context, number string) (*ticketing.Ticket, error) {
+	t, err := scanTicket(s.db.Pool.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE number = $1`, number))
+	if err != nil {
+		return nil, translate(err, "ticket "+number)
+	}
+	return t, nil
+}
+
+// Tickets lists tickets matching f, newest first.
+func (s *TicketStore) Tickets(ctx context.Context, f ticketing.TicketFilter) ([]*ticketing.Ticket, error) {
+	where, args := ticketWhere(f)
+	args = append(args, f.Limit)
+	sql := `SELECT ` + ticketColumns + ` FROM tickets` + where + ` ORDER BY id DESC LIMIT $` + strconv.Itoa(len(args))
+	rows, err := s.db.Pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, translate(err, "list tickets")
+	}
+	defer rows.Close()
+	var out []*ticketing.Ticket
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			return nil, translate(err, "list tickets")
+		}
+		out = append(out, t)
+	}
+	return out, translate(rows.Err(), "list tickets")
+}
+
+// ticketWhere builds the WHERE clause of a filter; every value is a parameter.
+func ticketWhere(f ticketing.TicketFilter) (string, []any) {
+	var conds []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		conds = append(conds, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if len(f.Statuses) > 0 {
+		add("status = ANY(?)", f.Statuses)
+	}
+	if len(f.Kinds) > 0 {
+		add("kind = ANY(?)", f.Kinds)
+	}
+	if f.Department != "" {
+		add("department = ?", f.Department)
+	}
+	if f.Involving != "" {
+		add("(department = ? OR co_departments @> ARRAY[?])", f.Involving)
+	}
+	if f.Number != "" {
+		add("number = ?", f.Number)
+	}
+	if f.Phone != "" {
+		add("citizen_phone = ?", f.Phone)
+	}
+	if f.Text != "" {
+		add("(title || ' ' || content) LIKE ?", "%"+escapeLike(f.Text)+"%")
+	}
+	if f.CreatedFrom != nil {
+		add("created_at >= ?", *f.CreatedFrom)
+	}
+	if f.CreatedTo != nil {
+		add("created_at < ?", *f.CreatedTo)
+	}
+	if f.Before > 0 {
+		add("id < ?", f.Before)
+	}
+	if len(conds) == 0 {
+		return "", args
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Events returns a ticket's history, oldest first.
+func (s *TicketStore) Events(ctx context.Context, ticketID int64) ([]ticketing.Event, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT id, ticket_id, at, coalesce(actor_id, 0), actor_name, actor_role,
+		actor_department, action, status_from, status_to, payload
+		FROM ticket_events WHERE ticket_id = $1 ORDER BY id`, ticketID)
+	if err != nil {
+		return nil, translate(err, "ticket events")
+	}
+	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Event, error) {
+		var e ticketing.Event
+		err := r.Scan(&e.ID, &e.TicketID, &e.At, &e.ActorID, &e.ActorName, &e.ActorRole,
+			&e.Department, &e.Action, &e.From, &e.To, &e.Payload)
+		return e, err
+	})
+	return events, translate(err, "ticket events")
+}
+
+// UpdateTickets locks the tickets in ID order, lets fn change them, and
+// saves the tickets and events in one transaction.
+func (s *TicketStore) UpdateTickets(ctx context.Context, ids []int64, fn func([]*ticketing.Ticket) ([]ticketing.Event, error)) ([]*ticketing.Ticket, error) {
+	var out []*ticketing.Ticket
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
+		if err != nil {
+			return err
+		}
+		byID := map[int64]*ticketing.Ticket{}
+		for rows.Next() {
+			t, err := scanTicket(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			byID[t.ID] = t
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		out = make([]*ticketing.Ticket, len(ids))
+		for i, id := range ids {
+			if out[i] = byID[id]; out[i] == nil {
+				return errs.E(errs.NotFound, "ticket %d not found", id)
+			}
+		}
+		events, err := fn(out)
+		if err != nil {
+			return err
+		}
+		return saveTickets(ctx, tx, out, events)
+	})
+	if err != nil {
+		return nil, translate(err, "update ticket")
+	}
+	return out, nil
+}
+
+var updateTicketSQL = func() string {
+	cols := strings.Split(ticketColumns, ",")
+	sets := make([]string, 0, len(cols)-1)
+	for i, c := range cols[1:] {
+		sets = append(sets, strings.TrimSpace(c)+" = $"+strconv.Itoa(i+2))
+	}
+	return "UPDATE tickets SET " + strings.Join(sets, ", ") + " WHERE id = $1"
+}()
+
+func saveTickets(ctx context.Context, tx pgx.Tx, ts []*ticketing.Ticket, events []ticketing.Event) error {
+	batch := &pgx.Batch{}
+	for _, t := range ts {
+		args, err := ticketArgs(t)
+		if err != nil {
+			return err
+		}
+		batch.Queue(updateTicketSQL, args...)
+	}
+	for _, ev := range events {
+		if err := queueEvent(batch, ev); err != nil {
+			return err
+		}
+	}
+	return tx.SendBatch(ctx, batch).Close()
+}

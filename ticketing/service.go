@@ -1,0 +1,206 @@
+package ticketing
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/clock"
+	"github.com/open12345/hotline/errs"
+)
+
+// Service runs the ticket workflow: it checks who may see and change what,
+// computes deadlines, and records every change with its event.
+type Service struct {
+	store Store
+	clock clock.Clock
+	loc   *time.Location
+	log   *slog.Logger
+}
+
+// NewService returns a Service working in the time zone loc.
+func NewService(store Store, clk clock.Clock, loc *time.Location, log *slog.Logger) *Service {
+	return &Service{store: store, clock: clk, loc: loc, log: log}
+}
+
+// Location returns the hotline's time zone.
+func (s *Service) Location() *time.Location { return s.loc }
+
+func (s *Service) now() time.Time { return s.clock.Now().In(s.loc) }
+
+// NewTicket is the input for recording a ticket.
+type NewTicket struct {
+	Kind         Kind    `json:"kind"`
+	Channel      Channel `json:"channel"`
+	Urgency      Urgency `json:"urgency"`
+	Title        string  `json:"title"`
+	Content      string  `json:"content"`
+	Citizen      Citizen `json:"citizen"`
+	Confidential bool    `json:"confidential"`
+	Category     string  `json:"category"`
+	Region       string  `json:"region"`
+	CallID       string  `json:"call_id"`
+	ChatID       string  `json:"chat_id"`
+}
+
+// validate checks and normalises the input. Errors: invalid.
+func (n *NewTicket) validate() error {
+	var err error
+	if n.Kind, err = ParseKind(string(n.Kind)); err != nil {
+		return err
+	}
+	if n.Channel, err = ParseChannel(string(n.Channel)); err != nil {
+		return err
+	}
+	if n.Urgency == "" {
+		n.Urgency = UrgencyNormal
+	}
+	if n.Urgency, err = ParseUrgency(string(n.Urgency)); err != nil {
+		return err
+	}
+	if n.Title, err = text("title", n.Title, true, 200); err != nil {
+		return err
+	}
+	if n.Content, err = text("content", n.Content, true, 10000); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"category", &n.Category}, {"region", &n.Region}, {"call_id", &n.CallID}, {"chat_id", &n.ChatID}} {
+		if *f.v, err = text(f.name, *f.v, false, 100); err != nil {
+			return err
+		}
+	}
+	n.Citizen, err = n.Citizen.Normalize()
+	return err
+}
+
+// Create records a new ticket in status accepted.
+// Errors: invalid, forbidden (department users cannot record tickets).
+func (s *Service) Create(ctx context.Context, actor auth.Actor, n NewTicket) (*Ticket, error) {
+	if actor.Role == auth.RoleDepartment {
+		return nil, errs.E(errs.Forbidden, "departments do not record tickets")
+	}
+	if err := n.validate(); err != nil {
+		return nil, err
+	}
+	id, err := s.store.NextTicketID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	t := &Ticket{
+		ID: id, Number: FormatNumber(now, id), Kind: n.Kind, Channel: n.Channel, Status: StatusAccepted,
+		Urgency: n.Urgency, Title: n.Title, Content: n.Content, Citizen: n.Citizen,
+		Confidential: n.Confidential, Category: n.Category, Region: n.Region,
+		CallID: n.CallID, ChatID: n.ChatID, CoDepartments: []string{},
+		CreatedBy: actor.UserID, CreatedAt: now, UpdatedAt: now, Version: 1,
+	}
+	ev := newEvent(now, actor, id, "create", "", StatusAccepted, map[string]any{
+		"kind": t.Kind, "channel": t.Channel, "urgency": t.Urgency, "title": t.Title, "confidential": t.Confidential})
+	if err := s.store.CreateTicket(ctx, t, ev); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// visible returns not_found when the actor may not see t: department users
+// see only tickets their department leads or supports.
+func visible(actor auth.Actor, t *Ticket) error {
+	if actor.Role == auth.RoleDepartment && !t.Involves(actor.Department) {
+		return errs.E(errs.NotFound, "ticket %d not found", t.ID)
+	}
+	if actor.Role == "" {
+		return errs.E(errs.Forbidden, "no role")
+	}
+	return nil
+}
+
+// ViewFor returns the ticket as the actor may see it: department users get
+// masked phone and ID numbers and no name on confidential tickets.
+func ViewFor(actor auth.Actor, t *Ticket) *Ticket {
+	if actor.IsStaff() {
+		return t
+	}
+	v := t.Clone()
+	v.Citizen = t.Citizen.Masked(t.Confidential)
+	return v
+}
+
+// Get returns a ticket as the actor may see it. Errors: not_found.
+func (s *Service) Get(ctx context.Context, actor auth.Actor, id int64) (*Ticket, error) {
+	t, err := s.store.Ticket(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := visible(actor, t); err != nil {
+		return nil, err
+	}
+	return ViewFor(actor, t), nil
+}
+
+// Events returns a ticket's history. Errors: not_found.
+func (s *Service) Events(ctx context.Context, actor auth.Actor, id int64) ([]Event, error) {
+	if _, err := s.Get(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	return s.store.Events(ctx, id)
+}
+
+// ListQuery is what a user asks a ticket list for.
+type ListQuery struct {
+	Statuses   []Status
+	Kinds      []Kind
+	Department string
+	Query      string // a ticket number, a phone number, or words of the title or content
+	Before     int64
+	Limit      int
+}
+
+// MaxListLimit bounds one page of tickets.
+const MaxListLimit = 200
+
+// List returns a page of tickets visible to the actor, newest first, and
+// the cursor of the next page (0 when there is none). Errors: invalid.
+func (s *Service) List(ctx context.Context, actor auth.Actor, q ListQuery) ([]*Ticket, int64, error) {
+	f := TicketFilter{Statuses: q.Statuses, Kinds: q.Kinds, Department: q.Department, Before: q.Before, Limit: q.Limit}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	if f.Limit > MaxListLimit {
+		return nil, 0, errs.E(errs.Invalid, "limit must be at most %d", MaxListLimit)
+	}
+	if actor.Role == auth.RoleDepartment {
+		f.Involving = actor.Department
+	}
+	if query := strings.TrimSpace(q.Query); query != "" {
+		if err := maxRunes("q", query, 100); err != nil {
+			return nil, 0, err
+		}
+		if LooksLikeNumber(query) {
+			f.Number = query
+		} else if p, err := NormalizePhone(query); err == nil && actor.IsStaff() {
+			// Department users see masked phones; searching by phone would unmask them.
+			f.Phone = p
+		} else {
+			f.Text = query
+		}
+	}
+	f.Limit++ // one more tells whether a next page exists
+	ts, err := s.store.Tickets(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	var next int64
+	if len(ts) == f.Limit {
+		ts = ts[:len(ts)-1]
+		next = ts[len(ts)-1].ID
+	}
+	for i, t := range ts {
+		ts[i] = ViewFor(actor, t)
+	}
+	return ts, next, nil
+}

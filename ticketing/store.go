@@ -1,0 +1,65 @@
+package ticketing
+
+import (
+	"context"
+	"time"
+)
+
+// TicketFilter selects tickets for a list, newest first.
+type TicketFilter struct {
+	Statuses               []Status
+	Kinds                  []Kind
+	Department             string // lead department
+	Involving              string // lead or supporting department (department users see only these)
+	Number                 string // exact ticket number
+	Phone                  string // exact normalised citizen phone
+	Text                   string // substring of title or content
+	CreatedFrom, CreatedTo *time.Time
+	Before                 int64 // cursor: only tickets with a smaller ID
+	Limit                  int
+}
+
+// Store persists tickets and the reference data of ticketing. Every method
+// returns not_found for a missing item and unavailable when the database
+// cannot be reached.
+type Store interface {
+	// NextTicketID reserves a ticket ID, from which the number is formed.
+	NextTicketID(ctx context.Context) (int64, error)
+	// CreateTicket inserts t (with its reserved ID) and its first event atomically.
+	CreateTicket(ctx context.Context, t *Ticket, ev Event) error
+	// Ticket returns one ticket.
+	Ticket(ctx context.Context, id int64) (*Ticket, error)
+	// TicketByNumber returns the ticket with the number.
+	TicketByNumber(ctx context.Context, number string) (*Ticket, error)
+	// Tickets lists tickets matching f, newest first, at most f.Limit.
+	Tickets(ctx context.Context, f TicketFilter) ([]*Ticket, error)
+	// Events returns a ticket's history, oldest first.
+	Events(ctx context.Context, ticketID int64) ([]Event, error)
+	// UpdateTickets locks the tickets with ids (in ID order, so concurrent
+	// updates cannot deadlock), passes them to fn in the order of ids, and
+	// saves them and the events fn returns in one transaction. An error from
+	// fn rolls everything back and is returned as is.
+	UpdateTickets(ctx context.Context, ids []int64, fn func(ts []*Ticket) ([]Event, error)) ([]*Ticket, error)
+
+	// Departments lists every department ordered by code.
+	Departments(ctx context.Context) ([]Department, error)
+	// Department returns one department.
+	Department(ctx context.Context, code string) (Department, error)
+	// SaveDepartment inserts or updates a department; invalid if its parent is unknown.
+	SaveDepartment(ctx context.Context, d Department) error
+
+	// CalendarYears returns the stored calendars of the years in [from, to].
+	CalendarYears(ctx context.Context, from, to int) ([]Year, error)
+	// SaveCalendarYear replaces the stored calendar of a year.
+	SaveCalendarYear(ctx context.Context, y Year) error
+
+	// Policies returns the stored deadline policies; ok is false if none are stored.
+	Policies(ctx context.Context) (p Policies, ok bool, err error)
+	// SavePolicies replaces the deadline policies.
+	SavePolicies(ctx context.Context, p Policies) error
+
+	// Catalogue returns the dispatch catalogue (empty if none is stored).
+	Catalogue(ctx context.Context) (Catalogue, error)
+	// SaveCatalogue replaces the dispatch catalogue.
+	SaveCatalogue(ctx context.Context, c Catalogue) error
+}
