@@ -39,6 +39,14 @@ func (s *TicketStore) Department(ctx context.Context, code string) (ticketing.De
 	return d, translate(err, "department "+code)
 }
 
+// CreateDepartment inserts a department.
+func (s *TicketStore) CreateDepartment(ctx context.Context, d ticketing.Department) error {
+	_, err := s.db.Pool.Exec(ctx, `INSERT INTO departments (code, name, parent, region, webhook_url, webhook_secret, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		d.Code, d.Name, nullable(d.Parent), d.Region, d.WebhookURL, d.WebhookSecret, d.CreatedAt)
+	return translate(err, "create department "+d.Code)
+}
+
 // SaveDepartment inserts or updates a department. An empty webhook secret
 // on update keeps the stored one, since the API never returns it.
 func (s *TicketStore) SaveDepartment(ctx context.Context, d ticketing.Department) error {

@@ -228,6 +228,25 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
+// CountByStatus counts tickets in each status.
+func (s *TicketStore) CountByStatus(ctx context.Context) (map[ticketing.Status]int, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT status, count(*) FROM tickets GROUP BY status`)
+	if err != nil {
+		return nil, translate(err, "count tickets")
+	}
+	defer rows.Close()
+	out := map[ticketing.Status]int{}
+	for rows.Next() {
+		var st ticketing.Status
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, translate(err, "count tickets")
+		}
+		out[st] = n
+	}
+	return out, translate(rows.Err(), "count tickets")
+}
+
 // Events returns a ticket's history, oldest first.
 func (s *TicketStore) Events(ctx context.Context, ticketID int64) ([]ticketing.Event, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT id, ticket_id, at, coalesce(actor_id, 0), actor_name, actor_role,

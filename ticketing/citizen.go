@@ -78,10 +78,13 @@ func NormalizePhone(s string) (string, error) {
 	}
 	var b strings.Builder
 	for _, r := range strings.TrimSpace(s) {
+		if r >= '！' && r <= '～' { // full-width forms, as a Chinese input method types them
+			r -= '！' - '!'
+		}
 		switch {
 		case r >= '0' && r <= '9':
 			b.WriteRune(r)
-		case r == ' ' || r == '-' || r == '(' || r == ')' || r == '+':
+		case r == ' ' || r == '　' || r == '-' || r == '(' || r == ')' || r == '+':
 		default:
 			return "", errs.E(errs.Invalid, "phone number %q has a character that is not a digit", s)
 		}

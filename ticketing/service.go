@@ -142,6 +142,19 @@ func (s *Service) Get(ctx context.Context, actor auth.Actor, id int64) (*Ticket,
 	return ViewFor(actor, t), nil
 }
 
+// GetByNumber returns a ticket by its number, as the actor may see it.
+// Errors: not_found.
+func (s *Service) GetByNumber(ctx context.Context, actor auth.Actor, number string) (*Ticket, error) {
+	t, err := s.store.TicketByNumber(ctx, number)
+	if err != nil {
+		return nil, err
+	}
+	if err := visible(actor, t); err != nil {
+		return nil, err
+	}
+	return ViewFor(actor, t), nil
+}
+
 // Events returns a ticket's history. Errors: not_found.
 func (s *Service) Events(ctx context.Context, actor auth.Actor, id int64) ([]Event, error) {
 	if _, err := s.Get(ctx, actor, id); err != nil {
@@ -203,4 +216,9 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, q ListQuery) ([]*T
 		ts[i] = ViewFor(actor, t)
 	}
 	return ts, next, nil
+}
+
+// CountByStatus counts tickets in each status, for metrics.
+func (s *Service) CountByStatus(ctx context.Context) (map[Status]int, error) {
+	return s.store.CountByStatus(ctx)
 }

@@ -48,10 +48,14 @@ func (s *Service) merge(ctx context.Context, env Env, actor auth.Actor, id, into
 		return nil, errs.E(errs.Invalid, "a ticket cannot be merged into itself")
 	}
 	ts, err := s.store.UpdateTickets(ctx, []int64{id, into}, func(ts []*Ticket) ([]Event, error) {
-		for _, t := range ts {
-			if err := visible(actor, t); err != nil {
-				return nil, err
-			}
+		if err := visible(actor, ts[0]); err != nil {
+			return nil, err
+		}
+		if err := Authorize(actor, ts[0], ActionMerge); err != nil {
+			return nil, err
+		}
+		if err := visible(actor, ts[1]); err != nil {
+			return nil, err
 		}
 		dupEv, targetEv, err := ApplyMerge(env, actor, ts[0], ts[1])
 		if err != nil {

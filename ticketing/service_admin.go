@@ -116,9 +116,10 @@ func (s *Service) Departments(ctx context.Context) ([]Department, error) {
 	return ds, err
 }
 
-// SaveDepartment creates or updates a department. Admins only.
-// Errors: forbidden, invalid (including an unknown parent).
-func (s *Service) SaveDepartment(ctx context.Context, actor auth.Actor, d Department) (Department, error) {
+// SaveDepartment creates or updates a department; with create set, an
+// existing code is a conflict. Admins only.
+// Errors: forbidden, invalid (including an unknown parent), conflict.
+func (s *Service) SaveDepartment(ctx context.Context, actor auth.Actor, d Department, create bool) (Department, error) {
 	if !actor.Is(auth.RoleAdmin) {
 		return Department{}, errs.E(errs.Forbidden, "only admins manage departments")
 	}
@@ -129,7 +130,11 @@ func (s *Service) SaveDepartment(ctx context.Context, actor auth.Actor, d Depart
 	if d.CreatedAt.IsZero() {
 		d.CreatedAt = s.now()
 	}
-	if err := s.store.SaveDepartment(ctx, d); err != nil {
+	save := s.store.SaveDepartment
+	if create {
+		save = s.store.CreateDepartment
+	}
+	if err := save(ctx, d); err != nil {
 		return Department{}, err
 	}
 	d.WebhookSecret = ""

@@ -33,6 +33,8 @@ type Store interface {
 	TicketByNumber(ctx context.Context, number string) (*Ticket, error)
 	// Tickets lists tickets matching f, newest first, at most f.Limit.
 	Tickets(ctx context.Context, f TicketFilter) ([]*Ticket, error)
+	// CountByStatus counts tickets in each status.
+	CountByStatus(ctx context.Context) (map[Status]int, error)
 	// Events returns a ticket's history, oldest first.
 	Events(ctx context.Context, ticketID int64) ([]Event, error)
 	// UpdateTickets locks the tickets with ids (in ID order, so concurrent
@@ -45,6 +47,9 @@ type Store interface {
 	Departments(ctx context.Context) ([]Department, error)
 	// Department returns one department.
 	Department(ctx context.Context, code string) (Department, error)
+	// CreateDepartment inserts a department; conflict if the code is taken,
+	// invalid if its parent is unknown.
+	CreateDepartment(ctx context.Context, d Department) error
 	// SaveDepartment inserts or updates a department; invalid if its parent is unknown.
 	SaveDepartment(ctx context.Context, d Department) error
 

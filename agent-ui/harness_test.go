@@ -1,0 +1,227 @@
+package agentui_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	agentui "github.com/open12345/hotline/agent-ui"
+	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/clock"
+	"github.com/open12345/hotline/postgres"
+	"github.com/open12345/hotline/postgres/pgtest"
+	"github.com/open12345/hotline/ticketing"
+)
+
+// env is a running API on a fresh database, with a fake clock at
+// 2026-09-30 10:00 Shanghai time and one logged-in user per role.
+type env struct {
+	t      *testing.T
+	srv    *httptest.Server
+	db     *postgres.DB
+	clock  *clock.Fake
+	loc    *time.Location
+	tokens map[string]string // username → bearer token
+}
+
+const testPassword = "correct horse battery"
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := pgtest.NewDB(t)
+	clk := clock.NewFake(time.Date(2026, 9, 30, 10, 0, 0, 0, loc))
+	log := slog.New(slog.DiscardHandler)
+	store := postgres.NewTicketStore(db)
+	tickets := ticketing.NewService(store, clk, loc, log)
+	authn, err := auth.NewService(postgres.NewUserStore(db), clk, auth.FastHasher(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []ticketing.Department{
+		{Code: "rsj", Name: "市人社局"}, {Code: "cgj", Name: "市城管局"},
+		{Code: "cgj-th", Name: "天河区城管局", Parent: "cgj", Region: "天河区"},
+	} {
+		d.CreatedAt = clk.Now()
+		if err := store.SaveDepartment(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := &env{t: t, db: db, clock: clk, loc: loc, tokens: map[string]string{}}
+	users := []auth.NewUser{
+		{Username: "admin", Role: auth.RoleAdmin}, {Username: "supervisor", Role: auth.RoleSupervisor},
+		{Username: "agent1", Role: auth.RoleAgent}, {Username: "agent2", Role: auth.RoleAgent},
+		{Username: "dept-rsj", Role: auth.RoleDepartment, Department: "rsj"},
+		{Username: "dept-cgj", Role: auth.RoleDepartment, Department: "cgj"},
+	}
+	for _, u := range users {
+		u.Password = testPassword
+		if _, err := authn.AddUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	api, err := agentui.NewServer(tickets, authn, []agentui.Check{{Name: "postgres", Ping: db.Ping}}, prometheus.NewRegistry(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(api)
+	t.Cleanup(e.srv.Close)
+	for _, u := range users {
+		var out struct{ Token string }
+		e.must(e.call("", "POST", "/api/v1/login", map[string]string{"username": u.Username, "password": testPassword}), 200, &out)
+		e.tokens[u.Username] = out.Token
+	}
+	return e
+}
+
+// response is an API answer.
+type response struct {
+	Status int
+	Body   []byte
+	Header http.Header
+}
+
+// call sends a request as user ("" for none); body is JSON-encoded unless
+// it is already []byte.
+func (e *env) call(user, method, path string, body any) response {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		js, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(js)
+	}
+	req, err := http.NewRequest(method, e.srv.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if user != "" {
+		req.Header.Set("Authorization", "Bearer "+e.tokens[user])
+	}
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return response{Status: resp.StatusCode, Body: b, Header: resp.Header}
+}
+
+// must checks the status and decodes the body into out (if not nil).
+func (e *env) must(r response, status int, out any) {
+	e.t.Helper()
+	if r.Status != status {
+		e.t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
+	}
+	if out != nil {
+		if err := json.Unmarshal(r.Body, out); err != nil {
+			e.t.Fatalf("decode %s: %v", r.Body, err)
+		}
+	}
+}
+
+// errorCode returns the code of an error envelope, failing if the body is not one.
+func (e *env) errorCode(r response) string {
+	e.t.Helper()
+	var env struct {
+		Error struct{ Code, Message string }
+	}
+	if err := json.Unmarshal(r.Body, &env); err != nil || env.Error.Code == "" || env.Error.Message == "" {
+		e.t.Fatalf("status %d without error envelope: %s", r.Status, r.Body)
+	}
+	return env.Error.Code
+}
+
+// ticket is the part of a ticket the tests read.
+type ticket struct {
+	ID            int64
+	Number        string
+	Status        string
+	Department    string
+	CoDepartments []string `json:"co_departments"`
+	Citizen       ticketing.Citizen
+	Confidential  bool
+	SignDueAt     *time.Time `json:"sign_due_at"`
+	DueAt         *time.Time `json:"due_at"`
+	DispatchCount int        `json:"dispatch_count"`
+	ReturnCount   int        `json:"return_count"`
+	ReopenCount   int        `json:"reopen_count"`
+	Satisfaction  *int
+	MergedInto    *int64 `json:"merged_into"`
+	Title         string
+	Content       string
+	Reply         string
+	Version       int
+}
+
+func (e *env) newTicket(kind string, extra map[string]any) ticket {
+	e.t.Helper()
+	body := map[string]any{"kind": kind, "channel": "phone", "title": "小区夜间施工噪音", "content": "每晚十一点后仍在施工",
+		"citizen": map[string]any{"name": "张三", "phone": "13812341234", "id_number": "11010519491231002X"}}
+	for k, v := range extra {
+		body[k] = v
+	}
+	var t ticket
+	e.must(e.call("agent1", "POST", "/api/v1/tickets", body), 201, &t)
+	return t
+}
+
+func (e *env) act(user string, id int64, action string, body any) response {
+	e.t.Helper()
+	return e.call(user, "POST", fmt.Sprintf("/api/v1/tickets/%d/actions/%s", id, action), body)
+}
+
+// mustAct takes an action that must succeed and returns the ticket.
+func (e *env) mustAct(user string, id int64, action string, body any) ticket {
+	e.t.Helper()
+	var t ticket
+	e.must(e.act(user, id, action, body), 200, &t)
+	return t
+}
+
+func (e *env) get(user string, id int64) ticket {
+	e.t.Helper()
+	var t ticket
+	e.must(e.call(user, "GET", fmt.Sprintf("/api/v1/tickets/%d", id), nil), 200, &t)
+	return t
+}
+
+type event struct {
+	Action  string
+	From    string
+	To      string
+	Actor   struct{ Username, Role string }
+	Payload map[string]any
+}
+
+func (e *env) events(id int64) []event {
+	e.t.Helper()
+	var out struct{ Items []event }
+	e.must(e.call("admin", "GET", fmt.Sprintf("/api/v1/tickets/%d/events", id), nil), 200, &out)
+	return out.Items
+}

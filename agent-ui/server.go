@@ -1,0 +1,187 @@
+// Package agentui is the staff side of the hotline over HTTP: the JSON API
+// under /api/v1 for agents, supervisors, admins and departments, health and
+// metrics endpoints, and the embedded console.
+package agentui
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/ticketing"
+)
+
+// SessionCookie names the cookie holding a staff session token.
+const SessionCookie = "hotline_session"
+
+// Check is a readiness probe of one dependency.
+type Check struct {
+	Name string
+	Ping func(ctx context.Context) error
+}
+
+// Server serves the staff API.
+type Server struct {
+	tickets *ticketing.Service
+	auth    *auth.Service
+	checks  []Check
+	log     *slog.Logger
+	metrics *metrics
+	mux     *http.ServeMux
+}
+
+// NewServer returns a Server. Metrics are registered on reg; checks are
+// what /readyz pings.
+func NewServer(tickets *ticketing.Service, authn *auth.Service, checks []Check, reg *prometheus.Registry, log *slog.Logger) (*Server, error) {
+	m, err := newMetrics(reg, tickets)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{tickets: tickets, auth: authn, checks: checks, log: log, metrics: m, mux: http.NewServeMux()}
+	s.routes(reg)
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.ErrorContext(r.Context(), "panic serving request", "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+			if !rec.wrote {
+				writeError(rec, r, s.log, errs.E(errs.Internal, "internal error"))
+			}
+		}
+		s.metrics.observe(r, rec.status, time.Since(start))
+	}()
+	h := rec.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		h.Set("Cache-Control", "no-store")
+	}
+	s.mux.ServeHTTP(rec, r)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
+
+// handlerFunc is an API handler for an authenticated actor; a returned
+// error is written as the error envelope.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, a auth.Actor) error
+
+// authed wraps h so that it runs only for a logged-in user holding one of roles.
+func (s *Server) authed(h handlerFunc, roles ...auth.Role) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		actor, _, err := s.auth.Authenticate(r.Context(), requestToken(r))
+		if err == nil && !actor.Is(roles...) {
+			err = errs.E(errs.Forbidden, "a %s may not do this", actor.Role)
+		}
+		if err == nil {
+			err = h(w, r, actor)
+		}
+		if err != nil {
+			writeError(w, r, s.log, err)
+		}
+	})
+}
+
+// public wraps a handler that needs no login.
+func (s *Server) public(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			writeError(w, r, s.log, err)
+		}
+	})
+}
+
+// requestToken returns the bearer token, else the session cookie.
+func requestToken(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if tok, ok := strings.CutPrefix(h, "Bearer "); ok {
+			return strings.TrimSpace(tok)
+		}
+		return ""
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// clientAddr is the peer address used to throttle logins.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+var (
+	everyone   = auth.Roles
+	staffRoles = []auth.Role{auth.RoleAdmin, auth.RoleSupervisor, auth.RoleAgent}
+	admins     = []auth.Role{auth.RoleAdmin}
+	overseers  = []auth.Role{auth.RoleAdmin, auth.RoleSupervisor}
+)
+
+func (s *Server) routes(reg *prometheus.Registry) {
+	m := s.mux
+	m.HandleFunc("GET /healthz", s.healthz)
+	m.HandleFunc("GET /readyz", s.readyz)
+	m.Handle("GET /metrics", metricsHandler(reg))
+
+	m.Handle("POST /api/v1/login", s.public(s.login))
+	m.Handle("POST /api/v1/logout", s.public(s.logout))
+	m.Handle("GET /api/v1/me", s.authed(s.me, everyone...))
+	m.Handle("GET /api/v1/users", s.authed(s.listUsers, overseers...))
+	m.Handle("POST /api/v1/users", s.authed(s.createUser, admins...))
+
+	m.Handle("POST /api/v1/tickets", s.authed(s.createTicket, staffRoles...))
+	m.Handle("GET /api/v1/tickets", s.authed(s.listTickets, everyone...))
+	m.Handle("GET /api/v1/tickets/{id}", s.authed(s.getTicket, everyone...))
+	m.Handle("GET /api/v1/tickets/{id}/events", s.authed(s.ticketEvents, everyone...))
+	m.Handle("POST /api/v1/tickets/{id}/actions/{action}", s.authed(s.ticketAction, everyone...))
+
+	m.Handle("GET /api/v1/departments", s.authed(s.listDepartments, everyone...))
+	m.Handle("POST /api/v1/departments", s.authed(s.createDepartment, admins...))
+	m.Handle("PUT /api/v1/departments/{code}", s.authed(s.updateDepartment, admins...))
+	m.Handle("GET /api/v1/calendar/{year}", s.authed(s.getCalendar, everyone...))
+	m.Handle("PUT /api/v1/calendar/{year}", s.authed(s.putCalendar, admins...))
+	m.Handle("GET /api/v1/deadline", s.authed(s.deadline, everyone...))
+	m.Handle("GET /api/v1/deadline/policies", s.authed(s.getPolicies, everyone...))
+	m.Handle("PUT /api/v1/deadline/policies", s.authed(s.putPolicies, admins...))
+	m.Handle("GET /api/v1/catalogue", s.authed(s.getCatalogue, everyone...))
+	m.Handle("PUT /api/v1/catalogue", s.authed(s.putCatalogue, admins...))
+	m.Handle("GET /api/v1/catalogue/suggest", s.authed(s.suggest, staffRoles...))
+
+	m.Handle("/api/", s.public(func(http.ResponseWriter, *http.Request) error {
+		return errs.E(errs.NotFound, "no such API endpoint")
+	}))
+	m.Handle("/", consoleHandler())
+}

@@ -1,0 +1,209 @@
+package agentui
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/ticketing"
+)
+
+func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	var req ticketing.NewTicket
+	if err := decodeJSON(w, r, &req, false); err != nil {
+		return err
+	}
+	t, err := s.tickets.Create(r.Context(), a, req)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/tickets/"+strconv.FormatInt(t.ID, 10))
+	writeJSON(w, http.StatusCreated, viewTicket(t, s.tickets.Location()))
+	return nil
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.E(errs.NotFound, "no ticket %q", r.PathValue("id"))
+	}
+	return id, nil
+}
+
+func (s *Server) getTicket(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	t, err := s.tickets.Get(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewTicket(t, s.tickets.Location()))
+	return nil
+}
+
+func (s *Server) ticketEvents(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	evs, err := s.tickets.Events(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	out := make([]eventView, len(evs))
+	for i, e := range evs {
+		out[i] = viewEvent(e, s.tickets.Location())
+	}
+	writeJSON(w, http.StatusOK, page[eventView]{Items: out})
+	return nil
+}
+
+// listQuery reads the list parameters: status and kind take comma-separated
+// values; cursor is the opaque next_cursor of the previous page.
+func listQuery(r *http.Request) (ticketing.ListQuery, error) {
+	q := r.URL.Query()
+	var lq ticketing.ListQuery
+	for _, s := range splitList(q.Get("status")) {
+		st, err := ticketing.ParseStatus(s)
+		if err != nil {
+			return lq, err
+		}
+		lq.Statuses = append(lq.Statuses, st)
+	}
+	for _, s := range splitList(q.Get("kind")) {
+		k, err := ticketing.ParseKind(s)
+		if err != nil {
+			return lq, err
+		}
+		lq.Kinds = append(lq.Kinds, k)
+	}
+	lq.Department = q.Get("department")
+	lq.Query = q.Get("q")
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			return lq, errs.E(errs.Invalid, "limit must be a positive number")
+		}
+		lq.Limit = n
+	}
+	if c := q.Get("cursor"); c != "" {
+		before, err := decodeCursor(c)
+		if err != nil {
+			return lq, err
+		}
+		lq.Before = before
+	}
+	return lq, nil
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	if len(parts) > 20 {
+		parts = parts[:20]
+	}
+	return parts
+}
+
+func encodeCursor(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte("t" + strconv.FormatInt(id, 10)))
+}
+
+func decodeCursor(c string) (int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err == nil && len(b) > 1 && b[0] == 't' {
+		if id, err := strconv.ParseInt(string(b[1:]), 10, 64); err == nil && id > 0 {
+			return id, nil
+		}
+	}
+	return 0, errs.E(errs.Invalid, "cursor is not one this server gave out")
+}
+
+func (s *Server) listTickets(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	lq, err := listQuery(r)
+	if err != nil {
+		return err
+	}
+	ts, next, err := s.tickets.List(r.Context(), a, lq)
+	if err != nil {
+		return err
+	}
+	out := make([]ticketView, len(ts))
+	for i, t := range ts {
+		out[i] = viewTicket(t, s.tickets.Location())
+	}
+	writeJSON(w, http.StatusOK, page[ticketView]{Items: out, NextCursor: encodeCursor(next)})
+	return nil
+}
+
+// actionBody is the body of any action; "into" (merge) names the surviving
+// ticket by ID or by number.
+type actionBody struct {
+	ticketing.Request
+	Into json.RawMessage `json:"into"`
+}
+
+func (s *Server) ticketAction(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	action, err := ticketing.ParseAction(r.PathValue("action"))
+	if err != nil {
+		return err
+	}
+	var body actionBody
+	if err := decodeJSON(w, r, &body, true); err != nil {
+		return err
+	}
+	if action == ticketing.ActionMerge {
+		if body.Request.Into, err = s.resolveInto(r, a, body.Into); err != nil {
+			return err
+		}
+	}
+	t, err := s.tickets.Act(r.Context(), a, id, action, body.Request)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewTicket(t, s.tickets.Location()))
+	return nil
+}
+
+// resolveInto reads the merge target: a JSON number is an ID, a string is
+// a ticket number (or an ID written as a string).
+func (s *Server) resolveInto(r *http.Request, a auth.Actor, raw json.RawMessage) (int64, error) {
+	if len(raw) == 0 {
+		return 0, errs.E(errs.Invalid, "into is required: the ID or number of the surviving ticket")
+	}
+	var id int64
+	if err := json.Unmarshal(raw, &id); err == nil {
+		return id, nil
+	}
+	var str string
+	if err := json.Unmarshal(raw, &str); err != nil {
+		return 0, errs.E(errs.Invalid, "into must be a ticket ID or number")
+	}
+	if ticketing.LooksLikeNumber(str) {
+		t, err := s.tickets.GetByNumber(r.Context(), a, str)
+		if err != nil {
+			return 0, err
+		}
+		return t.ID, nil
+	}
+	id, err := strconv.ParseInt(str, 10, 64)
+	if err != nil {
+		return 0, errs.E(errs.Invalid, "into must be a ticket ID or number")
+	}
+	return id, nil
+}

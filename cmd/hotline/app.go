@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	agentui "github.com/open12345/hotline/agent-ui"
+	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/clock"
+	"github.com/open12345/hotline/postgres"
+	"github.com/open12345/hotline/ticketing"
+)
+
+// Main is the running hotline server: it wires the adapters to the domain
+// services. Tests start the same Main on port 0.
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+	Clock  clock.Clock
+	Hasher auth.Hasher
+	// ShutdownTimeout bounds how long Close waits for in-flight requests.
+	ShutdownTimeout time.Duration
+
+	DB      *postgres.DB
+	Redis   *redis.Client
+	Tickets *ticketing.Service
+	Auth    *auth.Service
+
+	listener net.Listener
+	server   *http.Server
+	served   chan error
+}
+
+// NewMain returns a Main with the system clock and the default hasher.
+func NewMain(cfg Config, log *slog.Logger) *Main {
+	return &Main{Config: cfg, Log: log, Clock: clock.System{}, Hasher: auth.DefaultHasher(), ShutdownTimeout: 30 * time.Second}
+}
+
+// Run connects to PostgreSQL and Redis, migrates the schema, and starts
+// serving HTTP. It returns once the listener is ready; Close stops it.
+func (m *Main) Run(ctx context.Context) (err error) {
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, m.Close())
+		}
+	}()
+	loc, err := time.LoadLocation(m.Config.TZ)
+	if err != nil {
+		return fmt.Errorf("HOTLINE_TZ: %w", err)
+	}
+	if m.DB, err = postgres.Open(ctx, m.Config.DatabaseURL); err != nil {
+		return err
+	}
+	version, err := m.DB.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	m.Log.Info("database ready", "schema_version", version)
+	ropts, err := redis.ParseURL(m.Config.RedisURL)
+	if err != nil {
+		return fmt.Errorf("HOTLINE_REDIS_URL: %w", err)
+	}
+	m.Redis = redis.NewClient(ropts)
+
+	m.Tickets = ticketing.NewService(postgres.NewTicketStore(m.DB), m.Clock, loc, m.Log)
+	if m.Auth, err = auth.NewService(postgres.NewUserStore(m.DB), m.Clock, m.Hasher, m.Log); err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	checks := []agentui.Check{
+		{Name: "postgres", Ping: m.DB.Ping},
+		{Name: "redis", Ping: func(ctx context.Context) error { return m.Redis.Ping(ctx).Err() }},
+	}
+	api, err := agentui.NewServer(m.Tickets, m.Auth, checks, reg, m.Log)
+	if err != nil {
+		return err
+	}
+	return m.serve(api)
+}
+
+func (m *Main) serve(h http.Handler) error {
+	ln, err := net.Listen("tcp", m.Config.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.HTTPAddr, err)
+	}
+	m.listener = ln
+	m.server = &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
+	}
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.server.Serve(ln) }()
+	m.Log.Info("serving HTTP", "addr", ln.Addr().String())
+	return nil
+}
+
+// HTTPAddr returns the address the server listens on.
+func (m *Main) HTTPAddr() string { return m.listener.Addr().String() }
+
+// Close stops accepting requests, lets in-flight ones finish (up to
+// ShutdownTimeout), and closes the connections to Redis and PostgreSQL.
+func (m *Main) Close() error {
+	var errs []error
+	if m.server != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.ShutdownTimeout)
+		defer cancel()
+		if err := m.server.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shut down HTTP: %w", err))
+		}
+		if err := <-m.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("serve HTTP: %w", err))
+		}
+		m.server = nil
+	}
+	if m.Redis != nil {
+		if err := m.Redis.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close redis: %w", err))
+		}
+		m.Redis = nil
+	}
+	if m.DB != nil {
+		m.DB.Close()
+		m.DB = nil
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/clock"
+	"github.com/open12345/hotline/demo"
+	"github.com/open12345/hotline/postgres"
+	"github.com/open12345/hotline/ticketing"
+)
+
+// command holds what the subcommands share.
+type command struct {
+	cfg    *Config
+	log    *slog.Logger
+	stdin  io.Reader
+	stdout io.Writer
+	demo   bool
+	user   auth.NewUser
+	ttl    time.Duration
+}
+
+// version is set at build time with -ldflags "-X main.buildVersion=…".
+var buildVersion = ""
+
+func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" {
+				return "dev-" + s.Value[:min(12, len(s.Value))]
+			}
+		}
+	}
+	return "dev"
+}
+
+// serve runs the server until ctx ends (SIGINT or SIGTERM), then shuts
+// down gracefully.
+func (c *command) serve(ctx context.Context) error {
+	m := NewMain(*c.cfg, c.log)
+	if err := m.Run(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "hotline %s serving\n  console: http://%s/\n  API:     http://%s/api/v1/\n",
+		version(), m.HTTPAddr(), m.HTTPAddr())
+	<-ctx.Done()
+	c.log.Info("shutting down: finishing in-flight requests")
+	return m.Close()
+}
+
+func (c *command) openDB(ctx context.Context) (*postgres.DB, error) {
+	db, err := postgres.Open(ctx, c.cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (c *command) migrate(ctx context.Context) error {
+	db, err := postgres.Open(ctx, c.cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "schema at version %d\n", v)
+	return nil
+}
+
+func (c *command) authService(db *postgres.DB) (*auth.Service, error) {
+	return auth.NewService(postgres.NewUserStore(db), clock.System{}, auth.DefaultHasher(), c.log)
+}
+
+// seed loads reference data, and with --demo the demo data.
+func (c *command) seed(ctx context.Context) error {
+	db, err := c.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	store := postgres.NewTicketStore(db)
+	if err := store.SaveCalendarYear(ctx, ticketing.DefaultYear(2026)); err != nil {
+		return fmt.Errorf("seed calendar: %w", err)
+	}
+	if !c.demo {
+		fmt.Fprintln(c.stdout, "loaded the 2026 calendar")
+		return nil
+	}
+	password := c.cfg.DemoPassword
+	if password == "" {
+		password = "hotline-demo"
+	}
+	users, err := c.authService(db)
+	if err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(c.cfg.TZ)
+	if err != nil {
+		return fmt.Errorf("HOTLINE_TZ: %w", err)
+	}
+	sum, err := demo.Seed(ctx, store, users, loc, c.log, demo.Options{Password: password, Now: time.Now()})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "demo data: %d departments, %d accounts, %d sample tickets\n", sum.Departments, sum.Users, sum.Tickets)
+	fmt.Fprintf(c.stdout, "demo logins (password %q): admin, supervisor, agent1…agent5, dept-<code> (e.g. dept-rsj)\n", password)
+	return nil
+}
+
+func (c *command) bindUserFlags(fs *flag.FlagSet) {
+	fs.StringVar(&c.user.Username, "username", "", "login name")
+	fs.StringVar(&c.user.DisplayName, "name", "", "display name")
+	fs.Func("role", "admin, supervisor, agent or department", func(s string) error {
+		r, err := auth.ParseRole(s)
+		c.user.Role = r
+		return err
+	})
+	fs.StringVar(&c.user.Department, "department", "", "department code (department users only)")
+}
+
+// addUser creates an account; the password comes from HOTLINE_USER_PASSWORD
+// or the first line of standard input, never from a flag (flags show in ps).
+func (c *command) addUser(ctx context.Context) error {
+	c.user.Password = os.Getenv("HOTLINE_USER_PASSWORD")
+	if c.user.Password == "" {
+		line, err := bufio.NewReader(io.LimitReader(c.stdin, 1024)).ReadString('\n')
+		if err != nil && err != io.EOF {
+			return fmt.Errorf("read password from stdin: %w", err)
+		}
+		c.user.Password = strings.TrimRight(line, "\r\n")
+	}
+	db, err := c.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	users, err := c.authService(db)
+	if err != nil {
+		return err
+	}
+	u, err := users.AddUser(ctx, c.user)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "created %s user %s (id %d)\n", u.Role, u.Username, u.ID)
+	return nil
+}
+
+// token prints a bearer token for a user, for scripts.
+func (c *command) token(ctx context.Context) error {
+	if c.user.Username == "" {
+		return fmt.Errorf("usage: hotline token --user NAME")
+	}
+	db, err := c.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	users, err := c.authService(db)
+	if err != nil {
+		return err
+	}
+	tok, err := users.IssueToken(ctx, c.user.Username, c.ttl)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(c.stdout, tok)
+	return nil
+}

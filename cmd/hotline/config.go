@@ -1,0 +1,88 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Config is the hotline's configuration, read from HOTLINE_* environment
+// variables; flags of the same name (http-addr for HOTLINE_HTTP_ADDR) override.
+type Config struct {
+	DatabaseURL  string
+	RedisURL     string
+	HTTPAddr     string
+	SIPAddr      string
+	DataDir      string
+	Search       string
+	MeiliURL     string
+	MeiliKey     string
+	TZ           string
+	DemoPassword string
+	LogFormat    string
+	LogLevel     string
+}
+
+// configVar binds one setting to its variable and flag.
+type configVar struct {
+	env, flag, def, help string
+	field                *string
+}
+
+func (c *Config) vars() []configVar {
+	return []configVar{
+		{"HOTLINE_DATABASE_URL", "database-url", "postgres://hotline@127.0.0.1:5432/hotline?sslmode=disable", "PostgreSQL URL", &c.DatabaseURL},
+		{"HOTLINE_REDIS_URL", "redis-url", "redis://127.0.0.1:6379/0", "Redis URL", &c.RedisURL},
+		{"HOTLINE_HTTP_ADDR", "http-addr", "127.0.0.1:8080", "HTTP listen address", &c.HTTPAddr},
+		{"HOTLINE_SIP_ADDR", "sip-addr", "127.0.0.1:5060", "SIP listen address (UDP and TCP)", &c.SIPAddr},
+		{"HOTLINE_DATA_DIR", "data-dir", "data", "directory for recordings and the embedded index", &c.DataDir},
+		{"HOTLINE_SEARCH", "search", "embedded", "search engine: embedded or meilisearch", &c.Search},
+		{"HOTLINE_MEILI_URL", "meili-url", "", "Meilisearch URL", &c.MeiliURL},
+		{"HOTLINE_MEILI_KEY", "meili-key", "", "Meilisearch API key", &c.MeiliKey},
+		{"HOTLINE_TZ", "tz", "Asia/Shanghai", "time zone of deadlines and working days", &c.TZ},
+		{"HOTLINE_DEMO_PASSWORD", "demo-password", "", "password of the demo accounts (seed --demo)", &c.DemoPassword},
+		{"HOTLINE_LOG_FORMAT", "log-format", "json", "log format: json or text", &c.LogFormat},
+		{"HOTLINE_LOG_LEVEL", "log-level", "info", "log level: debug, info, warn or error", &c.LogLevel},
+	}
+}
+
+// configFromEnv reads the configuration from getenv, with defaults.
+func configFromEnv(getenv func(string) string) Config {
+	var c Config
+	for _, v := range c.vars() {
+		*v.field = v.def
+		if s := getenv(v.env); s != "" {
+			*v.field = s
+		}
+	}
+	return c
+}
+
+// bindFlags registers a flag for every setting, defaulting to its current value.
+func (c *Config) bindFlags(fs *flag.FlagSet) {
+	for _, v := range c.vars() {
+		fs.StringVar(v.field, v.flag, *v.field, fmt.Sprintf("%s (%s)", v.help, v.env))
+	}
+}
+
+// validate checks the settings that have a fixed set of values.
+func (c *Config) validate() error {
+	switch c.Search {
+	case "embedded", "meilisearch":
+	default:
+		return fmt.Errorf("HOTLINE_SEARCH must be embedded or meilisearch, not %q", c.Search)
+	}
+	if c.Search == "meilisearch" && c.MeiliURL == "" {
+		return fmt.Errorf("HOTLINE_SEARCH=meilisearch needs HOTLINE_MEILI_URL")
+	}
+	switch strings.ToLower(c.LogFormat) {
+	case "json", "text":
+	default:
+		return fmt.Errorf("HOTLINE_LOG_FORMAT must be json or text, not %q", c.LogFormat)
+	}
+	return nil
+}
+
+// environ adapts os.Getenv for configFromEnv.
+func environ(name string) string { return os.Getenv(name) }
