@@ -51,6 +51,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	authn.SessionTTL = 90 * 24 * time.Hour // tests move the clock by weeks
 	for _, d := range []ticketing.Department{
 		{Code: "rsj", Name: "市人社局"}, {Code: "cgj", Name: "市城管局"},
 		{Code: "cgj-th", Name: "天河区城管局", Parent: "cgj", Region: "天河区"},
@@ -98,24 +99,32 @@ type response struct {
 // it is already []byte.
 func (e *env) call(user, method, path string, body any) response {
 	e.t.Helper()
-	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
+		return e.callWith(user, method, path, nil, "")
 	case []byte:
-		rd = bytes.NewReader(b)
+		return e.callWith(user, method, path, b, "application/json")
 	default:
 		js, err := json.Marshal(b)
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		rd = bytes.NewReader(js)
+		return e.callWith(user, method, path, js, "application/json")
+	}
+}
+
+func (e *env) callWith(user, method, path string, body []byte, contentType string) response {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequest(method, e.srv.URL+path, rd)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	if user != "" {
 		req.Header.Set("Authorization", "Bearer "+e.tokens[user])

@@ -1,6 +1,7 @@
 package agentui
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/open12345/hotline/errs"
 )
@@ -79,7 +81,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) er
 		}
 		return errs.Wrap(errs.Invalid, err, "could not read request body")
 	}
-	if len(strings.TrimSpace(string(body))) == 0 {
+	if len(bytes.TrimSpace(body)) == 0 {
 		if optional {
 			return nil
 		}
@@ -90,7 +92,10 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) er
 			return errs.E(errs.Invalid, "Content-Type must be application/json")
 		}
 	}
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	if !utf8.Valid(body) {
+		return errs.E(errs.Invalid, "request body is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return errs.E(errs.Invalid, "malformed JSON: %s", jsonProblem(err))
