@@ -46,6 +46,7 @@ func TestBadInput_AnswersWithTheEnvelopeAndChangesNothing(t *testing.T) {
 		{"LimitTooLarge", "GET", "/api/v1/tickets?limit=100000", nil, 400},
 		{"ForgedCursor", "GET", "/api/v1/tickets?cursor=" + urlq("' OR 1=1 --"), nil, 400},
 		{"UnknownEndpoint", "GET", "/api/v1/nothing", nil, 404},
+		{"WrongMethod", "DELETE", "/api/v1/tickets", nil, 405},
 		{"BadYear", "GET", "/api/v1/calendar/twenty", nil, 400},
 		{"YearOutOfRange", "GET", "/api/v1/calendar/1066", nil, 400},
 		{"WrongContentType", "POST", "/api/v1/tickets", []byte(valid), 400},

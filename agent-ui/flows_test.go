@@ -66,6 +66,7 @@ func TestCalendar_EditedHolidayMovesDeadlines(t *testing.T) {
 		map[string]any{"holidays": []string{"2026-13-01"}},
 		map[string]any{"holidays": []string{"2025-01-01"}},
 		map[string]any{"holidays": []string{"2026-05-01"}, "workdays": []string{"2026-05-01"}},
+		map[string]any{"year": 2027, "holidays": []string{}},
 	} {
 		if r := e.call("admin", "PUT", "/api/v1/calendar/2026", bad); r.Status != 400 {
 			t.Errorf("PUT calendar %v: %d, want 400", bad, r.Status)

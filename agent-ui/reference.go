@@ -75,6 +75,7 @@ func (s *Server) getCalendar(w http.ResponseWriter, r *http.Request, _ auth.Acto
 }
 
 type calendarBody struct {
+	Year     int              `json:"year"` // optional; must match the path
 	Holidays []ticketing.Date `json:"holidays"`
 	Workdays []ticketing.Date `json:"workdays"`
 }
@@ -87,6 +88,9 @@ func (s *Server) putCalendar(w http.ResponseWriter, r *http.Request, a auth.Acto
 	var body calendarBody
 	if err := decodeJSON(w, r, &body, false); err != nil {
 		return err
+	}
+	if body.Year != 0 && body.Year != y {
+		return errs.E(errs.Invalid, "the year in the body differs from the path")
 	}
 	year := ticketing.Year{Year: y, Holidays: body.Holidays, Workdays: body.Workdays}
 	if year.Holidays == nil {
@@ -158,7 +162,11 @@ func (s *Server) putCatalogue(w http.ResponseWriter, r *http.Request, a auth.Act
 	if err := s.tickets.SetCatalogue(r.Context(), a, c); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, c)
+	saved, err := s.tickets.Catalogue(r.Context())
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, saved)
 	return nil
 }
 

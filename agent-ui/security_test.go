@@ -100,8 +100,8 @@ func TestAuth_LoginCookieThrottleLogout(t *testing.T) {
 		}
 	}
 	r = e.call("", "POST", "/api/v1/login", map[string]string{"username": "agent2", "password": testPassword})
-	if r.Status != 429 || e.errorCode(r) != "rate_limited" {
-		t.Fatalf("sixth attempt with the right password: %d %s", r.Status, r.Body)
+	if r.Status != 429 || e.errorCode(r) != "rate_limited" || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("sixth attempt with the right password: %d %s %v", r.Status, r.Body, r.Header)
 	}
 	e.clock.Advance(16 * time.Minute)
 	e.must(e.call("", "POST", "/api/v1/login", map[string]string{"username": "agent2", "password": testPassword}), 200, nil)
@@ -127,6 +127,12 @@ func TestAdminOnly_ReferenceData(t *testing.T) {
 		}
 	}
 	e.must(e.call("admin", "POST", "/api/v1/departments", dept), 201, nil)
+	// An update without the write-only secret keeps the stored one.
+	e.must(e.call("admin", "PUT", "/api/v1/departments/sthjj", map[string]any{"name": "市生态环境局（新）", "webhook_url": "https://example.org/hook2"}), 200, nil)
+	var stored string
+	if err := e.db.Pool.QueryRow(t.Context(), "SELECT webhook_secret FROM departments WHERE code = 'sthjj'").Scan(&stored); err != nil || stored != "0123456789abcdef0123" {
+		t.Fatalf("secret after update: %q %v", stored, err)
+	}
 	if r := e.call("admin", "POST", "/api/v1/departments", dept); r.Status != 409 {
 		t.Fatalf("duplicate department: %d", r.Status)
 	}

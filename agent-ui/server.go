@@ -100,7 +100,7 @@ func (s *Server) authed(h handlerFunc, roles ...auth.Role) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		actor, _, err := s.auth.Authenticate(r.Context(), requestToken(r))
 		if err == nil && !actor.Is(roles...) {
-			err = errs.E(errs.Forbidden, "a %s may not do this", actor.Role)
+			err = errs.E(errs.Forbidden, "the %s role may not do this", actor.Role)
 		}
 		if err == nil {
 			err = h(w, r, actor)
@@ -118,6 +118,26 @@ func (s *Server) public(h func(w http.ResponseWriter, r *http.Request) error) ht
 			writeError(w, r, s.log, err)
 		}
 	})
+}
+
+// noRoute answers requests no API route matched: 405 with Allow when the
+// path exists for other methods, else 404.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) error {
+	var allow []string
+	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = method
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/api/" {
+			allow = append(allow, method)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{errorDetail{Code: errs.Invalid,
+			Message: r.Method + " is not allowed here; use " + strings.Join(allow, " or ")}})
+		return nil
+	}
+	return errs.E(errs.NotFound, "no such API endpoint")
 }
 
 // requestToken returns the bearer token, else the session cookie.
@@ -180,8 +200,6 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.Handle("PUT /api/v1/catalogue", s.authed(s.putCatalogue, admins...))
 	m.Handle("GET /api/v1/catalogue/suggest", s.authed(s.suggest, staffRoles...))
 
-	m.Handle("/api/", s.public(func(http.ResponseWriter, *http.Request) error {
-		return errs.E(errs.NotFound, "no such API endpoint")
-	}))
+	m.Handle("/api/", s.public(s.noRoute))
 	m.Handle("/", consoleHandler())
 }

@@ -118,7 +118,7 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 			return "", nil, err
 		}
 		if wait := k.t.RetryAfter(f, now); wait > 0 {
-			return "", nil, &errs.Error{Code: errs.RateLimited,
+			return "", nil, &errs.Error{Code: errs.RateLimited, RetryAfter: wait,
 				Message: fmt.Sprintf("too many failed logins; try again in %d seconds", int(wait.Seconds())+1)}
 		}
 	}

@@ -8,6 +8,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error for the caller.
@@ -31,6 +32,9 @@ type Error struct {
 	Code    Code
 	Message string
 	Err     error // the cause, if any; logged, never shown
+	// RetryAfter, when set on a rate_limited or unavailable error, tells
+	// the caller when to try again.
+	RetryAfter time.Duration
 }
 
 // Error implements error.
@@ -75,6 +79,15 @@ func Message(err error) string {
 		return e.Message
 	}
 	return "internal error"
+}
+
+// RetryAfterOf returns the RetryAfter of the first coded error in err's chain.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }
 
 // Is reports whether err carries the given code.

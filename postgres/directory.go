@@ -168,6 +168,7 @@ func (s *TicketStore) Catalogue(ctx context.Context) (ticketing.Catalogue, error
 	all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (row, error) {
 		var x row
 		err := r.Scan(&x.cat.Code, &x.parent, &x.cat.Name, &x.cat.Departments)
+		x.cat.Departments = nonNil(x.cat.Departments)
 		return x, err
 	})
 	if err != nil {

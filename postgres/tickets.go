@@ -161,9 +161,7 @@ func (s *TicketStore) TicketByNumber(ctx context.Context, number string) (*ticke
 
 // Tickets lists tickets matching f, newest first.
 func (s *TicketStore) Tickets(ctx context.Context, f ticketing.TicketFilter) ([]*ticketing.Ticket, error) {
-	where, args := ticketWhere(f)
-	args = append(args, f.Limit)
-	sql := `SELECT ` + ticketColumns + ` FROM tickets` + where + ` ORDER BY id DESC LIMIT $` + strconv.Itoa(len(args))
+	sql, args := listSQL(f)
 	rows, err := s.db.Pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, translate(err, "list tickets")
@@ -178,6 +176,13 @@ func (s *TicketStore) Tickets(ctx context.Context, f ticketing.TicketFilter) ([]
 		out = append(out, t)
 	}
 	return out, translate(rows.Err(), "list tickets")
+}
+
+// listSQL is the query of a ticket list: newest first, keyset-paginated on id.
+func listSQL(f ticketing.TicketFilter) (string, []any) {
+	where, args := ticketWhere(f)
+	args = append(args, f.Limit)
+	return `SELECT ` + ticketColumns + ` FROM tickets` + where + ` ORDER BY id DESC LIMIT $` + strconv.Itoa(len(args)), args
 }
 
 // ticketWhere builds the WHERE clause of a filter; every value is a parameter.
@@ -207,7 +212,7 @@ func ticketWhere(f ticketing.TicketFilter) (string, []any) {
 		add("citizen_phone = ?", f.Phone)
 	}
 	if f.Text != "" {
-		add("(title || ' ' || content) LIKE ?", "%"+escapeLike(f.Text)+"%")
+		add("(title || ' ' || content) ILIKE ?", "%"+escapeLike(f.Text)+"%")
 	}
 	if f.CreatedFrom != nil {
 		add("created_at >= ?", *f.CreatedFrom)
@@ -327,4 +332,16 @@ func saveTickets(ctx context.Context, tx pgx.Tx, ts []*ticketing.Ticket, events 
 		}
 	}
 	return tx.SendBatch(ctx, batch).Close()
+}
+
+// ExplainTickets returns the executed plan (EXPLAIN ANALYZE) of the list
+// query for f, exactly as Tickets runs it: a tool for operators and benchmarks.
+func (s *TicketStore) ExplainTickets(ctx context.Context, f ticketing.TicketFilter) (string, error) {
+	sql, args := listSQL(f)
+	rows, err := s.db.Pool.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) "+sql, args...)
+	if err != nil {
+		return "", translate(err, "explain tickets")
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	return strings.Join(lines, "\n"), translate(err, "explain tickets")
 }

@@ -95,7 +95,7 @@ func (y Year) Validate() error {
 // calendar (国务院办公厅, 2025-11-04), or plain weekends for other years.
 func DefaultYear(year int) Year {
 	if year != 2026 {
-		return Year{Year: year}
+		return Year{Year: year, Holidays: []Date{}, Workdays: []Date{}}
 	}
 	y := Year{Year: 2026}
 	span := func(m time.Month, from, to int) {

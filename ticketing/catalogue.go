@@ -95,7 +95,7 @@ func (c Catalogue) Suggest(category, region string, departments []Department) ([
 	if !ok {
 		return nil, errs.E(errs.NotFound, "category %q is not in the dispatch catalogue", category)
 	}
-	var out []string
+	out := []string{}
 	for _, code := range responsible {
 		if region != "" {
 			for _, d := range departments {

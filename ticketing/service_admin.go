@@ -123,12 +123,18 @@ func (s *Service) SaveDepartment(ctx context.Context, actor auth.Actor, d Depart
 	if !actor.Is(auth.RoleAdmin) {
 		return Department{}, errs.E(errs.Forbidden, "only admins manage departments")
 	}
+	d.CreatedAt = s.now()
+	if !create && d.WebhookSecret == "" {
+		// The API never returns secrets, so an update without one keeps the stored one.
+		old, err := s.store.Department(ctx, d.Code)
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			return Department{}, err
+		}
+		d.WebhookSecret = old.WebhookSecret
+	}
 	d, err := d.Normalize()
 	if err != nil {
 		return Department{}, err
-	}
-	if d.CreatedAt.IsZero() {
-		d.CreatedAt = s.now()
 	}
 	save := s.store.SaveDepartment
 	if create {
@@ -137,8 +143,9 @@ func (s *Service) SaveDepartment(ctx context.Context, actor auth.Actor, d Depart
 	if err := save(ctx, d); err != nil {
 		return Department{}, err
 	}
-	d.WebhookSecret = ""
-	return d, nil
+	saved, err := s.store.Department(ctx, d.Code)
+	saved.WebhookSecret = ""
+	return saved, err
 }
 
 // Catalogue returns the dispatch catalogue.

@@ -112,7 +112,7 @@ func Authorize(actor auth.Actor, t *Ticket, a Action) error {
 		return errs.E(errs.Invalid, "unknown action %q", a)
 	}
 	if !actor.Is(r.Roles...) {
-		return errs.E(errs.Forbidden, "a %s may not %s a ticket", roleName(actor), a)
+		return errs.E(errs.Forbidden, "the %s role may not %s a ticket", roleName(actor), a)
 	}
 	if actor.Role == auth.RoleDepartment && slices.Contains(leadOnly, a) && t.Department != actor.Department {
 		return errs.E(errs.Forbidden, "only the lead department may %s this ticket", a)
@@ -125,7 +125,7 @@ func Authorize(actor auth.Actor, t *Ticket, a Action) error {
 
 func roleName(a auth.Actor) string {
 	if a.Role == "" {
-		return "caller without a role"
+		return "(none)"
 	}
 	return string(a.Role)
 }

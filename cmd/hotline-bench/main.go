@@ -1,0 +1,88 @@
+// Command hotline-bench measures the hotline against its own database:
+// ticket creation through the HTTP API beside pgbench's single-row INSERT
+// on the same PostgreSQL, and ticket listing over a million tickets. It
+// prints one table of figures and the query plans behind the listing.
+//
+// It creates (and drops) a database named hotline_bench on the server of
+// HOTLINE_TEST_DATABASE_URL and runs the hotline binary given by -binary.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+type options struct {
+	binary      string
+	duration    time.Duration
+	clients     int
+	listClients int
+	tickets     int
+	keep        bool
+	adminURL    string
+	redisURL    string
+	pgBin       string
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.binary, "binary", "bin/hotline", "the hotline binary to measure")
+	flag.DurationVar(&o.duration, "duration", 15*time.Second, "length of each measured run")
+	flag.IntVar(&o.clients, "clients", 32, "concurrent clients creating tickets (and pgbench clients)")
+	flag.IntVar(&o.listClients, "list-clients", 8, "concurrent clients listing tickets")
+	flag.IntVar(&o.tickets, "tickets", 1_000_000, "tickets to load for the listing benchmark (0 skips it)")
+	flag.BoolVar(&o.keep, "keep", false, "keep the hotline_bench database afterwards")
+	flag.Parse()
+	o.adminURL, o.redisURL, o.pgBin = os.Getenv("HOTLINE_TEST_DATABASE_URL"), os.Getenv("HOTLINE_REDIS_URL"), os.Getenv("HOTLINE_PG_BIN")
+	if o.adminURL == "" || o.redisURL == "" {
+		fmt.Fprintln(os.Stderr, "hotline-bench: HOTLINE_TEST_DATABASE_URL and HOTLINE_REDIS_URL must be set: run `make bench`")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if err := run(ctx, o, log); err != nil {
+		fmt.Fprintln(os.Stderr, "hotline-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options, log *slog.Logger) error {
+	b, err := newBench(ctx, o, log)
+	if err != nil {
+		return err
+	}
+	defer b.close(ctx)
+	var rows []row
+	pg, err := b.pgbench(ctx)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, pg)
+	create, err := b.createTickets(ctx)
+	if err != nil {
+		return err
+	}
+	create.ratio = create.rate / pg.rate
+	rows = append(rows, create)
+	var plans []plan
+	if o.tickets > 0 {
+		if err := b.loadTickets(ctx, o.tickets); err != nil {
+			return err
+		}
+		list, ps, err := b.listTickets(ctx)
+		if err != nil {
+			return err
+		}
+		rows, plans = append(rows, list...), ps
+	}
+	printTable(os.Stdout, o, rows)
+	printPlans(os.Stdout, plans)
+	return nil
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	neturl "net/url"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/clock"
+	"github.com/open12345/hotline/postgres"
+	"github.com/open12345/hotline/ticketing"
+)
+
+const benchDB = "hotline_bench"
+
+// bench is a fresh database with the hotline serving on it.
+type bench struct {
+	o      options
+	log    *slog.Logger
+	url    string
+	db     *postgres.DB
+	store  *postgres.TicketStore
+	server *exec.Cmd
+	base   string
+	tokens map[string]string // username → token
+}
+
+func newBench(ctx context.Context, o options, log *slog.Logger) (*bench, error) {
+	b := &bench{o: o, log: log, tokens: map[string]string{}}
+	u, err := neturl.Parse(o.adminURL)
+	if err != nil {
+		return nil, fmt.Errorf("HOTLINE_TEST_DATABASE_URL: %w", err)
+	}
+	u.Path = "/" + benchDB
+	b.url = u.String()
+	if err := adminExec(ctx, o.adminURL, "DROP DATABASE IF EXISTS "+benchDB+" WITH (FORCE)", "CREATE DATABASE "+benchDB); err != nil {
+		return nil, err
+	}
+	if b.db, err = postgres.Open(ctx, b.url); err != nil {
+		return nil, err
+	}
+	if _, err := b.db.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	b.store = postgres.NewTicketStore(b.db)
+	if err := b.seed(ctx); err != nil {
+		return nil, err
+	}
+	if err := b.startServer(ctx); err != nil {
+		return nil, errors.Join(err, b.stopServer())
+	}
+	return b, nil
+}
+
+func adminExec(ctx context.Context, url string, stmts ...string) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return fmt.Errorf("connect as admin: %w", err)
+	}
+	defer conn.Close(ctx)
+	for _, s := range stmts {
+		if _, err := conn.Exec(ctx, s); err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return nil
+}
+
+// departments of the benchmark: 60 departments, like a large city's.
+func benchDepartments() []string {
+	out := make([]string, 60)
+	for i := range out {
+		out[i] = fmt.Sprintf("d%02d", i)
+	}
+	return out
+}
+
+// seed creates the departments, an agent and a department user with tokens.
+func (b *bench) seed(ctx context.Context) error {
+	for _, code := range benchDepartments() {
+		if err := b.store.SaveDepartment(ctx, ticketing.Department{Code: code, Name: "部门" + code, CreatedAt: time.Now()}); err != nil {
+			return err
+		}
+	}
+	authn, err := auth.NewService(postgres.NewUserStore(b.db), clock.System{}, auth.DefaultHasher(), b.log)
+	if err != nil {
+		return err
+	}
+	for _, u := range []auth.NewUser{{Username: "agent1", Role: auth.RoleAgent}, {Username: "dept-d07", Role: auth.RoleDepartment, Department: "d07"}} {
+		u.Password = "bench-password"
+		if _, err := authn.AddUser(ctx, u); err != nil {
+			return err
+		}
+		if b.tokens[u.Username], err = authn.IssueToken(ctx, u.Username, 24*time.Hour); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	addr := ln.Addr().String()
+	return addr, ln.Close()
+}
+
+func (b *bench) startServer(ctx context.Context) error {
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	b.base = "http://" + addr
+	b.server = exec.Command(b.o.binary, "serve")
+	b.server.Env = append(os.Environ(), "HOTLINE_DATABASE_URL="+b.url, "HOTLINE_REDIS_URL="+b.o.redisURL,
+		"HOTLINE_HTTP_ADDR="+addr, "HOTLINE_LOG_LEVEL=warn")
+	b.server.Stdout, b.server.Stderr = os.Stderr, os.Stderr
+	if err := b.server.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", b.o.binary, err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(b.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("server at %s not ready after 30s", addr)
+}
+
+func (b *bench) stopServer() error {
+	if b.server == nil || b.server.Process == nil {
+		return nil
+	}
+	if err := b.server.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	err := b.server.Wait()
+	b.server = nil
+	return err
+}
+
+func (b *bench) close(ctx context.Context) {
+	if err := b.stopServer(); err != nil {
+		b.log.Warn("stop server", "err", err)
+	}
+	b.db.Close()
+	if !b.o.keep {
+		if err := adminExec(ctx, b.o.adminURL, "DROP DATABASE IF EXISTS "+benchDB+" WITH (FORCE)"); err != nil {
+			b.log.Warn("drop bench database", "err", err)
+		}
+	}
+}

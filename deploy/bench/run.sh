@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the benchmarks against the private services of deploy/local and
+# prints one table of figures (see cmd/hotline-bench). `make bench` calls
+# this with .run/env sourced; extra arguments go to hotline-bench
+# (e.g. -duration 30s -tickets 200000).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+: "${HOTLINE_TEST_DATABASE_URL:?source .run/env first (make bench does)}"
+go build -o bin/hotline ./cmd/hotline
+go build -o bin/hotline-bench ./cmd/hotline-bench
+exec bin/hotline-bench -binary bin/hotline "$@"
