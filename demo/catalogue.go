@@ -17,7 +17,16 @@ func ds(codes ...string) []string { return codes }
 // Catalogue returns the demo dispatch catalogue (派单目录): two levels of
 // categories, each naming its city-level responsible departments.
 func Catalogue() ticketing.Catalogue {
-	return ticketing.Catalogue{Categories: []ticketing.Category{
+	var cats []ticketing.Category
+	for _, group := range []func() []ticketing.Category{welfareCategories, cityCategories, serviceCategories} {
+		cats = append(cats, group()...)
+	}
+	return ticketing.Catalogue{Categories: cats}
+}
+
+// welfareCategories: social security, housing, markets, environment.
+func welfareCategories() []ticketing.Category {
+	return []ticketing.Category{
 		cat("shbz", "社会保障", ds("rsj"),
 			sub("shbz-ylbx", "养老保险", "rsj"),
 			sub("shbz-syebx", "失业保险", "rsj"),
@@ -44,6 +53,12 @@ func Catalogue() ticketing.Catalogue {
 			sub("sthj-sswr", "水污染", "sthjj"),
 			sub("sthj-gfwr", "固体废物", "sthjj", "cgj"),
 			sub("sthj-cyyy", "餐饮油烟", "sthjj", "cgj")),
+	}
+}
+
+// cityCategories: city management, transport, health, education, papers.
+func cityCategories() []ticketing.Category {
+	return []ticketing.Category{
 		cat("csgl", "城市管理", ds("cgj"),
 			sub("csgl-wfjs", "违法建设", "cgj"),
 			sub("csgl-zdjy", "占道经营", "cgj"),
@@ -72,6 +87,13 @@ func Catalogue() ticketing.Catalogue {
 			sub("hjzj-hkqy", "户口迁移与入户", "gaj-hz"),
 			sub("hjzj-sfz", "居民身份证", "gaj-hz"),
 			sub("hjzj-jzz", "居住证", "gaj-hz")),
+	}
+}
+
+// serviceCategories: civil affairs, insurance, utilities, labour, safety
+// and the remaining government services.
+func serviceCategories() []ticketing.Category {
+	return []ticketing.Category{
 		cat("mzjz", "民政与社会救助", ds("mzj"),
 			sub("mzjz-dbjz", "最低生活保障与救助", "mzj"),
 			sub("mzjz-ylfw", "养老服务", "mzj"),
@@ -112,5 +134,5 @@ func Catalogue() ticketing.Catalogue {
 			sub("zhzw-whly", "文化旅游", "wglj"),
 			sub("zhzw-nync", "农业农村", "nyncj"),
 			sub("zhzw-swfw", "商贸流通", "shangwj")),
-	}}
+	}
 }

@@ -87,42 +87,45 @@ func scanTicket(row pgx.Row) (*ticketing.Ticket, error) {
 	return &t, nil
 }
 
-// NextTicketID reserves a ticket ID.
-func (s *TicketStore) NextTicketID(ctx context.Context) (int64, error) {
-	var id int64
-	err := s.db.Pool.QueryRow(ctx, `SELECT nextval('tickets_id_seq')`).Scan(&id)
-	return id, translate(err, "reserve ticket id")
-}
-
+// insertTicketSQL takes the ID from the sequence and forms the number as
+// ticketing.FormatNumber does: $1 is the date prefix, $2 the least digits,
+// then the columns after id and number.
 var insertTicketSQL = func() string {
-	n := len(strings.Split(ticketColumns, ","))
-	ph := make([]string, n)
-	for i := range ph {
-		ph[i] = "$" + strconv.Itoa(i+1)
+	cols := strings.Split(ticketColumns, ",")[2:]
+	vals := make([]string, len(cols))
+	for i := range vals {
+		vals[i] = "$" + strconv.Itoa(i+3)
 	}
-	return "INSERT INTO tickets (" + ticketColumns + ") VALUES (" + strings.Join(ph, ", ") + ")"
+	return `INSERT INTO tickets (id, number, ` + strings.Join(cols, ",") + `)
+		SELECT n.id, $1 || lpad(n.id::text, greatest($2, length(n.id::text)), '0'), ` + strings.Join(vals, ", ") + `
+		FROM (SELECT nextval('tickets_id_seq') AS id) n RETURNING id, number`
 }()
 
-// CreateTicket inserts the ticket and its first event in one transaction.
+// CreateTicket inserts the ticket and its first event in one round trip:
+// a batch runs as one implicit transaction, and the event takes the
+// ticket's ID from currval on the same connection.
 func (s *TicketStore) CreateTicket(ctx context.Context, t *ticketing.Ticket, ev ticketing.Event) error {
 	args, err := ticketArgs(t)
 	if err != nil {
 		return err
 	}
-	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		batch := &pgx.Batch{}
-		batch.Queue(insertTicketSQL, args...)
-		if err := queueEvent(batch, ev); err != nil {
-			return err
-		}
-		return tx.SendBatch(ctx, batch).Close()
+	args = append([]any{ticketing.NumberPrefix(t.CreatedAt), ticketing.NumberDigits}, args[2:]...)
+	batch := &pgx.Batch{}
+	batch.Queue(insertTicketSQL, args...).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&t.ID, &t.Number)
 	})
-	return translate(err, "create ticket")
+	ev.TicketID = 0 // currval: the ID is not known when the batch is sent
+	if err := queueEvent(batch, ev); err != nil {
+		return err
+	}
+	return translate(s.db.Pool.SendBatch(ctx, batch).Close(), "create ticket")
 }
 
+// insertEventSQL appends an event; a ticket_id of 0 means the ticket
+// inserted just before on the same connection.
 const insertEventSQL = `INSERT INTO ticket_events
 	(ticket_id, at, actor_id, actor_name, actor_role, actor_department, action, status_from, status_to, payload)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+	VALUES (CASE WHEN $1::bigint = 0 THEN currval('tickets_id_seq') ELSE $1::bigint END, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 
 func queueEvent(b *pgx.Batch, ev ticketing.Event) error {
 	payload, err := json.Marshal(ev.Payload)
@@ -203,7 +206,8 @@ func ticketWhere(f ticketing.TicketFilter) (string, []any) {
 		add("department = ?", f.Department)
 	}
 	if f.Involving != "" {
-		add("(department = ? OR co_departments @> ARRAY[?])", f.Involving)
+		// co_departments <> '{}' lets the planner use the partial GIN index.
+		add("(department = ? OR (co_departments <> '{}' AND co_departments @> ARRAY[?]))", f.Involving)
 	}
 	if f.Number != "" {
 		add("number = ?", f.Number)

@@ -19,21 +19,21 @@ func TestTicketStore_RoundTrip(t *testing.T) {
 	if err := s.SaveDepartment(ctx, ticketing.Department{Code: "rsj", Name: "人社局", CreatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
-	id, err := s.NextTicketID(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	sat := 4
-	tk := &ticketing.Ticket{ID: id, Number: ticketing.FormatNumber(now, id), Kind: ticketing.KindComplaint,
+	tk := &ticketing.Ticket{Kind: ticketing.KindComplaint,
 		Channel: ticketing.ChannelPhone, Status: ticketing.StatusAccepted, Urgency: ticketing.UrgencyNormal,
 		Title: "噪音'; DROP TABLE tickets; --", Content: "内容 100% _x_", CoDepartments: []string{},
 		Citizen:   ticketing.Citizen{Name: "张三", Phone: "13812341234"},
 		CreatedAt: now, UpdatedAt: now, Version: 1, Satisfaction: &sat,
 		Extension: &ticketing.Extension{Days: 3, Reason: "r", RequestedAt: now}}
-	ev := ticketing.Event{TicketID: id, At: now, ActorName: "system", Action: "create", To: ticketing.StatusAccepted,
+	ev := ticketing.Event{At: now, ActorName: "system", Action: "create", To: ticketing.StatusAccepted,
 		Payload: map[string]any{"k": "v"}}
 	if err := s.CreateTicket(ctx, tk, ev); err != nil {
 		t.Fatal(err)
+	}
+	id := tk.ID
+	if id == 0 || tk.Number != ticketing.FormatNumber(now, id) {
+		t.Fatalf("created ticket %d numbered %q", id, tk.Number)
 	}
 	got, err := s.Ticket(ctx, id)
 	if err != nil {
@@ -66,5 +66,32 @@ func TestTicketStore_RoundTrip(t *testing.T) {
 	evs, err := s.Events(ctx, id)
 	if err != nil || len(evs) != 1 || evs[0].Payload["k"] != "v" {
 		t.Fatalf("events: %v %+v", err, evs)
+	}
+}
+
+// The store forms numbers in SQL; they must equal ticketing.FormatNumber,
+// including IDs longer than the padding.
+func TestTicketStore_NumbersMatchTheDomainFormat(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.NewDB(t)
+	s := postgres.NewTicketStore(db)
+	created := time.Date(2026, 11, 22, 23, 30, 0, 0, time.FixedZone("CST", 8*3600))
+	for _, next := range []int64{1, 999_999, 12_345_678} {
+		if _, err := db.Pool.Exec(ctx, "SELECT setval('tickets_id_seq', $1, false)", next); err != nil {
+			t.Fatal(err)
+		}
+		tk := &ticketing.Ticket{Kind: ticketing.KindHelp, Channel: ticketing.ChannelAPI, Status: ticketing.StatusAccepted,
+			Urgency: ticketing.UrgencyNormal, Title: "t", Content: "c", CoDepartments: []string{},
+			CreatedAt: created, UpdatedAt: created, Version: 1}
+		if err := s.CreateTicket(ctx, tk, ticketing.Event{At: created, ActorName: "system", Action: "create", To: ticketing.StatusAccepted}); err != nil {
+			t.Fatal(err)
+		}
+		if want := ticketing.FormatNumber(created, next); tk.ID != next || tk.Number != want {
+			t.Errorf("ticket %d numbered %q, want %d %q", tk.ID, tk.Number, next, want)
+		}
+		evs, err := s.Events(ctx, tk.ID)
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("event of ticket %d: %v %v", tk.ID, evs, err)
+		}
 	}
 }

@@ -8,11 +8,17 @@ import (
 
 // FormatNumber forms the human-readable ticket number from the local date
 // of creation and the ticket's ID: 20261122000042. The date prefix makes
-// numbers sort by date; the ID makes them unique. IDs below a million are
-// padded to six digits.
+// numbers sort by date; the ID makes them unique. IDs are padded to
+// NumberDigits digits.
 func FormatNumber(created time.Time, id int64) string {
-	return fmt.Sprintf("%s%06d", created.Format("20060102"), id)
+	return fmt.Sprintf("%s%0*d", NumberPrefix(created), NumberDigits, id)
 }
+
+// NumberPrefix is the date part of the number of a ticket created at t.
+func NumberPrefix(t time.Time) string { return t.Format("20060102") }
+
+// NumberDigits is the least number of digits of the ID part of a number.
+const NumberDigits = 6
 
 var numberPattern = regexp.MustCompile(`^20\d{6}\d{6,12}$`)
 

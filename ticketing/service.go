@@ -87,19 +87,15 @@ func (s *Service) Create(ctx context.Context, actor auth.Actor, n NewTicket) (*T
 	if err := n.validate(); err != nil {
 		return nil, err
 	}
-	id, err := s.store.NextTicketID(ctx)
-	if err != nil {
-		return nil, err
-	}
 	now := s.now()
 	t := &Ticket{
-		ID: id, Number: FormatNumber(now, id), Kind: n.Kind, Channel: n.Channel, Status: StatusAccepted,
+		Kind: n.Kind, Channel: n.Channel, Status: StatusAccepted,
 		Urgency: n.Urgency, Title: n.Title, Content: n.Content, Citizen: n.Citizen,
 		Confidential: n.Confidential, Category: n.Category, Region: n.Region,
 		CallID: n.CallID, ChatID: n.ChatID, CoDepartments: []string{},
 		CreatedBy: actor.UserID, CreatedAt: now, UpdatedAt: now, Version: 1,
 	}
-	ev := newEvent(now, actor, id, "create", "", StatusAccepted, map[string]any{
+	ev := newEvent(now, actor, 0, "create", "", StatusAccepted, map[string]any{
 		"kind": t.Kind, "channel": t.Channel, "urgency": t.Urgency, "title": t.Title, "confidential": t.Confidential})
 	if err := s.store.CreateTicket(ctx, t, ev); err != nil {
 		return nil, err

@@ -23,9 +23,8 @@ type TicketFilter struct {
 // returns not_found for a missing item and unavailable when the database
 // cannot be reached.
 type Store interface {
-	// NextTicketID reserves a ticket ID, from which the number is formed.
-	NextTicketID(ctx context.Context) (int64, error)
-	// CreateTicket inserts t (with its reserved ID) and its first event atomically.
+	// CreateTicket inserts t and its first event atomically, and sets the
+	// ticket's new ID and its number, FormatNumber(t.CreatedAt, ID).
 	CreateTicket(ctx context.Context, t *Ticket, ev Event) error
 	// Ticket returns one ticket.
 	Ticket(ctx context.Context, id int64) (*Ticket, error)
