@@ -109,6 +109,17 @@ func TestAuth_LoginCookieThrottleLogout(t *testing.T) {
 		t.Fatalf("unknown user: %d", r.Status)
 	}
 
+	// A session ended elsewhere (another instance, an admin) stops working
+	// here once the short session cache has expired.
+	e.must(e.call("supervisor", "GET", "/api/v1/me", nil), 200, nil)
+	if _, err := e.db.Pool.Exec(t.Context(), "DELETE FROM tokens WHERE user_id = (SELECT id FROM users WHERE username = 'supervisor')"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(11 * time.Second)
+	if r := e.call("supervisor", "GET", "/api/v1/me", nil); r.Status != 401 {
+		t.Fatalf("deleted session still works after the cache TTL: %d", r.Status)
+	}
+
 	e.must(e.call("agent1", "POST", "/api/v1/logout", nil), 204, nil)
 	if r := e.call("agent1", "GET", "/api/v1/me", nil); r.Status != 401 {
 		t.Fatalf("token still works after logout: %d", r.Status)

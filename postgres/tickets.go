@@ -155,7 +155,11 @@ func (s *TicketStore) Ticket(ctx context.Context, id int64) (*ticketing.Ticket, 
 
 // TicketByNumber returns the ticket with the number.
 func (s *TicketStore) TicketByNumber(ctx context.Context, number string) (*ticketing.Ticket, error) {
-	t, err := scanTicket(s.db.Pool.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE number = $1`, number))
+	id, ok := ticketing.NumberID(number)
+	if !ok {
+		return nil, errs.E(errs.NotFound, "no ticket numbered %q", number)
+	}
+	t, err := scanTicket(s.db.Pool.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE id = $1 AND number = $2`, id, number))
 	if err != nil {
 		return nil, translate(err, "ticket "+number)
 	}
@@ -196,10 +200,20 @@ func ticketWhere(f ticketing.TicketFilter) (string, []any) {
 		args = append(args, v)
 		conds = append(conds, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
 	}
-	if len(f.Statuses) > 0 {
+	// A single value is compared with =, not = ANY: only then can the
+	// planner walk (department, status, id DESC) in order and stop at LIMIT.
+	switch len(f.Statuses) {
+	case 0:
+	case 1:
+		add("status = ?", f.Statuses[0])
+	default:
 		add("status = ANY(?)", f.Statuses)
 	}
-	if len(f.Kinds) > 0 {
+	switch len(f.Kinds) {
+	case 0:
+	case 1:
+		add("kind = ?", f.Kinds[0])
+	default:
 		add("kind = ANY(?)", f.Kinds)
 	}
 	if f.Department != "" {
@@ -210,6 +224,8 @@ func ticketWhere(f ticketing.TicketFilter) (string, []any) {
 		add("(department = ? OR (co_departments <> '{}' AND co_departments @> ARRAY[?]))", f.Involving)
 	}
 	if f.Number != "" {
+		id, _ := ticketing.NumberID(f.Number) // 0 for a malformed number, which matches nothing
+		add("id = ?", id)
 		add("number = ?", f.Number)
 	}
 	if f.Phone != "" {

@@ -3,6 +3,7 @@ package ticketing
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"time"
 )
 
@@ -24,3 +25,13 @@ var numberPattern = regexp.MustCompile(`^20\d{6}\d{6,12}$`)
 
 // LooksLikeNumber reports whether s has the shape of a ticket number.
 func LooksLikeNumber(s string) bool { return numberPattern.MatchString(s) }
+
+// NumberID returns the ticket ID inside a number, so that a number is found
+// through the primary key; ok is false if s is not shaped like a number.
+func NumberID(s string) (id int64, ok bool) {
+	if !LooksLikeNumber(s) {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(s[8:], 10, 64)
+	return id, err == nil && id > 0
+}

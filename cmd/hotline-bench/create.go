@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -27,14 +28,34 @@ type row struct {
 	note     string
 }
 
-// pgbench runs a single-row INSERT transaction with as many clients as the
-// API benchmark, on the same server: the baseline of ticket creation.
-func (b *bench) pgbench(ctx context.Context) (row, error) {
+// baselineSQL is pgbench's transaction: one single-row INSERT.
+const baselineSQL = "INSERT INTO bench_rows (payload) VALUES ('小区夜间施工噪音扰民');\n"
+
+// ticketSQL is what the server sends for a new ticket (postgres.CreateTicket):
+// the ticket row, its number formed from the sequence, and its first event,
+// (": false" keeps its space: pgbench would read ":false" as a variable)
+// pipelined as one implicit transaction.
+const ticketSQL = `\set n random(1, 99999999)
+\startpipeline
+INSERT INTO tickets (id, number, kind, channel, status, urgency, title, content, citizen_name, citizen_phone,
+  co_departments, created_at, updated_at, version)
+  SELECT n.id, '20261122' || lpad(n.id::text, greatest(6, length(n.id::text)), '0'), 'complaint', 'phone', 'accepted', 'normal',
+  '小区夜间施工噪音扰民 ' || :n, '每晚十一点后仍在施工，影响休息。', '张三', '139' || lpad(:n::text, 8, '0'), '{}', now(), now(), 1
+  FROM (SELECT nextval('tickets_id_seq') AS id) n RETURNING id, number;
+INSERT INTO ticket_events (ticket_id, at, actor_id, actor_name, actor_role, actor_department, action, status_from, status_to, payload)
+  VALUES (currval('tickets_id_seq'), now(), NULL, 'agent1', 'agent', '', 'create', '', 'accepted',
+  '{"kind":"complaint","channel":"phone","urgency":"normal","title":"小区夜间施工噪音扰民","confidential": false}');
+\endpipeline
+`
+
+// pgbench runs script with as many clients as the API benchmark, on the
+// same server, with prepared statements as pgx uses them.
+func (b *bench) pgbench(ctx context.Context, name, note, script string) (row, error) {
 	bin := "pgbench"
 	if b.o.pgBin != "" {
 		bin = filepath.Join(b.o.pgBin, "pgbench")
 	}
-	if _, err := b.db.Pool.Exec(ctx, `CREATE TABLE bench_rows (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), payload text NOT NULL)`); err != nil {
+	if _, err := b.db.Pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_rows (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), payload text NOT NULL)`); err != nil {
 		return row{}, err
 	}
 	dir, err := os.MkdirTemp("", "hotline-bench")
@@ -42,12 +63,12 @@ func (b *bench) pgbench(ctx context.Context) (row, error) {
 		return row{}, err
 	}
 	defer os.RemoveAll(dir)
-	script := filepath.Join(dir, "insert.sql")
-	if err := os.WriteFile(script, []byte("INSERT INTO bench_rows (payload) VALUES ('小区夜间施工噪音扰民');\n"), 0o600); err != nil {
+	file := filepath.Join(dir, "script.sql")
+	if err := os.WriteFile(file, []byte(script), 0o600); err != nil {
 		return row{}, err
 	}
-	cmd := exec.CommandContext(ctx, bin, "-n", "-c", strconv.Itoa(b.o.clients), "-j", "2",
-		"-T", strconv.Itoa(int(b.o.duration.Seconds())), "-f", script, "-l", "--log-prefix", filepath.Join(dir, "log"), b.url)
+	cmd := exec.CommandContext(ctx, bin, "-n", "-M", "prepared", "-c", strconv.Itoa(b.o.clients), "-j", "2",
+		"-T", strconv.Itoa(int(b.o.duration.Seconds())), "-f", file, "-l", "--log-prefix", filepath.Join(dir, "log"), b.url)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -66,7 +87,7 @@ func (b *bench) pgbench(ctx context.Context) (row, error) {
 		return row{}, err
 	}
 	p50, p99 := percentiles(lat)
-	return row{name: "pgbench single-row INSERT", count: len(lat), rate: tps, p50: p50, p99: p99, note: "baseline"}, nil
+	return row{name: name, count: len(lat), rate: tps, p50: p50, p99: p99, note: note}, nil
 }
 
 // pgbenchLatencies reads the per-transaction logs (third field: µs).
@@ -148,36 +169,78 @@ func load(ctx context.Context, n int, d time.Duration, fn func(worker, i int) er
 	return all, failed, d
 }
 
-// createTickets posts tickets through the API with the configured clients.
+// createLua is the wrk script posting tickets: each request has its own
+// title and phone number, as real tickets do.
+const createLua = `
+local counter = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %s"
+request = function()
+  counter = counter + 1
+  return wrk.format(nil, nil, nil, string.format(
+    '{"kind":"complaint","channel":"phone","title":"小区夜间施工噪音扰民 %%d","content":"每晚十一点后仍在施工，影响休息。","citizen":{"name":"张三","phone":"139%%08d"}}',
+    counter, counter %% 100000000))
+end
+`
+
+// createTickets posts tickets through the API with wrk, a load generator
+// as light as pgbench's own client, so the two rates compare the servers.
 func (b *bench) createTickets(ctx context.Context) (row, error) {
-	client := newClient(b.o.clients)
-	token := b.tokens["agent1"]
-	var firstErr error
-	var once sync.Once
-	lat, failed, d := load(ctx, b.o.clients, b.o.duration, func(w, i int) error {
-		body := fmt.Sprintf(`{"kind":"complaint","channel":"phone","title":"小区夜间施工噪音扰民 %d-%d","content":"每晚十一点后仍在施工，影响休息。","citizen":{"name":"张三","phone":"138%08d"}}`, w, i, w*1_000_000+i)
-		req, err := http.NewRequestWithContext(ctx, "POST", b.base+"/api/v1/tickets", strings.NewReader(body))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode != 201 {
-				err = fmt.Errorf("status %d", resp.StatusCode)
-			}
-		}
-		if err != nil {
-			once.Do(func() { firstErr = err })
-		}
-		return err
-	})
-	if failed > 0 {
-		return row{}, fmt.Errorf("%d ticket creations failed, first: %v", failed, firstErr)
+	dir, err := os.MkdirTemp("", "hotline-bench")
+	if err != nil {
+		return row{}, err
 	}
-	p50, p99 := percentiles(lat)
-	return row{name: fmt.Sprintf("POST /api/v1/tickets (%d clients)", b.o.clients), count: len(lat),
-		rate: float64(len(lat)) / d.Seconds(), p50: p50, p99: p99, note: "ticket + event in one transaction"}, nil
+	defer os.RemoveAll(dir)
+	script := filepath.Join(dir, "create.lua")
+	if err := os.WriteFile(script, []byte(fmt.Sprintf(createLua, b.tokens["agent1"])), 0o600); err != nil {
+		return row{}, err
+	}
+	wrk := func(d time.Duration) ([]byte, error) {
+		cmd := exec.CommandContext(ctx, "wrk", "-t2", "-c"+strconv.Itoa(b.o.clients), "-d"+strconv.Itoa(int(d.Seconds()))+"s",
+			"--timeout", "10s", "-s", script, "--latency", b.base+"/api/v1/tickets")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			return nil, fmt.Errorf("wrk: %w\n%s", err, out)
+		}
+		if bytes.Contains(out, []byte("Non-2xx")) || bytes.Contains(out, []byte("Socket errors")) {
+			return nil, fmt.Errorf("ticket creations failed:\n%s", out)
+		}
+		return out, nil
+	}
+	if _, err := wrk(2 * time.Second); err != nil { // warm-up: connections, statement caches
+		return row{}, err
+	}
+	out, err := wrk(b.o.duration)
+	if err != nil {
+		return row{}, err
+	}
+	return parseWrk(out, fmt.Sprintf("POST /api/v1/tickets (%d conns)", b.o.clients), "ticket + event, one transaction")
+}
+
+var (
+	wrkRate  = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	wrkCount = regexp.MustCompile(`(\d+) requests in`)
+	wrkP50   = regexp.MustCompile(`50%\s+([0-9.]+)(us|ms|s)`)
+	wrkP99   = regexp.MustCompile(`99%\s+([0-9.]+)(us|ms|s)`)
+)
+
+func parseWrk(out []byte, name, note string) (row, error) {
+	r := row{name: name, note: note}
+	rate, count, p50, p99 := wrkRate.FindSubmatch(out), wrkCount.FindSubmatch(out), wrkP50.FindSubmatch(out), wrkP99.FindSubmatch(out)
+	if rate == nil || count == nil || p50 == nil || p99 == nil {
+		return r, fmt.Errorf("cannot read wrk output:\n%s", out)
+	}
+	var errRate, errCount, err50, err99 error
+	r.rate, errRate = strconv.ParseFloat(string(rate[1]), 64)
+	r.count, errCount = strconv.Atoi(string(count[1]))
+	r.p50, err50 = wrkDuration(p50)
+	r.p99, err99 = wrkDuration(p99)
+	return r, errors.Join(errRate, errCount, err50, err99)
+}
+
+func wrkDuration(m [][]byte) (time.Duration, error) {
+	v, err := strconv.ParseFloat(string(m[1]), 64)
+	unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[string(m[2])]
+	return time.Duration(v * float64(unit)), err
 }

@@ -25,7 +25,7 @@ func (b *bench) loadTickets(ctx context.Context, n int) error {
 		_, err := b.db.Pool.Exec(ctx, `
 			INSERT INTO tickets (id, number, kind, channel, status, urgency, title, content, citizen_name, citizen_phone,
 				department, co_departments, dispatch_count, created_at, updated_at, version)
-			SELECT id, to_char(created_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(id::text, 6, '0'),
+			SELECT id, to_char(created_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(id::text, greatest(6, length(id::text)), '0'),
 				kind, 'phone', status, 'normal', title || ' #' || id, '市民来电反映：' || title || '，请相关部门核查处理。',
 				'市民', '13' || lpad((id % 1000000000)::text, 9, '0'),
 				CASE WHEN status IN ('accepted') OR (status = 'closed' AND r < 0.5) THEN NULL

@@ -60,17 +60,20 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	}
 	defer b.close(ctx)
 	var rows []row
-	pg, err := b.pgbench(ctx)
+	base, err := b.pgbench(ctx, fmt.Sprintf("pgbench single-row INSERT (%d conns)", o.clients), "baseline", baselineSQL)
 	if err != nil {
 		return err
 	}
-	rows = append(rows, pg)
+	sql, err := b.pgbench(ctx, fmt.Sprintf("pgbench ticket statements (%d conns)", o.clients), "the server's SQL, no HTTP", ticketSQL)
+	if err != nil {
+		return err
+	}
 	create, err := b.createTickets(ctx)
 	if err != nil {
 		return err
 	}
-	create.ratio = create.rate / pg.rate
-	rows = append(rows, create)
+	sql.ratio, create.ratio = sql.rate/base.rate, create.rate/base.rate
+	rows = append(rows, base, sql, create)
 	var plans []plan
 	if o.tickets > 0 {
 		if err := b.loadTickets(ctx, o.tickets); err != nil {

@@ -43,7 +43,10 @@ func newBench(ctx context.Context, o options, log *slog.Logger) (*bench, error) 
 	}
 	u.Path = "/" + benchDB
 	b.url = u.String()
-	if err := adminExec(ctx, o.adminURL, "DROP DATABASE IF EXISTS "+benchDB+" WITH (FORCE)", "CREATE DATABASE "+benchDB); err != nil {
+	if err := dropDatabase(ctx, o.adminURL); err != nil {
+		return nil, err
+	}
+	if err := adminExec(ctx, o.adminURL, "CREATE DATABASE "+benchDB); err != nil {
 		return nil, err
 	}
 	if b.db, err = postgres.Open(ctx, b.url); err != nil {
@@ -60,6 +63,19 @@ func newBench(ctx context.Context, o options, log *slog.Logger) (*bench, error) 
 		return nil, errors.Join(err, b.stopServer())
 	}
 	return b, nil
+}
+
+// dropDatabase drops the bench database, retrying while an autovacuum
+// worker (which our role may not terminate) still works in it.
+func dropDatabase(ctx context.Context, url string) error {
+	var err error
+	for range 30 {
+		if err = adminExec(ctx, url, "DROP DATABASE IF EXISTS "+benchDB+" WITH (FORCE)"); err == nil {
+			return nil
+		}
+		time.Sleep(time.Second)
+	}
+	return err
 }
 
 func adminExec(ctx context.Context, url string, stmts ...string) error {
@@ -166,7 +182,7 @@ func (b *bench) close(ctx context.Context) {
 	}
 	b.db.Close()
 	if !b.o.keep {
-		if err := adminExec(ctx, b.o.adminURL, "DROP DATABASE IF EXISTS "+benchDB+" WITH (FORCE)"); err != nil {
+		if err := dropDatabase(ctx, b.o.adminURL); err != nil {
 			b.log.Warn("drop bench database", "err", err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -37,6 +38,7 @@ type Main struct {
 
 	listener net.Listener
 	server   *http.Server
+	debug    *http.Server
 	served   chan error
 }
 
@@ -85,7 +87,33 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	if err := m.serveDebug(); err != nil {
+		return err
+	}
 	return m.serve(api)
+}
+
+// serveDebug serves the Go profiler on its own address, for operators.
+func (m *Main) serveDebug() error {
+	if m.Config.DebugAddr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", m.Config.DebugAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.DebugAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	m.debug = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := m.debug.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Log.Error("debug server stopped", "err", err)
+		}
+	}()
+	m.Log.Info("serving pprof", "addr", ln.Addr().String())
+	return nil
 }
 
 func (m *Main) serve(h http.Handler) error {
@@ -126,6 +154,12 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("serve HTTP: %w", err))
 		}
 		m.server = nil
+	}
+	if m.debug != nil {
+		if err := m.debug.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close debug server: %w", err))
+		}
+		m.debug = nil
 	}
 	if m.Redis != nil {
 		if err := m.Redis.Close(); err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -144,26 +145,19 @@ func (c *command) addUser(ctx context.Context) error {
 	c.user.Password = os.Getenv("HOTLINE_USER_PASSWORD")
 	if c.user.Password == "" {
 		line, err := bufio.NewReader(io.LimitReader(c.stdin, 1024)).ReadString('\n')
-		if err != nil && err != io.EOF {
+		if err != nil && !errors.Is(err, io.EOF) {
 			return fmt.Errorf("read password from stdin: %w", err)
 		}
 		c.user.Password = strings.TrimRight(line, "\r\n")
 	}
-	db, err := c.openDB(ctx)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	users, err := c.authService(db)
-	if err != nil {
-		return err
-	}
-	u, err := users.AddUser(ctx, c.user)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "created %s user %s (id %d)\n", u.Role, u.Username, u.ID)
-	return nil
+	return c.withUsers(ctx, func(users *auth.Service) error {
+		u, err := users.AddUser(ctx, c.user)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "created %s user %s (id %d)\n", u.Role, u.Username, u.ID)
+		return nil
+	})
 }
 
 // token prints a bearer token for a user, for scripts.
@@ -171,6 +165,18 @@ func (c *command) token(ctx context.Context) error {
 	if c.user.Username == "" {
 		return fmt.Errorf("usage: hotline token --user NAME")
 	}
+	return c.withUsers(ctx, func(users *auth.Service) error {
+		tok, err := users.IssueToken(ctx, c.user.Username, c.ttl)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(c.stdout, tok)
+		return nil
+	})
+}
+
+// withUsers runs fn with the account service on a migrated database.
+func (c *command) withUsers(ctx context.Context, fn func(*auth.Service) error) error {
 	db, err := c.openDB(ctx)
 	if err != nil {
 		return err
@@ -180,10 +186,5 @@ func (c *command) token(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	tok, err := users.IssueToken(ctx, c.user.Username, c.ttl)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(c.stdout, tok)
-	return nil
+	return fn(users)
 }

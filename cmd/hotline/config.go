@@ -22,6 +22,7 @@ type Config struct {
 	DemoPassword string
 	LogFormat    string
 	LogLevel     string
+	DebugAddr    string
 }
 
 // configVar binds one setting to its variable and flag.
@@ -44,6 +45,7 @@ func (c *Config) vars() []configVar {
 		{"HOTLINE_DEMO_PASSWORD", "demo-password", "", "password of the demo accounts (seed --demo)", &c.DemoPassword},
 		{"HOTLINE_LOG_FORMAT", "log-format", "json", "log format: json or text", &c.LogFormat},
 		{"HOTLINE_LOG_LEVEL", "log-level", "info", "log level: debug, info, warn or error", &c.LogLevel},
+		{"HOTLINE_DEBUG_ADDR", "debug-addr", "", "serve /debug/pprof on this address (keep it on loopback); empty: off", &c.DebugAddr},
 	}
 }
 

@@ -6,6 +6,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 : "${HOTLINE_TEST_DATABASE_URL:?source .run/env first (make bench does)}"
+
+# wrk generates the HTTP load: a C client as light as pgbench's, so the two
+# rates compare servers rather than load generators.
+if ! command -v wrk >/dev/null; then
+	if [[ $(id -u) -eq 0 ]]; then
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk
+	else
+		echo "bench needs wrk: sudo apt-get install wrk" >&2
+		exit 1
+	fi
+fi
+
 go build -o bin/hotline ./cmd/hotline
 go build -o bin/hotline-bench ./cmd/hotline-bench
 exec bin/hotline-bench -binary bin/hotline "$@"

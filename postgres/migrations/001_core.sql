@@ -48,7 +48,10 @@ CREATE SEQUENCE tickets_id_seq;
 
 CREATE TABLE tickets (
     id                bigint PRIMARY KEY,
-    number            text NOT NULL UNIQUE,
+    -- The number is the local creation date followed by the ID, so it is
+    -- unique by construction and found through the primary key; the check
+    -- keeps it so without the cost of a second unique index.
+    number            text NOT NULL CHECK (substr(number, 9)::bigint = id),
     kind              text NOT NULL CHECK (kind IN ('consultation', 'help', 'complaint', 'report', 'suggestion', 'praise')),
     channel           text NOT NULL CHECK (channel IN ('phone', 'webchat', 'web', 'api')),
     status            text NOT NULL CHECK (status IN ('accepted', 'dispatched', 'in_progress', 'returned', 'replied', 'closed', 'merged', 'rejected')),

@@ -14,6 +14,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -69,7 +70,7 @@ func NewDB(t testing.TB) *postgres.DB {
 	}
 	t.Cleanup(func() {
 		db.Close()
-		if err := exec(context.Background(), admin, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name)); err != nil {
+		if err := dropDatabase(admin, name); err != nil {
 			t.Errorf("drop test database %s: %v", name, err)
 		}
 	})
@@ -144,6 +145,19 @@ func ensureTemplate(ctx context.Context, admin string) (string, error) {
 		return "", fmt.Errorf("finish template: %w", err)
 	}
 	return name, nil
+}
+
+// dropDatabase drops a database, retrying while an autovacuum worker,
+// which the test role may not terminate, still works in it.
+func dropDatabase(admin, name string) error {
+	var err error
+	for range 50 {
+		if err = exec(context.Background(), admin, fmt.Sprintf("DROP DATABASE IF EXISTS %s WITH (FORCE)", name)); err == nil {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return err
 }
 
 func migrationsHash() ([32]byte, error) {
