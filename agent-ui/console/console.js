@@ -26,8 +26,9 @@ function cell(text, className) {
   return td;
 }
 
+// when shows a time as the API gives it: already in the hotline's zone.
 function when(iso) {
-  return iso ? new Date(iso).toLocaleString("zh-CN", { hour12: false }) : "";
+  return iso ? iso.slice(0, 19).replace("T", " ") : "";
 }
 
 async function loadTickets(append) {

@@ -9,27 +9,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/postgres/pgtest"
 )
-
-// redisURL returns the test Redis, failing loudly when it is missing.
-func redisURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("HOTLINE_REDIS_URL")
-	if u == "" {
-		if testing.Short() {
-			t.Skip("HOTLINE_REDIS_URL is not set; skipping under -short")
-		}
-		t.Fatal("HOTLINE_REDIS_URL is not set: run `make test`, which starts the private Redis under .run/")
-	}
-	return u
-}
 
 // startMain runs a Main on a fresh database and port 0.
 func startMain(t *testing.T, redis string) (*Main, string) {
@@ -66,7 +53,7 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 func TestMain_HealthReadinessMetrics(t *testing.T) {
-	m, _ := startMain(t, redisURL(t))
+	m, _ := startMain(t, testenv.RedisURL(t))
 	base := "http://" + m.HTTPAddr()
 	if code, body := get(t, base+"/healthz"); code != 200 || !strings.Contains(body, "ok") {
 		t.Fatalf("healthz: %d %s", code, body)
@@ -106,7 +93,7 @@ func TestMain_ReadyzReportsRedisDown(t *testing.T) {
 // An action blocked on a row lock is in flight when shutdown starts: the
 // server stops accepting connections but lets the action finish.
 func TestMain_GracefulShutdownFinishesInFlightRequests(t *testing.T) {
-	m, _ := startMain(t, redisURL(t))
+	m, _ := startMain(t, testenv.RedisURL(t))
 	ctx := t.Context()
 	base := "http://" + m.HTTPAddr()
 	if _, err := m.Auth.AddUser(ctx, auth.NewUser{Username: "agent1", Role: auth.RoleAgent, Password: "password123"}); err != nil {

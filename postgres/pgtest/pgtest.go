@@ -11,19 +11,15 @@ import (
 	"fmt"
 	"io/fs"
 	neturl "net/url"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/postgres"
 )
-
-// EnvURL names the variable holding the URL of a database whose role may
-// create databases. `make test` sets it to the private instance.
-const EnvURL = "HOTLINE_TEST_DATABASE_URL"
 
 var (
 	templateOnce sync.Once
@@ -31,27 +27,12 @@ var (
 	templateErr  error
 )
 
-// AdminURL returns the test server's URL. Without it the test fails with
-// instructions, or is skipped under -short.
-func AdminURL(t testing.TB) string {
-	t.Helper()
-	url := os.Getenv(EnvURL)
-	if url == "" {
-		if testing.Short() {
-			t.Skip(EnvURL + " is not set; skipping integration test under -short")
-		}
-		t.Fatal(EnvURL + " is not set: run `make test`, which starts the private PostgreSQL under .run/ " +
-			"(or `bash deploy/local/services.sh start && . .run/env`)")
-	}
-	return url
-}
-
 // NewDB returns a pool on a new database with the current schema, dropped
 // when the test ends.
 func NewDB(t testing.TB) *postgres.DB {
 	t.Helper()
 	ctx := context.Background()
-	admin := AdminURL(t)
+	admin := testenv.DatabaseURL(t)
 	templateOnce.Do(func() { templateName, templateErr = ensureTemplate(ctx, admin) })
 	if templateErr != nil {
 		t.Fatalf("prepare test database template: %v", templateErr)
@@ -62,7 +43,7 @@ func NewDB(t testing.TB) *postgres.DB {
 	}
 	url, err := withDatabase(admin, name)
 	if err != nil {
-		t.Fatalf("parse %s: %v", EnvURL, err)
+		t.Fatalf("parse HOTLINE_TEST_DATABASE_URL: %v", err)
 	}
 	db, err := postgres.Open(ctx, url)
 	if err != nil {
@@ -105,7 +86,7 @@ func ensureTemplate(ctx context.Context, admin string) (string, error) {
 	name := "hotline_tpl_" + hex.EncodeToString(sum[:6])
 	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
-		return "", fmt.Errorf("connect to %s: %w", EnvURL, err)
+		return "", fmt.Errorf("connect to HOTLINE_TEST_DATABASE_URL: %w", err)
 	}
 	defer conn.Close(ctx)
 	lock := int64(binary.BigEndian.Uint64(sum[:8]))
