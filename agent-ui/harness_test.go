@@ -74,7 +74,8 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
-	api, err := agentui.NewServer(tickets, authn, []agentui.Check{{Name: "postgres", Ping: db.Ping}}, prometheus.NewRegistry(), log)
+	api, err := agentui.NewServer(agentui.Deps{Tickets: tickets, Auth: authn,
+		Checks: []agentui.Check{{Name: "postgres", Ping: db.Ping}}, Registry: prometheus.NewRegistry(), Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

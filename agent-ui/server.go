@@ -28,6 +28,16 @@ type Check struct {
 	Ping func(ctx context.Context) error
 }
 
+// Deps are what the Server serves: the domain services, the readiness
+// checks, and where metrics are registered.
+type Deps struct {
+	Tickets  *ticketing.Service
+	Auth     *auth.Service
+	Checks   []Check // what /readyz pings
+	Registry *prometheus.Registry
+	Log      *slog.Logger
+}
+
 // Server serves the staff API.
 type Server struct {
 	tickets *ticketing.Service
@@ -38,15 +48,15 @@ type Server struct {
 	mux     *http.ServeMux
 }
 
-// NewServer returns a Server. Metrics are registered on reg; checks are
-// what /readyz pings.
-func NewServer(tickets *ticketing.Service, authn *auth.Service, checks []Check, reg *prometheus.Registry, log *slog.Logger) (*Server, error) {
-	m, err := newMetrics(reg, tickets)
+// NewServer returns a Server for deps; metrics are registered on deps.Registry.
+func NewServer(deps Deps) (*Server, error) {
+	m, err := newMetrics(deps.Registry, deps.Tickets)
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{tickets: tickets, auth: authn, checks: checks, log: log, metrics: m, mux: http.NewServeMux()}
-	s.routes(reg)
+	s := &Server{tickets: deps.Tickets, auth: deps.Auth, checks: deps.Checks, log: deps.Log,
+		metrics: m, mux: http.NewServeMux()}
+	s.routes(deps.Registry)
 	return s, nil
 }
 

@@ -83,7 +83,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		{Name: "postgres", Ping: m.DB.Ping},
 		{Name: "redis", Ping: func(ctx context.Context) error { return m.Redis.Ping(ctx).Err() }},
 	}
-	api, err := agentui.NewServer(m.Tickets, m.Auth, checks, reg, m.Log)
+	api, err := agentui.NewServer(agentui.Deps{Tickets: m.Tickets, Auth: m.Auth, Checks: checks, Registry: reg, Log: m.Log})
 	if err != nil {
 		return err
 	}
