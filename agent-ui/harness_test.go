@@ -9,17 +9,23 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 
 	agentui "github.com/open12345/hotline/agent-ui"
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/clock"
+	"github.com/open12345/hotline/files"
+	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/postgres/pgtest"
 	"github.com/open12345/hotline/ticketing"
+	"github.com/open12345/hotline/ticketing/dispatch"
 )
 
 // env is a running API on a fresh database, with a fake clock at
@@ -31,6 +37,7 @@ type env struct {
 	clock  *clock.Fake
 	loc    *time.Location
 	tokens map[string]string // username → bearer token
+	files  string            // where attachment contents are stored
 }
 
 const testPassword = "correct horse battery"
@@ -74,8 +81,14 @@ func newEnv(t *testing.T) *env {
 			t.Fatal(err)
 		}
 	}
+	e.files = filepath.Join(t.TempDir(), "attachments")
+	blobs, err := files.New(e.files)
+	if err != nil {
+		t.Fatal(err)
+	}
 	api, err := agentui.NewServer(agentui.Deps{Tickets: tickets, Auth: authn,
-		Checks: []agentui.Check{{Name: "postgres", Ping: db.Ping}}, Registry: prometheus.NewRegistry(), Log: log})
+		Checks: []agentui.Check{{Name: "postgres", Ping: db.Ping}}, Registry: prometheus.NewRegistry(), Log: log, Files: blobs,
+		Dispatch: dispatch.NewAdmin(postgres.NewDispatchStore(db), queueInspector(t), clk)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,6 +143,12 @@ func (e *env) callWith(user, method, path string, body []byte, contentType strin
 	if user != "" {
 		req.Header.Set("Authorization", "Bearer "+e.tokens[user])
 	}
+	return e.do(req)
+}
+
+// do sends a request and reads the whole answer.
+func (e *env) do(req *http.Request) response {
+	e.t.Helper()
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		e.t.Fatal(err)
@@ -234,4 +253,17 @@ func (e *env) events(id int64) []event {
 	var out struct{ Items []event }
 	e.must(e.call("admin", "GET", fmt.Sprintf("/api/v1/tickets/%d/events", id), nil), 200, &out)
 	return out.Items
+}
+
+// queueInspector reads the queue statistics of the test Redis; the API
+// tests run no workers, so they only read.
+func queueInspector(t *testing.T) *asynq.Inspector {
+	t.Helper()
+	opt, err := redis.ParseURL(testenv.RedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := redis.NewClient(opt)
+	t.Cleanup(func() { rc.Close() })
+	return asynq.NewInspectorFromRedisClient(rc)
 }

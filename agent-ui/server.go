@@ -5,6 +5,7 @@ package agentui
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/files"
 	"github.com/open12345/hotline/ticketing"
 )
 
@@ -36,6 +38,8 @@ type Deps struct {
 	Checks   []Check // what /readyz pings
 	Registry *prometheus.Registry
 	Log      *slog.Logger
+	Files    *files.Store // contents of ticket attachments
+	Dispatch Dispatch     // deliveries and queue statistics
 }
 
 // Server serves the staff API.
@@ -46,16 +50,21 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	mux     *http.ServeMux
+	files   *files.Store
+	dispat  Dispatch
 }
 
 // NewServer returns a Server for deps; metrics are registered on deps.Registry.
 func NewServer(deps Deps) (*Server, error) {
+	if deps.Files == nil {
+		return nil, errors.New("agentui: Deps.Files is required")
+	}
 	m, err := newMetrics(deps.Registry, deps.Tickets)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{tickets: deps.Tickets, auth: deps.Auth, checks: deps.Checks, log: deps.Log,
-		metrics: m, mux: http.NewServeMux()}
+		metrics: m, mux: http.NewServeMux(), files: deps.Files, dispat: deps.Dispatch}
 	s.routes(deps.Registry)
 	return s, nil
 }
@@ -95,6 +104,9 @@ func (r *statusRecorder) WriteHeader(code int) {
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection (deadlines).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (r *statusRecorder) Write(b []byte) (int, error) {
 	r.wrote = true
@@ -197,6 +209,9 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.Handle("GET /api/v1/tickets/{id}", s.authed(s.getTicket, everyone...))
 	m.Handle("GET /api/v1/tickets/{id}/events", s.authed(s.ticketEvents, everyone...))
 	m.Handle("POST /api/v1/tickets/{id}/actions/{action}", s.authed(s.ticketAction, everyone...))
+	m.Handle("POST /api/v1/tickets/{id}/attachments", s.authed(s.uploadAttachment, everyone...))
+	m.Handle("GET /api/v1/tickets/{id}/attachments", s.authed(s.listAttachments, everyone...))
+	m.Handle("GET /api/v1/tickets/{id}/attachments/{aid}", s.authed(s.downloadAttachment, everyone...))
 
 	m.Handle("GET /api/v1/departments", s.authed(s.listDepartments, everyone...))
 	m.Handle("POST /api/v1/departments", s.authed(s.createDepartment, admins...))
@@ -209,6 +224,10 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.Handle("GET /api/v1/catalogue", s.authed(s.getCatalogue, everyone...))
 	m.Handle("PUT /api/v1/catalogue", s.authed(s.putCatalogue, admins...))
 	m.Handle("GET /api/v1/catalogue/suggest", s.authed(s.suggest, staffRoles...))
+
+	m.Handle("GET /api/v1/deliveries", s.authed(s.listDeliveries, deliveryViewers...))
+	m.Handle("POST /api/v1/deliveries/{id}/retry", s.authed(s.retryDelivery, overseers...))
+	m.Handle("GET /api/v1/admin/queues", s.authed(s.queueStats, overseers...))
 
 	m.Handle("/api/", s.public(s.noRoute))
 	m.Handle("/", consoleHandler())

@@ -22,7 +22,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, a auth.Act
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/tickets/"+strconv.FormatInt(t.ID, 10))
-	writeJSON(w, http.StatusCreated, viewTicket(t, s.tickets.Location()))
+	writeJSON(w, http.StatusCreated, ticketing.NewView(t, s.tickets.Location()))
 	return nil
 }
 
@@ -43,7 +43,7 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request, a auth.Actor)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewTicket(t, s.tickets.Location()))
+	writeJSON(w, http.StatusOK, ticketing.NewView(t, s.tickets.Location()))
 	return nil
 }
 
@@ -85,6 +85,13 @@ func listQuery(r *http.Request) (ticketing.ListQuery, error) {
 	}
 	lq.Department = q.Get("department")
 	lq.Query = q.Get("q")
+	switch q.Get("callback_due") {
+	case "", "false":
+	case "true":
+		lq.CallbackDue = true
+	default:
+		return lq, errs.E(errs.Invalid, "callback_due must be true or false")
+	}
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 {
@@ -139,11 +146,11 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request, a auth.Acto
 	if err != nil {
 		return err
 	}
-	out := make([]ticketView, len(ts))
+	out := make([]ticketing.View, len(ts))
 	for i, t := range ts {
-		out[i] = viewTicket(t, s.tickets.Location())
+		out[i] = ticketing.NewView(t, s.tickets.Location())
 	}
-	writeJSON(w, http.StatusOK, page[ticketView]{Items: out, NextCursor: encodeCursor(next)})
+	writeJSON(w, http.StatusOK, page[ticketing.View]{Items: out, NextCursor: encodeCursor(next)})
 	return nil
 }
 
@@ -176,7 +183,7 @@ func (s *Server) ticketAction(w http.ResponseWriter, r *http.Request, a auth.Act
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewTicket(t, s.tickets.Location()))
+	writeJSON(w, http.StatusOK, ticketing.NewView(t, s.tickets.Location()))
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -28,7 +29,8 @@ const ticketColumns = `id, number, kind, channel, status, urgency, title, conten
 	category, region, call_id, chat_id, department, co_departments,
 	dispatched_at, sign_due_at, signed_at, due_at, replied_at, closed_at, reply,
 	dispatch_count, return_count, reopen_count, urge_count, extension,
-	satisfaction, satisfied, callback_at, merged_into, created_by, created_at, updated_at, version`
+	satisfaction, satisfied, callback_at, merged_into, created_by, created_at, updated_at, version,
+	warn_at, warned_at, overdue_at, sign_overdue_at, callback_due_at, callback_notified_at`
 
 // ticketArgs returns the column values of t in the order of ticketColumns.
 func ticketArgs(t *ticketing.Ticket) ([]any, error) {
@@ -48,7 +50,8 @@ func ticketArgs(t *ticketing.Ticket) ([]any, error) {
 		t.Category, t.Region, t.CallID, t.ChatID, nullable(t.Department), t.CoDepartments,
 		t.DispatchedAt, t.SignDueAt, t.SignedAt, t.DueAt, t.RepliedAt, t.ClosedAt, t.Reply,
 		t.DispatchCount, t.ReturnCount, t.ReopenCount, t.UrgeCount, ext,
-		t.Satisfaction, t.Satisfied, t.CallbackAt, t.MergedInto, createdBy, t.CreatedAt, t.UpdatedAt, t.Version}, nil
+		t.Satisfaction, t.Satisfied, t.CallbackAt, t.MergedInto, createdBy, t.CreatedAt, t.UpdatedAt, t.Version,
+		t.WarnAt, t.WarnedAt, t.OverdueAt, t.SignOverdueAt, t.CallbackDueAt, t.CallbackNotifiedAt}, nil
 }
 
 func nullable(s string) *string {
@@ -68,7 +71,8 @@ func scanTicket(row pgx.Row) (*ticketing.Ticket, error) {
 		&t.Category, &t.Region, &t.CallID, &t.ChatID, &dept, &t.CoDepartments,
 		&t.DispatchedAt, &t.SignDueAt, &t.SignedAt, &t.DueAt, &t.RepliedAt, &t.ClosedAt, &t.Reply,
 		&t.DispatchCount, &t.ReturnCount, &t.ReopenCount, &t.UrgeCount, &ext,
-		&t.Satisfaction, &t.Satisfied, &t.CallbackAt, &t.MergedInto, &createdBy, &t.CreatedAt, &t.UpdatedAt, &t.Version)
+		&t.Satisfaction, &t.Satisfied, &t.CallbackAt, &t.MergedInto, &createdBy, &t.CreatedAt, &t.UpdatedAt, &t.Version,
+		&t.WarnAt, &t.WarnedAt, &t.OverdueAt, &t.SignOverdueAt, &t.CallbackDueAt, &t.CallbackNotifiedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +145,32 @@ func queueEvent(b *pgx.Batch, ev ticketing.Event) error {
 	}
 	b.Queue(insertEventSQL, ev.TicketID, ev.At, actor, ev.ActorName, ev.ActorRole, ev.Department,
 		ev.Action, ev.From, ev.To, payload)
+	for _, m := range ev.Outbox {
+		msg, err := json.Marshal(m)
+		if err != nil {
+			return fmt.Errorf("encode outbox message: %w", err)
+		}
+		b.Queue(insertOutboxSQL, ev.TicketID, m.Topic, m.Urgent, msg, ev.At, m.Department, m.Event, detail(m.Detail))
+	}
 	return nil
+}
+
+// insertOutboxSQL writes one outbox message; a message to a department
+// also creates its delivery, whose ID the task carries. A ticket_id of 0
+// means the ticket inserted just before on the same connection.
+const insertOutboxSQL = `WITH t AS (
+		SELECT CASE WHEN $1::bigint = 0 THEN currval('tickets_id_seq') ELSE $1::bigint END AS id),
+	d AS (INSERT INTO deliveries (department, ticket_id, event, detail, created_at, updated_at)
+		SELECT $6, t.id, $7, $8, $5, $5 FROM t WHERE $2 = 'department' RETURNING id)
+	INSERT INTO outbox (topic, urgent, ticket_id, message, delivery_id, created_at)
+	SELECT $2, $3, t.id, $4, (SELECT id FROM d), $5 FROM t`
+
+// detail encodes the details of a message for its delivery.
+func detail(d map[string]any) map[string]any {
+	if d == nil {
+		return map[string]any{}
+	}
+	return d
 }
 
 // Ticket returns one ticket.
@@ -239,6 +268,9 @@ func ticketWhere(f ticketing.TicketFilter) (string, []any) {
 	}
 	if f.CreatedTo != nil {
 		add("created_at < ?", *f.CreatedTo)
+	}
+	if f.CallbackDueBy != nil {
+		add("callback_due_at <= ?", *f.CallbackDueBy)
 	}
 	if f.Before > 0 {
 		add("id < ?", f.Before)
@@ -352,6 +384,22 @@ func saveTickets(ctx context.Context, tx pgx.Tx, ts []*ticketing.Ticket, events 
 		}
 	}
 	return tx.SendBatch(ctx, batch).Close()
+}
+
+// SupervisionDue returns the IDs of tickets with a supervision step due at
+// now and not yet recorded, oldest first; each branch walks one partial index.
+func (s *TicketStore) SupervisionDue(ctx context.Context, now time.Time, limit int) ([]int64, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT id FROM (
+		(SELECT id FROM tickets WHERE warned_at IS NULL AND status IN ('dispatched', 'in_progress') AND warn_at <= $1 ORDER BY warn_at LIMIT $2)
+		UNION (SELECT id FROM tickets WHERE overdue_at IS NULL AND status IN ('dispatched', 'in_progress') AND due_at < $1 ORDER BY due_at LIMIT $2)
+		UNION (SELECT id FROM tickets WHERE sign_overdue_at IS NULL AND status = 'dispatched' AND sign_due_at < $1 ORDER BY sign_due_at LIMIT $2)
+		UNION (SELECT id FROM tickets WHERE status = 'replied' AND callback_notified_at IS NULL AND callback_due_at <= $1 ORDER BY callback_due_at LIMIT $2)
+	) due ORDER BY id LIMIT $2`, now, limit)
+	if err != nil {
+		return nil, translate(err, "tickets due for supervision")
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	return ids, translate(err, "tickets due for supervision")
 }
 
 // ExplainTickets returns the executed plan (EXPLAIN ANALYZE) of the list

@@ -52,12 +52,17 @@ func dispatch(env Env, actor auth.Actor, t *Ticket, req Request) (map[string]any
 		"sign_due_at": t.SignDueAt, "due_at": t.DueAt}, nil
 }
 
-// start sends the ticket to a department with fresh deadlines.
+// start sends the ticket to a department with fresh deadlines and a clean
+// supervision record.
 func start(env Env, t *Ticket, dept string, co []string) {
-	d := env.Policies.Compute(env.Calendar, env.Now, t.Kind, t.Urgency)
+	p := env.Policies.Lookup(t.Kind, t.Urgency)
+	due := p.Due.From(env.Calendar, env.Now)
 	t.Department, t.CoDepartments = dept, co
-	t.DispatchedAt, t.SignDueAt, t.DueAt = ptr(env.Now), ptr(d.SignDueAt), ptr(d.DueAt)
+	t.DispatchedAt, t.SignDueAt, t.DueAt = ptr(env.Now), ptr(p.Sign.From(env.Calendar, env.Now)), ptr(due)
+	t.WarnAt = ptr(WarnAt(env.Calendar, env.Now, due, p.Due.Minutes > 0))
 	t.SignedAt, t.RepliedAt, t.Extension = nil, nil, nil
+	t.WarnedAt, t.OverdueAt, t.SignOverdueAt = nil, nil, nil
+	t.CallbackDueAt, t.CallbackNotifiedAt = nil, nil
 	t.DispatchCount++
 }
 
@@ -72,6 +77,9 @@ func returnTicket(env Env, _ auth.Actor, t *Ticket, req Request) (map[string]any
 	if err != nil {
 		return nil, err
 	}
+	if t.ReturnCount >= AgentDispatchLimit {
+		return nil, errs.E(errs.Conflict, "returned %d times already: the department a supervisor assigned must handle it", t.ReturnCount)
+	}
 	if t.DispatchedAt != nil {
 		if limit := env.Policies.ReturnWindow.From(env.Calendar, *t.DispatchedAt); env.Now.After(limit) {
 			return nil, errs.E(errs.Conflict, "a ticket can only be returned until %s", limit.Format(time.DateTime))
@@ -80,6 +88,7 @@ func returnTicket(env Env, _ auth.Actor, t *Ticket, req Request) (map[string]any
 	payload := map[string]any{"reason": reason, "department": t.Department}
 	t.Department, t.CoDepartments = "", []string{}
 	t.SignDueAt, t.DueAt, t.SignedAt, t.Extension = nil, nil, nil, nil
+	t.WarnAt, t.WarnedAt, t.OverdueAt, t.SignOverdueAt = nil, nil, nil, nil
 	t.ReturnCount++
 	return payload, nil
 }
@@ -113,6 +122,11 @@ func approveExtension(env Env, _ auth.Actor, t *Ticket, _ Request) (map[string]a
 	t.DueAt = ptr(env.Calendar.EndOfWorkingDays(old, t.Extension.Days))
 	payload := map[string]any{"days": t.Extension.Days, "previous_due_at": old, "due_at": *t.DueAt}
 	t.Extension = nil
+	// The new deadline gets its own warning; an overdue mark no longer holds.
+	t.WarnAt, t.OverdueAt = ptr(WarnAt(env.Calendar, *t.DispatchedAt, *t.DueAt, false)), nil
+	if t.WarnAt.After(env.Now) {
+		t.WarnedAt = nil
+	}
 	return payload, nil
 }
 
@@ -135,8 +149,9 @@ func reply(env Env, _ auth.Actor, t *Ticket, req Request) (map[string]any, error
 		return nil, err
 	}
 	t.Reply, t.RepliedAt, t.Extension = r, ptr(env.Now), nil
+	t.CallbackDueAt = ptr(env.Calendar.StartOfNextWorkingDay(env.Now))
 	late := t.DueAt != nil && env.Now.After(*t.DueAt)
-	return map[string]any{"reply": r, "late": late}, nil
+	return withAttachments(map[string]any{"reply": r, "late": late}, req)
 }
 
 func urge(_ Env, _ auth.Actor, t *Ticket, req Request) (map[string]any, error) {
@@ -201,6 +216,19 @@ func reject(env Env, _ auth.Actor, t *Ticket, req Request) (map[string]any, erro
 
 func note(_ Env, _ auth.Actor, _ *Ticket, req Request) (map[string]any, error) {
 	n, err := text("text", req.Text, true, 2000)
+	if err != nil {
+		return nil, err
+	}
+	return withAttachments(map[string]any{"text": n}, req)
+}
+
+// contribute records a supporting department's part (协办意见); the lead
+// department takes it into its reply.
+func contribute(_ Env, actor auth.Actor, t *Ticket, req Request) (map[string]any, error) {
+	if !slices.Contains(t.CoDepartments, actor.Department) {
+		return nil, errs.E(errs.Forbidden, "only a supporting department contributes; the lead department replies")
+	}
+	n, err := text("text", req.Text, true, 5000)
 	if err != nil {
 		return nil, err
 	}

@@ -163,3 +163,62 @@ func (c *Calendar) EndOfWorkingDays(from time.Time, n int) time.Time {
 	}
 	return time.Date(d.Year, d.Month, d.Day, 23, 59, 59, 0, c.loc)
 }
+
+// maxCalendarDays bounds walks over the calendar, so that a calendar with
+// no working days cannot make them run forever.
+const maxCalendarDays = 3660
+
+// WorkingTime returns how much of the interval [a, b) falls on working days.
+func (c *Calendar) WorkingTime(a, b time.Time) time.Duration {
+	var total time.Duration
+	a, b = a.In(c.loc), b.In(c.loc)
+	for d, i := DateOf(a), 0; i < maxCalendarDays; d, i = d.AddDays(1), i+1 {
+		start, end := d.In(c.loc), d.AddDays(1).In(c.loc)
+		if !start.Before(b) {
+			break
+		}
+		if c.IsWorkingDay(d) {
+			total += minTime(end, b).Sub(maxTime(start, a))
+		}
+	}
+	return max(total, 0)
+}
+
+// AddWorkingTime returns the instant at which working time w has passed
+// since a, counting only the hours of working days.
+func (c *Calendar) AddWorkingTime(a time.Time, w time.Duration) time.Time {
+	a = a.In(c.loc)
+	for d, i := DateOf(a), 0; i < maxCalendarDays; d, i = d.AddDays(1), i+1 {
+		if !c.IsWorkingDay(d) {
+			continue
+		}
+		start, end := maxTime(d.In(c.loc), a), d.AddDays(1).In(c.loc)
+		avail := end.Sub(start)
+		if w <= avail {
+			return start.Add(w)
+		}
+		w -= avail
+	}
+	return a.Add(w)
+}
+
+// StartOfNextWorkingDay returns midnight of the first working day after
+// the local day of t.
+func (c *Calendar) StartOfNextWorkingDay(t time.Time) time.Time {
+	end := c.EndOfWorkingDays(t, 1)
+	return DateOf(end).In(c.loc)
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

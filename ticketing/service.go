@@ -97,6 +97,7 @@ func (s *Service) Create(ctx context.Context, actor auth.Actor, n NewTicket) (*T
 	}
 	ev := newEvent(now, actor, 0, "create", "", StatusAccepted, map[string]any{
 		"kind": t.Kind, "channel": t.Channel, "urgency": t.Urgency, "title": t.Title, "confidential": t.Confidential})
+	ev.Outbox = toCitizen(t, TemplateAccepted)
 	if err := s.store.CreateTicket(ctx, t, ev); err != nil {
 		return nil, err
 	}
@@ -165,8 +166,11 @@ type ListQuery struct {
 	Kinds      []Kind
 	Department string
 	Query      string // a ticket number, a phone number, or words of the title or content
-	Before     int64
-	Limit      int
+	// CallbackDue selects the callback list: replied tickets whose
+	// callback (回访) is due.
+	CallbackDue bool
+	Before      int64
+	Limit       int
 }
 
 // MaxListLimit bounds one page of tickets.
@@ -184,6 +188,9 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, q ListQuery) ([]*T
 	}
 	if actor.Role == auth.RoleDepartment {
 		f.Involving = actor.Department
+	}
+	if q.CallbackDue {
+		f.Statuses, f.CallbackDueBy = []Status{StatusReplied}, ptr(s.now())
 	}
 	if query := strings.TrimSpace(q.Query); query != "" {
 		if err := maxRunes("q", query, 100); err != nil {

@@ -23,6 +23,9 @@ func (s *Service) Act(ctx context.Context, actor auth.Actor, id int64, a Action,
 	if a == ActionMerge {
 		return s.merge(ctx, env, actor, id, req.Into)
 	}
+	if req.Attachments, err = s.attachmentRefs(ctx, actor, id, a, req.Attachments); err != nil {
+		return nil, err
+	}
 	ts, err := s.store.UpdateTickets(ctx, []int64{id}, func(ts []*Ticket) ([]Event, error) {
 		if err := visible(actor, ts[0]); err != nil {
 			return nil, err
@@ -74,7 +77,7 @@ func (s *Service) merge(ctx context.Context, env Env, actor auth.Actor, id, into
 func (s *Service) env(ctx context.Context, a Action) (Env, error) {
 	env := Env{Now: s.now(), DepartmentExists: func(string) bool { return false }}
 	switch a {
-	case ActionDispatch, ActionReopen, ActionReturn, ActionApproveExtension:
+	case ActionDispatch, ActionReopen, ActionReturn, ActionApproveExtension, ActionReply:
 	default:
 		return env, nil
 	}

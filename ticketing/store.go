@@ -15,7 +15,8 @@ type TicketFilter struct {
 	Phone                  string // exact normalised citizen phone
 	Text                   string // substring of title or content
 	CreatedFrom, CreatedTo *time.Time
-	Before                 int64 // cursor: only tickets with a smaller ID
+	CallbackDueBy          *time.Time // replied tickets whose callback is due by then
+	Before                 int64      // cursor: only tickets with a smaller ID
 	Limit                  int
 }
 
@@ -41,6 +42,9 @@ type Store interface {
 	// saves them and the events fn returns in one transaction. An error from
 	// fn rolls everything back and is returned as is.
 	UpdateTickets(ctx context.Context, ids []int64, fn func(ts []*Ticket) ([]Event, error)) ([]*Ticket, error)
+	// SupervisionDue returns up to limit IDs of tickets with a supervision
+	// step due at now and not yet recorded (see Supervise), oldest first.
+	SupervisionDue(ctx context.Context, now time.Time, limit int) ([]int64, error)
 
 	// Departments lists every department ordered by code.
 	Departments(ctx context.Context) ([]Department, error)
@@ -66,4 +70,15 @@ type Store interface {
 	Catalogue(ctx context.Context) (Catalogue, error)
 	// SaveCatalogue replaces the dispatch catalogue.
 	SaveCatalogue(ctx context.Context, c Catalogue) error
+
+	// AddAttachment records a.TicketID's attachment a and sets a.ID, in one
+	// transaction that locks the ticket: after the insert it passes the
+	// ticket and a to fn, which checks the rules, may change the ticket and
+	// returns the event to append; the ticket is saved with the event. An
+	// error from fn rolls everything back and is returned as is.
+	AddAttachment(ctx context.Context, a *Attachment, fn func(t *Ticket, a *Attachment) (Event, error)) error
+	// Attachments lists a ticket's attachments, oldest first.
+	Attachments(ctx context.Context, ticketID int64) ([]Attachment, error)
+	// Attachment returns one attachment.
+	Attachment(ctx context.Context, id int64) (Attachment, error)
 }

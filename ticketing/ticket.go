@@ -125,6 +125,16 @@ type Ticket struct {
 	UrgeCount     int
 	Extension     *Extension // a pending extension request
 
+	// Supervision (督办): when the warning is due, and when the sweep
+	// recorded the warning, the overdue completion and the overdue signing.
+	WarnAt        *time.Time
+	WarnedAt      *time.Time
+	OverdueAt     *time.Time
+	SignOverdueAt *time.Time
+	// Callback (回访): due the working day after the reply; notified once.
+	CallbackDueAt      *time.Time
+	CallbackNotifiedAt *time.Time
+
 	Satisfaction *int  // 1..5 from the callback
 	Satisfied    *bool // the citizen's verdict at callback
 	CallbackAt   *time.Time
@@ -179,4 +189,9 @@ type Event struct {
 	From       Status // status before ("" on creation)
 	To         Status // status after
 	Payload    map[string]any
+	// Outbox lists the messages the event sends to departments, staff and
+	// the citizen. The store writes them to the outbox in the same
+	// transaction as the event, so none is lost and none is sent for a
+	// change that did not commit. They are not part of the history.
+	Outbox []Message
 }

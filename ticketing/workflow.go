@@ -29,6 +29,7 @@ const (
 	ActionMerge            Action = "merge"    // 并单
 	ActionReject           Action = "reject"   // 不予受理
 	ActionNote             Action = "note"
+	ActionContribute       Action = "contribute" // a supporting department's part (协办意见)
 )
 
 // Request carries the fields of an action; which ones are used depends on it.
@@ -43,6 +44,8 @@ type Request struct {
 	Satisfaction  int      `json:"satisfaction"`
 	Satisfied     *bool    `json:"satisfied"`
 	Into          int64    `json:"-"` // set by the edge from the "into" field
+	// Attachments (reply, note) names attachments of the same ticket.
+	Attachments []int64 `json:"attachments"`
 }
 
 var (
@@ -80,6 +83,7 @@ var Rules = map[Action]Rule{
 	ActionMerge:            {staff, []Status{StatusAccepted, StatusReturned}, StatusMerged},
 	ActionReject:           {staff, []Status{StatusAccepted, StatusReturned}, StatusRejected},
 	ActionNote:             {everyone, Statuses, ""},
+	ActionContribute:       {department, []Status{StatusDispatched, StatusInProgress}, ""},
 }
 
 // ParseAction returns the named action. Errors: invalid.
@@ -142,7 +146,7 @@ func Apply(env Env, actor auth.Actor, t *Ticket, a Action, req Request) (Event, 
 		return Event{}, err
 	}
 	work := t.Clone()
-	from := work.Status
+	from, lead := work.Status, work.Department
 	payload, err := actions[a](env, actor, work, req)
 	if err != nil {
 		return Event{}, err
@@ -153,7 +157,9 @@ func Apply(env Env, actor auth.Actor, t *Ticket, a Action, req Request) (Event, 
 	work.UpdatedAt = env.Now
 	work.Version++
 	*t = *work
-	return newEvent(env.Now, actor, t.ID, string(a), from, t.Status, payload), nil
+	ev := newEvent(env.Now, actor, t.ID, string(a), from, t.Status, payload)
+	ev.Outbox = messagesFor(a, t, lead, payload)
+	return ev, nil
 }
 
 func newEvent(at time.Time, actor auth.Actor, id int64, action string, from, to Status, payload map[string]any) Event {
@@ -191,4 +197,5 @@ var actions = map[Action]actionFunc{
 	ActionClose:            closeTicket,
 	ActionReject:           reject,
 	ActionNote:             note,
+	ActionContribute:       contribute,
 }

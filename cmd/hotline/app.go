@@ -8,8 +8,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"path/filepath"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
@@ -17,8 +19,11 @@ import (
 	agentui "github.com/open12345/hotline/agent-ui"
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/clock"
+	"github.com/open12345/hotline/eventbus"
+	"github.com/open12345/hotline/files"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/ticketing"
+	"github.com/open12345/hotline/ticketing/dispatch"
 )
 
 // Main is the running hotline server: it wires the adapters to the domain
@@ -35,6 +40,12 @@ type Main struct {
 	Redis   *redis.Client
 	Tickets *ticketing.Service
 	Auth    *auth.Service
+	Files   *files.Store // attachments, under DataDir/attachments
+	Bus     *eventbus.Local
+
+	worker    *dispatch.Worker
+	stopRelay context.CancelFunc
+	relayDone chan struct{}
 
 	listener net.Listener
 	server   *http.Server
@@ -73,7 +84,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.Redis = redis.NewClient(ropts)
 
-	m.Tickets = ticketing.NewService(postgres.NewTicketStore(m.DB), m.Clock, loc, m.Log)
+	ticketStore := postgres.NewTicketStore(m.DB)
+	m.Tickets = ticketing.NewService(ticketStore, m.Clock, loc, m.Log)
 	if m.Auth, err = auth.NewService(postgres.NewUserStore(m.DB), m.Clock, m.Hasher, m.Log); err != nil {
 		return err
 	}
@@ -83,7 +95,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		{Name: "postgres", Ping: m.DB.Ping},
 		{Name: "redis", Ping: func(ctx context.Context) error { return m.Redis.Ping(ctx).Err() }},
 	}
-	api, err := agentui.NewServer(agentui.Deps{Tickets: m.Tickets, Auth: m.Auth, Checks: checks, Registry: reg, Log: m.Log})
+	if m.Files, err = files.New(filepath.Join(m.Config.DataDir, "attachments")); err != nil {
+		return fmt.Errorf("HOTLINE_DATA_DIR: %w", err)
+	}
+	admin, err := m.startDispatch(ticketStore, loc, reg)
+	if err != nil {
+		return err
+	}
+	api, err := agentui.NewServer(agentui.Deps{Tickets: m.Tickets, Auth: m.Auth, Checks: checks,
+		Registry: reg, Log: m.Log, Files: m.Files, Dispatch: admin})
 	if err != nil {
 		return err
 	}
@@ -91,6 +111,42 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	return m.serve(api)
+}
+
+// startDispatch starts the outbox relay, the dispatch workers and the
+// sweep schedule. None of them needs Redis to be up: messages wait in the
+// outbox until it is.
+func (m *Main) startDispatch(tickets *postgres.TicketStore, loc *time.Location, reg *prometheus.Registry) (*dispatch.Admin, error) {
+	cfg, err := m.Config.dispatchConfig()
+	if err != nil {
+		return nil, err
+	}
+	store := postgres.NewDispatchStore(m.DB)
+	inspector := asynq.NewInspectorFromRedisClient(m.Redis)
+	metrics, err := dispatch.NewMetrics(reg, inspector, store)
+	if err != nil {
+		return nil, err
+	}
+	var sms dispatch.SMS = &dispatch.LogSMS{Log: m.Log}
+	if m.Config.SMSURL != "" {
+		sms = dispatch.NewHTTPSMS(m.Config.SMSURL, m.Config.SMSKey)
+	}
+	m.Bus = eventbus.NewLocal()
+	handlers := dispatch.NewHandlers(dispatch.Deps{Store: store, Tickets: tickets, Sweeper: m.Tickets,
+		Bus: m.Bus, SMS: sms, Clock: m.Clock, Loc: loc, Log: m.Log}, cfg)
+	m.worker = dispatch.NewWorker(m.Redis, handlers, store, cfg, metrics, m.Log)
+	if err := m.worker.Start(); err != nil {
+		m.worker = nil
+		return nil, err
+	}
+	relay := dispatch.NewRelay(store, asynq.NewClientFromRedisClient(m.Redis), inspector, m.Clock, cfg, metrics, m.Log)
+	ctx, cancel := context.WithCancel(context.Background())
+	m.stopRelay, m.relayDone = cancel, make(chan struct{})
+	go func() {
+		defer close(m.relayDone)
+		relay.Run(ctx)
+	}()
+	return dispatch.NewAdmin(store, inspector, m.Clock), nil
 }
 
 // serveDebug serves the Go profiler on its own address, for operators.
@@ -154,6 +210,15 @@ func (m *Main) Close() error {
 			errs = append(errs, fmt.Errorf("serve HTTP: %w", err))
 		}
 		m.server = nil
+	}
+	if m.stopRelay != nil {
+		m.stopRelay()
+		<-m.relayDone
+		m.stopRelay = nil
+	}
+	if m.worker != nil {
+		m.worker.Shutdown()
+		m.worker = nil
 	}
 	if m.debug != nil {
 		if err := m.debug.Close(); err != nil {

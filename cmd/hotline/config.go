@@ -4,7 +4,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
+	"time"
+
+	"github.com/open12345/hotline/ticketing/dispatch"
 )
 
 // Config is the hotline's configuration, read from HOTLINE_* environment
@@ -23,6 +27,14 @@ type Config struct {
 	LogFormat    string
 	LogLevel     string
 	DebugAddr    string
+
+	SMSURL          string
+	SMSKey          string
+	WebhookTimeout  string
+	DeliveryRetries string
+	RetryBase       string
+	Workers         string
+	SweepEvery      string
 }
 
 // configVar binds one setting to its variable and flag.
@@ -37,7 +49,7 @@ func (c *Config) vars() []configVar {
 		{"HOTLINE_REDIS_URL", "redis-url", "redis://127.0.0.1:6379/0", "Redis URL", &c.RedisURL},
 		{"HOTLINE_HTTP_ADDR", "http-addr", "127.0.0.1:8080", "HTTP listen address", &c.HTTPAddr},
 		{"HOTLINE_SIP_ADDR", "sip-addr", "127.0.0.1:5060", "SIP listen address (UDP and TCP)", &c.SIPAddr},
-		{"HOTLINE_DATA_DIR", "data-dir", "data", "directory for recordings and the embedded index", &c.DataDir},
+		{"HOTLINE_DATA_DIR", "data-dir", "data", "directory for attachments, recordings and the embedded index", &c.DataDir},
 		{"HOTLINE_SEARCH", "search", "embedded", "search engine: embedded or meilisearch", &c.Search},
 		{"HOTLINE_MEILI_URL", "meili-url", "", "Meilisearch URL", &c.MeiliURL},
 		{"HOTLINE_MEILI_KEY", "meili-key", "", "Meilisearch API key", &c.MeiliKey},
@@ -46,6 +58,13 @@ func (c *Config) vars() []configVar {
 		{"HOTLINE_LOG_FORMAT", "log-format", "json", "log format: json or text", &c.LogFormat},
 		{"HOTLINE_LOG_LEVEL", "log-level", "info", "log level: debug, info, warn or error", &c.LogLevel},
 		{"HOTLINE_DEBUG_ADDR", "debug-addr", "", "serve /debug/pprof on this address (keep it on loopback); empty: off", &c.DebugAddr},
+		{"HOTLINE_SMS_URL", "sms-url", "", "SMS gateway URL (POST {to, text}); empty: SMS are only logged", &c.SMSURL},
+		{"HOTLINE_SMS_KEY", "sms-key", "", "bearer key of the SMS gateway", &c.SMSKey},
+		{"HOTLINE_WEBHOOK_TIMEOUT", "webhook-timeout", "10s", "time limit of one department webhook request", &c.WebhookTimeout},
+		{"HOTLINE_DELIVERY_RETRIES", "delivery-retries", "8", "retries of a failed delivery or SMS before it is marked failed", &c.DeliveryRetries},
+		{"HOTLINE_RETRY_BASE", "retry-base", "30s", "delay before the first retry; doubled for each further one, up to 1h", &c.RetryBase},
+		{"HOTLINE_WORKERS", "workers", "20", "dispatch tasks processed at once by this node", &c.Workers},
+		{"HOTLINE_SWEEP_EVERY", "sweep-every", "1m", "interval of the deadline supervision sweep", &c.SweepEvery},
 	}
 }
 
@@ -83,7 +102,48 @@ func (c *Config) validate() error {
 	default:
 		return fmt.Errorf("HOTLINE_LOG_FORMAT must be json or text, not %q", c.LogFormat)
 	}
-	return nil
+	_, err := c.dispatchConfig()
+	return err
+}
+
+// dispatchConfig parses the dispatch settings.
+func (c *Config) dispatchConfig() (dispatch.Config, error) {
+	d := dispatch.DefaultConfig()
+	for _, v := range []struct {
+		name, value string
+		dst         *time.Duration
+	}{
+		{"HOTLINE_WEBHOOK_TIMEOUT", c.WebhookTimeout, &d.WebhookTimeout},
+		{"HOTLINE_RETRY_BASE", c.RetryBase, &d.RetryBase},
+		{"HOTLINE_SWEEP_EVERY", c.SweepEvery, &d.SweepEvery},
+	} {
+		if v.value == "" {
+			continue
+		}
+		dur, err := time.ParseDuration(v.value)
+		if err != nil || dur <= 0 {
+			return d, fmt.Errorf("%s must be a positive duration such as 10s, not %q", v.name, v.value)
+		}
+		*v.dst = dur
+	}
+	for _, v := range []struct {
+		name, value string
+		dst         *int
+		min, max    int
+	}{
+		{"HOTLINE_DELIVERY_RETRIES", c.DeliveryRetries, &d.MaxRetry, 1, 50},
+		{"HOTLINE_WORKERS", c.Workers, &d.Concurrency, 1, 1000},
+	} {
+		if v.value == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v.value)
+		if err != nil || n < v.min || n > v.max {
+			return d, fmt.Errorf("%s must be a number from %d to %d, not %q", v.name, v.min, v.max, v.value)
+		}
+		*v.dst = n
+	}
+	return d, nil
 }
 
 // environ adapts os.Getenv for configFromEnv.

@@ -25,6 +25,7 @@ func startMain(t *testing.T, redis string) (*Main, string) {
 	dbURL := db.Pool.Config().ConnString()
 	cfg := configFromEnv(func(string) string { return "" })
 	cfg.DatabaseURL, cfg.RedisURL, cfg.HTTPAddr = dbURL, redis, "127.0.0.1:0"
+	cfg.DataDir = t.TempDir()
 	m := NewMain(cfg, slog.New(slog.DiscardHandler))
 	m.Hasher = auth.FastHasher()
 	if err := m.Run(t.Context()); err != nil {
@@ -53,7 +54,7 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 func TestMain_HealthReadinessMetrics(t *testing.T) {
-	m, _ := startMain(t, testenv.RedisURL(t))
+	m, _ := startMain(t, testenv.StartRedis(t).URL())
 	base := "http://" + m.HTTPAddr()
 	if code, body := get(t, base+"/healthz"); code != 200 || !strings.Contains(body, "ok") {
 		t.Fatalf("healthz: %d %s", code, body)
@@ -64,7 +65,7 @@ func TestMain_HealthReadinessMetrics(t *testing.T) {
 	get(t, base+"/api/v1/tickets")
 	code, body := get(t, base+"/metrics")
 	for _, want := range []string{`hotline_tickets{status="accepted"} 0`, `hotline_http_requests_total{code="401",method="GET",route="GET /api/v1/tickets"} 1`,
-		"hotline_http_request_duration_seconds_bucket", "go_goroutines"} {
+		"hotline_http_request_duration_seconds_bucket", "go_goroutines", "hotline_outbox_backlog 0", "hotline_outbox_relayed_total"} {
 		if code != 200 || !strings.Contains(body, want) {
 			t.Fatalf("metrics lack %q:\n%.2000s", want, body)
 		}
@@ -93,7 +94,7 @@ func TestMain_ReadyzReportsRedisDown(t *testing.T) {
 // An action blocked on a row lock is in flight when shutdown starts: the
 // server stops accepting connections but lets the action finish.
 func TestMain_GracefulShutdownFinishesInFlightRequests(t *testing.T) {
-	m, _ := startMain(t, testenv.RedisURL(t))
+	m, _ := startMain(t, testenv.StartRedis(t).URL())
 	ctx := t.Context()
 	base := "http://" + m.HTTPAddr()
 	if _, err := m.Auth.AddUser(ctx, auth.NewUser{Username: "agent1", Role: auth.RoleAgent, Password: "password123"}); err != nil {

@@ -1,0 +1,290 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/ticketing"
+	"github.com/open12345/hotline/ticketing/dispatch"
+)
+
+// DispatchStore keeps the outbox, deliveries and citizen notifications.
+type DispatchStore struct {
+	db *DB
+}
+
+var _ dispatch.Store = (*DispatchStore)(nil)
+
+// NewDispatchStore returns a store on db.
+func NewDispatchStore(db *DB) *DispatchStore { return &DispatchStore{db: db} }
+
+const outboxColumns = `id, ticket_id, message, coalesce(delivery_id::text, ''), created_at`
+
+func scanOutbox(r pgx.CollectableRow) (dispatch.OutboxMessage, error) {
+	var m dispatch.OutboxMessage
+	var msg []byte
+	if err := r.Scan(&m.ID, &m.TicketID, &msg, &m.DeliveryID, &m.CreatedAt); err != nil {
+		return m, err
+	}
+	if err := json.Unmarshal(msg, &m.Message); err != nil {
+		return m, fmt.Errorf("decode outbox message %d: %w", m.ID, err)
+	}
+	return m, nil
+}
+
+// RelayOutbox locks unsent messages, hands them to enqueue, and marks
+// those it accepted, in one transaction.
+func (s *DispatchStore) RelayOutbox(ctx context.Context, now time.Time, limit int, enqueue func(dispatch.OutboxMessage) error) (int, error) {
+	var moved []int64
+	var enqueueErr error
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE enqueued_at IS NULL
+			ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, limit)
+		if err != nil {
+			return err
+		}
+		msgs, err := pgx.CollectRows(rows, scanOutbox)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			if enqueueErr = enqueue(m); enqueueErr != nil {
+				break
+			}
+			moved = append(moved, m.ID)
+		}
+		if len(moved) == 0 {
+			return nil
+		}
+		_, err = tx.Exec(ctx, `UPDATE outbox SET enqueued_at = $1 WHERE id = ANY($2)`, now, moved)
+		return err
+	})
+	if err != nil {
+		return 0, translate(err, "relay outbox")
+	}
+	return len(moved), enqueueErr
+}
+
+// outboxListener holds a connection listening on the outbox channel.
+type outboxListener struct {
+	conn *pgxpool.Conn
+}
+
+// ListenOutbox returns a listener on its own pooled connection.
+func (s *DispatchStore) ListenOutbox(ctx context.Context) (dispatch.OutboxListener, error) {
+	conn, err := s.db.Pool.Acquire(ctx)
+	if err != nil {
+		return nil, translate(err, "listen to outbox")
+	}
+	if _, err := conn.Exec(ctx, `LISTEN hotline_outbox`); err != nil {
+		conn.Release()
+		return nil, translate(err, "listen to outbox")
+	}
+	return &outboxListener{conn: conn}, nil
+}
+
+// Wait blocks until a notification, ctx's end or wait. A timeout leaves
+// the connection usable; any other error closes the listener.
+func (l *outboxListener) Wait(ctx context.Context, wait time.Duration) error {
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	_, err := l.conn.Conn().WaitForNotification(wctx)
+	if err == nil || (wctx.Err() != nil && !l.conn.Conn().IsClosed()) {
+		return nil
+	}
+	return errors.Join(translate(err, "wait for outbox"), l.Close())
+}
+
+// Close closes the listener's connection rather than giving it back to the
+// pool, where it would still be listening.
+func (l *outboxListener) Close() error {
+	if l.conn == nil {
+		return nil
+	}
+	conn := l.conn.Hijack()
+	l.conn = nil
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	return translate(conn.Close(ctx), "close outbox listener")
+}
+
+// StaleOutbox returns messages enqueued before the given time and not done.
+func (s *DispatchStore) StaleOutbox(ctx context.Context, enqueuedBefore time.Time, limit int) ([]dispatch.OutboxMessage, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+outboxColumns+` FROM outbox
+		WHERE done_at IS NULL AND enqueued_at IS NOT NULL AND enqueued_at < $1 ORDER BY enqueued_at LIMIT $2`,
+		enqueuedBefore, limit)
+	if err != nil {
+		return nil, translate(err, "stale outbox")
+	}
+	msgs, err := pgx.CollectRows(rows, scanOutbox)
+	return msgs, translate(err, "stale outbox")
+}
+
+// RequeueOutbox clears a message's enqueued mark.
+func (s *DispatchStore) RequeueOutbox(ctx context.Context, id int64) error {
+	_, err := s.db.Pool.Exec(ctx, `UPDATE outbox SET enqueued_at = NULL WHERE id = $1 AND done_at IS NULL`, id)
+	return translate(err, "requeue outbox message")
+}
+
+// FinishOutbox marks a message done.
+func (s *DispatchStore) FinishOutbox(ctx context.Context, id int64, at time.Time) error {
+	_, err := s.db.Pool.Exec(ctx, `UPDATE outbox SET done_at = $2, enqueued_at = coalesce(enqueued_at, $2)
+		WHERE id = $1 AND done_at IS NULL`, id, at)
+	return translate(err, "finish outbox message")
+}
+
+// PurgeOutbox deletes messages done before the given time.
+func (s *DispatchStore) PurgeOutbox(ctx context.Context, doneBefore time.Time) (int64, error) {
+	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM outbox WHERE done_at < $1`, doneBefore)
+	return tag.RowsAffected(), translate(err, "purge outbox")
+}
+
+// OutboxBacklog counts messages not yet enqueued.
+func (s *DispatchStore) OutboxBacklog(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE enqueued_at IS NULL`).Scan(&n)
+	return n, translate(err, "outbox backlog")
+}
+
+const deliveryColumns = `id::text, department, ticket_id, event, detail, state, webhook_url, attempts,
+	last_status, last_error, created_at, updated_at, delivered_at`
+
+func scanDelivery(r pgx.CollectableRow) (dispatch.Delivery, error) {
+	var d dispatch.Delivery
+	err := r.Scan(&d.ID, &d.Department, &d.TicketID, &d.Event, &d.Detail, &d.State, &d.WebhookURL,
+		&d.Attempts, &d.LastStatus, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt)
+	return d, err
+}
+
+// validUUID reports whether s has the form of a UUID, so that a malformed
+// ID is not_found rather than a database error.
+func validUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case !strings.ContainsRune("0123456789abcdefABCDEF", c):
+			return false
+		}
+	}
+	return true
+}
+
+// Delivery returns one delivery.
+func (s *DispatchStore) Delivery(ctx context.Context, id string) (dispatch.Delivery, error) {
+	if !validUUID(id) {
+		return dispatch.Delivery{}, errs.E(errs.NotFound, "delivery %q not found", id)
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id)
+	if err != nil {
+		return dispatch.Delivery{}, translate(err, "delivery "+id)
+	}
+	d, err := pgx.CollectExactlyOneRow(rows, scanDelivery)
+	return d, translate(err, "delivery "+id)
+}
+
+// SaveAttempt records an attempt of a delivery not yet delivered.
+func (s *DispatchStore) SaveAttempt(ctx context.Context, id string, a dispatch.Attempt) error {
+	_, err := s.db.Pool.Exec(ctx, `UPDATE deliveries SET attempts = attempts + 1, state = $2, webhook_url = $3,
+		last_status = $4, last_error = $5, updated_at = $6,
+		delivered_at = CASE WHEN $2 = 'delivered' THEN $6::timestamptz END
+		WHERE id = $1 AND state <> 'delivered'`, id, a.State, a.WebhookURL, a.Status, a.Error, a.At)
+	return translate(err, "save delivery attempt")
+}
+
+// Deliveries lists deliveries matching f, newest first.
+func (s *DispatchStore) Deliveries(ctx context.Context, f dispatch.DeliveryFilter) ([]dispatch.Delivery, error) {
+	var conds []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		conds = append(conds, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if f.State != "" {
+		add("state = ?", f.State)
+	}
+	if f.Department != "" {
+		add("department = ?", f.Department)
+	}
+	if f.TicketID != 0 {
+		add("ticket_id = ?", f.TicketID)
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	args = append(args, f.Limit)
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+deliveryColumns+` FROM deliveries`+where+
+		` ORDER BY created_at DESC, id LIMIT $`+strconv.Itoa(len(args)), args...)
+	if err != nil {
+		return nil, translate(err, "list deliveries")
+	}
+	ds, err := pgx.CollectRows(rows, scanDelivery)
+	return ds, translate(err, "list deliveries")
+}
+
+// RetryDelivery sets a failed delivery pending and writes an outbox message
+// for it, under the same delivery ID.
+func (s *DispatchStore) RetryDelivery(ctx context.Context, id string, now time.Time) error {
+	if !validUUID(id) {
+		return errs.E(errs.NotFound, "delivery %q not found", id)
+	}
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		var state string
+		if err := tx.QueryRow(ctx, `SELECT state FROM deliveries WHERE id = $1 FOR UPDATE`, id).Scan(&state); err != nil {
+			return err
+		}
+		if state != dispatch.StateFailed {
+			return errs.E(errs.Conflict, "delivery %s is %s: only a failed delivery is retried", id, state)
+		}
+		_, err := tx.Exec(ctx, `WITH d AS (UPDATE deliveries SET state = 'pending', last_error = '', updated_at = $2
+				WHERE id = $1 RETURNING id, department, ticket_id, event, detail)
+			INSERT INTO outbox (topic, urgent, ticket_id, message, delivery_id, created_at)
+			SELECT 'department', false, d.ticket_id, jsonb_build_object('topic', 'department', 'event', d.event,
+				'department', d.department, 'detail', d.detail), d.id, $2 FROM d`, id, now)
+		return err
+	})
+	return translate(err, "retry delivery "+id)
+}
+
+// NotificationDone reports whether the message's notification was sent or skipped.
+func (s *DispatchStore) NotificationDone(ctx context.Context, outboxID int64) (bool, error) {
+	var state string
+	err := s.db.Pool.QueryRow(ctx, `SELECT state FROM notifications WHERE outbox_id = $1`, outboxID).Scan(&state)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	return state == "sent" || state == "skipped", translate(err, "notification")
+}
+
+// RecordNotification saves a notification's outcome and appends ev to the
+// ticket's history unless it was skipped.
+func (s *DispatchStore) RecordNotification(ctx context.Context, n dispatch.Notification, ev ticketing.Event) error {
+	batch := &pgx.Batch{}
+	batch.Queue(`INSERT INTO notifications (outbox_id, ticket_id, template, recipient, state, attempts, provider_id, last_error, updated_at)
+		VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8)
+		ON CONFLICT (outbox_id) DO UPDATE SET state = $5, attempts = notifications.attempts + 1,
+			provider_id = $6, last_error = $7, updated_at = $8`,
+		n.OutboxID, n.TicketID, n.Template, n.Recipient, n.State, n.ProviderID, n.Error, n.At)
+	if n.State != "skipped" {
+		if err := queueEvent(batch, ev); err != nil {
+			return err
+		}
+	}
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error { return tx.SendBatch(ctx, batch).Close() })
+	return translate(err, "record notification")
+}

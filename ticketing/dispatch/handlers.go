@@ -1,0 +1,200 @@
+package dispatch
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/clock"
+	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/eventbus"
+	"github.com/open12345/hotline/ticketing"
+)
+
+// Sweeper runs the supervision sweep (ticketing.Service does).
+type Sweeper interface {
+	Sweep(ctx context.Context) (int, error)
+}
+
+// Handlers process the dispatch tasks.
+type Handlers struct {
+	store   Store
+	tickets Tickets
+	sweeper Sweeper
+	bus     eventbus.Publisher
+	webhook *Webhook
+	sms     SMS
+	clock   clock.Clock
+	loc     *time.Location
+	cfg     Config
+	log     *slog.Logger
+}
+
+// Deps are what the handlers work with.
+type Deps struct {
+	Store   Store
+	Tickets Tickets
+	Sweeper Sweeper
+	Bus     eventbus.Publisher
+	SMS     SMS
+	Clock   clock.Clock
+	Loc     *time.Location
+	Log     *slog.Logger
+}
+
+// NewHandlers returns the task handlers.
+func NewHandlers(d Deps, cfg Config) *Handlers {
+	cfg = cfg.withDefaults()
+	return &Handlers{store: d.Store, tickets: d.Tickets, sweeper: d.Sweeper, bus: d.Bus,
+		webhook: NewWebhook(cfg.WebhookTimeout), sms: d.SMS, clock: d.Clock, loc: d.Loc, cfg: cfg, log: d.Log}
+}
+
+// webhookBody is what a department's webhook receives.
+type webhookBody struct {
+	Event      string         `json:"event"`
+	DeliveryID string         `json:"delivery_id"`
+	OccurredAt time.Time      `json:"occurred_at"`
+	Detail     map[string]any `json:"detail"`
+	Ticket     ticketing.View `json:"ticket"`
+}
+
+// HandleDeliverTask delivers a ticket event to a department: a notice to
+// its consoles, then, if it has a webhook, the signed POST. A delivery
+// already made is not made again.
+func (h *Handlers) HandleDeliverTask(ctx context.Context, task *asynq.Task) error {
+	m, err := decodeMessage(task)
+	if err != nil {
+		return err
+	}
+	d, err := h.store.Delivery(ctx, m.DeliveryID)
+	if err != nil {
+		return skipIfPermanent(fmt.Errorf("delivery %s: %w", m.DeliveryID, err))
+	}
+	if d.State == StateDelivered {
+		return nil
+	}
+	t, err := h.tickets.Ticket(ctx, d.TicketID)
+	if err != nil {
+		return skipIfPermanent(fmt.Errorf("delivery %s: %w", d.ID, err))
+	}
+	dept, err := h.tickets.Department(ctx, d.Department)
+	if err != nil {
+		return skipIfPermanent(fmt.Errorf("delivery %s: %w", d.ID, err))
+	}
+	h.bus.Publish(ctx, eventbus.Notice{Topic: eventbus.DepartmentTopic(d.Department), Type: d.Event,
+		TicketID: t.ID, Number: t.Number, At: d.CreatedAt, Data: d.Detail})
+	attempt := Attempt{State: StateDelivered, WebhookURL: dept.WebhookURL}
+	if dept.WebhookURL != "" {
+		attempt.Status, err = h.post(ctx, d, dept, t)
+	}
+	attempt.At = h.clock.Now()
+	if err != nil {
+		attempt.Error = err.Error()
+		attempt.State = StatePending
+		if finalAttempt(ctx) {
+			attempt.State = StateFailed
+		}
+	}
+	if serr := h.store.SaveAttempt(ctx, d.ID, attempt); serr != nil {
+		return fmt.Errorf("delivery %s: record attempt: %w", d.ID, serr)
+	}
+	if err != nil {
+		h.log.WarnContext(ctx, "webhook delivery failed", "delivery", d.ID, "department", d.Department,
+			"status", attempt.Status, "state", attempt.State, "err", err)
+		return fmt.Errorf("delivery %s: %w", d.ID, err)
+	}
+	return nil
+}
+
+// post sends the webhook of delivery d with the ticket as the department sees it.
+func (h *Handlers) post(ctx context.Context, d Delivery, dept ticketing.Department, t *ticketing.Ticket) (int, error) {
+	viewer := auth.Actor{Username: "webhook", Role: auth.RoleDepartment, Department: d.Department}
+	body, err := json.Marshal(webhookBody{Event: d.Event, DeliveryID: d.ID, OccurredAt: d.CreatedAt.In(h.loc),
+		Detail: d.Detail, Ticket: ticketing.NewView(ticketing.ViewFor(viewer, t), h.loc)})
+	if err != nil {
+		return 0, fmt.Errorf("encode webhook body: %w", err)
+	}
+	return h.webhook.Post(ctx, dept.WebhookURL, dept.WebhookSecret, d.Event, d.ID, body)
+}
+
+// HandleNotifyCitizenTask sends a citizen notification by SMS and records
+// it on the ticket. A notification already sent is not sent again.
+func (h *Handlers) HandleNotifyCitizenTask(ctx context.Context, task *asynq.Task) error {
+	m, err := decodeMessage(task)
+	if err != nil {
+		return err
+	}
+	if done, err := h.store.NotificationDone(ctx, m.ID); err != nil || done {
+		return err
+	}
+	t, err := h.tickets.Ticket(ctx, m.TicketID)
+	if err != nil {
+		return skipIfPermanent(fmt.Errorf("notification %d: %w", m.ID, err))
+	}
+	n := Notification{OutboxID: m.ID, TicketID: t.ID, Template: m.Message.Template,
+		Recipient: ticketing.MaskPhone(t.Citizen.Phone), State: "sent"}
+	var sendErr error
+	if t.Citizen.Phone == "" {
+		n.State = "skipped"
+	} else {
+		n.ProviderID, sendErr = h.sms.Send(ctx, t.Citizen.Phone, citizenText(m.Message.Template, t))
+	}
+	if sendErr != nil {
+		if !finalAttempt(ctx) {
+			return fmt.Errorf("notification %d: %w", m.ID, sendErr)
+		}
+		n.State, n.Error = "failed", sendErr.Error()
+	}
+	n.At = h.clock.Now()
+	ev := ticketing.Event{TicketID: t.ID, At: n.At, ActorName: auth.System.Username, Action: "notify",
+		From: t.Status, To: t.Status, Payload: map[string]any{"channel": "sms", "template": n.Template,
+			"to": n.Recipient, "state": n.State, "provider_id": n.ProviderID, "error": n.Error}}
+	if err := h.store.RecordNotification(ctx, n, ev); err != nil {
+		return fmt.Errorf("notification %d: record: %w", m.ID, err)
+	}
+	return sendErr
+}
+
+// HandleNotifyStaffTask publishes a notice to agents' or supervisors' consoles.
+func (h *Handlers) HandleNotifyStaffTask(ctx context.Context, task *asynq.Task) error {
+	m, err := decodeMessage(task)
+	if err != nil {
+		return err
+	}
+	h.bus.Publish(ctx, eventbus.Notice{Topic: eventbus.StaffTopic(m.Message.Audience), Type: m.Message.Event,
+		TicketID: m.TicketID, At: m.CreatedAt, Data: m.Message.Detail})
+	return nil
+}
+
+// HandleSweepTask runs the supervision sweep and drops old outbox rows.
+func (h *Handlers) HandleSweepTask(ctx context.Context, _ *asynq.Task) error {
+	if _, err := h.sweeper.Sweep(ctx); err != nil {
+		return fmt.Errorf("supervision sweep: %w", err)
+	}
+	if _, err := h.store.PurgeOutbox(ctx, h.clock.Now().Add(-h.cfg.KeepDone)); err != nil {
+		return fmt.Errorf("purge outbox: %w", err)
+	}
+	return nil
+}
+
+// finalAttempt reports whether the running task will not be retried.
+func finalAttempt(ctx context.Context) bool {
+	n, ok1 := asynq.GetRetryCount(ctx)
+	max, ok2 := asynq.GetMaxRetry(ctx)
+	return !ok1 || !ok2 || n >= max
+}
+
+// skipIfPermanent stops retries for errors retrying cannot fix (a missing
+// ticket or delivery); outages are retried.
+func skipIfPermanent(err error) error {
+	switch errs.CodeOf(err) {
+	case errs.NotFound, errs.Invalid:
+		return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	return err
+}
