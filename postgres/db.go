@@ -22,6 +22,19 @@ var migrationFiles embed.FS
 // DB is a pool of connections to the hotline's database.
 type DB struct {
 	Pool *pgxpool.Pool
+	// outbox is signalled after a commit that wrote outbox messages, so
+	// that this node's relay moves them at once. (LISTEN/NOTIFY would wake
+	// other nodes too, but NOTIFY serialises every notifying commit on a
+	// global lock; other nodes poll instead.)
+	outbox chan struct{}
+}
+
+// outboxWritten wakes this node's relay without ever blocking.
+func (db *DB) outboxWritten() {
+	select {
+	case db.outbox <- struct{}{}:
+	default:
+	}
 }
 
 // Open connects to the database at url and checks that it answers.
@@ -44,7 +57,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("reach database %s:%d: %w", cfg.ConnConfig.Host, cfg.ConnConfig.Port, err)
 	}
-	return &DB{Pool: pool}, nil
+	return &DB{Pool: pool, outbox: make(chan struct{}, 1)}, nil
 }
 
 // Close closes every connection.

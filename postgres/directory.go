@@ -13,14 +13,15 @@ import (
 
 // Departments lists every department ordered by code.
 func (s *TicketStore) Departments(ctx context.Context) ([]ticketing.Department, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT code, name, coalesce(parent, ''), region, webhook_url, webhook_secret, created_at
-		FROM departments ORDER BY code`)
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+departmentColumns+` FROM departments ORDER BY code`)
 	if err != nil {
 		return nil, translate(err, "list departments")
 	}
 	ds, err := pgx.CollectRows(rows, scanDepartment)
 	return ds, translate(err, "list departments")
 }
+
+const departmentColumns = `code, name, coalesce(parent, ''), region, webhook_url, webhook_secret, created_at`
 
 func scanDepartment(r pgx.CollectableRow) (ticketing.Department, error) {
 	var d ticketing.Department
@@ -30,8 +31,7 @@ func scanDepartment(r pgx.CollectableRow) (ticketing.Department, error) {
 
 // Department returns one department.
 func (s *TicketStore) Department(ctx context.Context, code string) (ticketing.Department, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT code, name, coalesce(parent, ''), region, webhook_url, webhook_secret, created_at
-		FROM departments WHERE code = $1`, code)
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+departmentColumns+` FROM departments WHERE code = $1`, code)
 	if err != nil {
 		return ticketing.Department{}, translate(err, "department "+code)
 	}

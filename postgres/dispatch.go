@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/ticketing"
@@ -74,48 +73,31 @@ func (s *DispatchStore) RelayOutbox(ctx context.Context, now time.Time, limit in
 	return len(moved), enqueueErr
 }
 
-// outboxListener holds a connection listening on the outbox channel.
+// outboxListener wakes when this node commits outbox messages.
 type outboxListener struct {
-	conn *pgxpool.Conn
+	db *DB
 }
 
-// ListenOutbox returns a listener on its own pooled connection.
-func (s *DispatchStore) ListenOutbox(ctx context.Context) (dispatch.OutboxListener, error) {
-	conn, err := s.db.Pool.Acquire(ctx)
-	if err != nil {
-		return nil, translate(err, "listen to outbox")
-	}
-	if _, err := conn.Exec(ctx, `LISTEN hotline_outbox`); err != nil {
-		conn.Release()
-		return nil, translate(err, "listen to outbox")
-	}
-	return &outboxListener{conn: conn}, nil
+// ListenOutbox returns a listener for the outbox messages this node
+// writes; messages of other nodes are found by the relay's polling.
+func (s *DispatchStore) ListenOutbox(context.Context) (dispatch.OutboxListener, error) {
+	return &outboxListener{db: s.db}, nil
 }
 
-// Wait blocks until a notification, ctx's end or wait. A timeout leaves
-// the connection usable; any other error closes the listener.
+// Wait blocks until this node commits an outbox message, ctx ends or wait passes.
 func (l *outboxListener) Wait(ctx context.Context, wait time.Duration) error {
-	wctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	_, err := l.conn.Conn().WaitForNotification(wctx)
-	if err == nil || (wctx.Err() != nil && !l.conn.Conn().IsClosed()) {
-		return nil
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-l.db.outbox:
+	case <-ctx.Done():
+	case <-t.C:
 	}
-	return errors.Join(translate(err, "wait for outbox"), l.Close())
+	return nil
 }
 
-// Close closes the listener's connection rather than giving it back to the
-// pool, where it would still be listening.
-func (l *outboxListener) Close() error {
-	if l.conn == nil {
-		return nil
-	}
-	conn := l.conn.Hijack()
-	l.conn = nil
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	return translate(conn.Close(ctx), "close outbox listener")
-}
+// Close does nothing: the listener holds no resources.
+func (l *outboxListener) Close() error { return nil }
 
 // StaleOutbox returns messages enqueued before the given time and not done.
 func (s *DispatchStore) StaleOutbox(ctx context.Context, enqueuedBefore time.Time, limit int) ([]dispatch.OutboxMessage, error) {
@@ -197,12 +179,43 @@ func (s *DispatchStore) Delivery(ctx context.Context, id string) (dispatch.Deliv
 	return d, translate(err, "delivery "+id)
 }
 
-// SaveAttempt records an attempt of a delivery not yet delivered.
-func (s *DispatchStore) SaveAttempt(ctx context.Context, id string, a dispatch.Attempt) error {
-	_, err := s.db.Pool.Exec(ctx, `UPDATE deliveries SET attempts = attempts + 1, state = $2, webhook_url = $3,
-		last_status = $4, last_error = $5, updated_at = $6,
-		delivered_at = CASE WHEN $2 = 'delivered' THEN $6::timestamptz END
-		WHERE id = $1 AND state <> 'delivered'`, id, a.State, a.WebhookURL, a.Status, a.Error, a.At)
+// DeliveryWork reads a delivery, its ticket and its department in one
+// round trip (a batch of three queries).
+func (s *DispatchStore) DeliveryWork(ctx context.Context, id string) (dispatch.Delivery, *ticketing.Ticket, ticketing.Department, error) {
+	var d dispatch.Delivery
+	var t *ticketing.Ticket
+	var dept ticketing.Department
+	if !validUUID(id) {
+		return d, nil, dept, errs.E(errs.NotFound, "delivery %q not found", id)
+	}
+	b := &pgx.Batch{}
+	b.Queue(`SELECT `+deliveryColumns+` FROM deliveries WHERE id = $1`, id).Query(func(rows pgx.Rows) (err error) {
+		d, err = pgx.CollectExactlyOneRow(rows, scanDelivery)
+		return err
+	})
+	b.Queue(`SELECT `+ticketColumns+` FROM tickets WHERE id = (SELECT ticket_id FROM deliveries WHERE id = $1)`, id).
+		QueryRow(func(row pgx.Row) (err error) {
+			t, err = scanTicket(row)
+			return err
+		})
+	b.Queue(`SELECT `+departmentColumns+` FROM departments WHERE code = (SELECT department FROM deliveries WHERE id = $1)`, id).
+		Query(func(rows pgx.Rows) (err error) {
+			dept, err = pgx.CollectExactlyOneRow(rows, scanDepartment)
+			return err
+		})
+	err := s.db.Pool.SendBatch(ctx, b).Close()
+	return d, t, dept, translate(err, "delivery "+id)
+}
+
+// SaveAttempt records an attempt of a delivery not yet delivered and, once
+// it is delivered or failed, marks its outbox message done, in one statement.
+func (s *DispatchStore) SaveAttempt(ctx context.Context, id string, outboxID int64, a dispatch.Attempt) error {
+	_, err := s.db.Pool.Exec(ctx, `WITH d AS (UPDATE deliveries SET attempts = attempts + 1, state = $2, webhook_url = $3,
+			last_status = $4, last_error = $5, updated_at = $6,
+			delivered_at = CASE WHEN $2 = 'delivered' THEN $6::timestamptz END
+			WHERE id = $1 AND state <> 'delivered' RETURNING id)
+		UPDATE outbox SET done_at = $6 WHERE id = $7 AND $2 <> 'pending' AND done_at IS NULL`,
+		id, a.State, a.WebhookURL, a.Status, a.Error, a.At, outboxID)
 	return translate(err, "save delivery attempt")
 }
 
@@ -258,6 +271,9 @@ func (s *DispatchStore) RetryDelivery(ctx context.Context, id string, now time.T
 				'department', d.department, 'detail', d.detail), d.id, $2 FROM d`, id, now)
 		return err
 	})
+	if err == nil {
+		s.db.outboxWritten()
+	}
 	return translate(err, "retry delivery "+id)
 }
 
@@ -280,6 +296,7 @@ func (s *DispatchStore) RecordNotification(ctx context.Context, n dispatch.Notif
 		ON CONFLICT (outbox_id) DO UPDATE SET state = $5, attempts = notifications.attempts + 1,
 			provider_id = $6, last_error = $7, updated_at = $8`,
 		n.OutboxID, n.TicketID, n.Template, n.Recipient, n.State, n.ProviderID, n.Error, n.At)
+	batch.Queue(`UPDATE outbox SET done_at = $2 WHERE id = $1 AND done_at IS NULL`, n.OutboxID, n.At)
 	if n.State != "skipped" {
 		if err := queueEvent(batch, ev); err != nil {
 			return err

@@ -122,7 +122,13 @@ func (s *TicketStore) CreateTicket(ctx context.Context, t *ticketing.Ticket, ev 
 	if err := queueEvent(batch, ev); err != nil {
 		return err
 	}
-	return translate(s.db.Pool.SendBatch(ctx, batch).Close(), "create ticket")
+	if err := s.db.Pool.SendBatch(ctx, batch).Close(); err != nil {
+		return translate(err, "create ticket")
+	}
+	if len(ev.Outbox) > 0 {
+		s.db.outboxWritten()
+	}
+	return nil
 }
 
 // insertEventSQL appends an event; a ticket_id of 0 means the ticket
@@ -325,6 +331,7 @@ func (s *TicketStore) Events(ctx context.Context, ticketID int64) ([]ticketing.E
 // saves the tickets and events in one transaction.
 func (s *TicketStore) UpdateTickets(ctx context.Context, ids []int64, fn func([]*ticketing.Ticket) ([]ticketing.Event, error)) ([]*ticketing.Ticket, error) {
 	var out []*ticketing.Ticket
+	wroteOutbox := false
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE id = ANY($1) ORDER BY id FOR UPDATE`, ids)
 		if err != nil {
@@ -352,10 +359,16 @@ func (s *TicketStore) UpdateTickets(ctx context.Context, ids []int64, fn func([]
 		if err != nil {
 			return err
 		}
+		for _, ev := range events {
+			wroteOutbox = wroteOutbox || len(ev.Outbox) > 0
+		}
 		return saveTickets(ctx, tx, out, events)
 	})
 	if err != nil {
 		return nil, translate(err, "update ticket")
+	}
+	if wroteOutbox {
+		s.db.outboxWritten()
 	}
 	return out, nil
 }

@@ -19,15 +19,18 @@ import (
 )
 
 type options struct {
-	binary      string
-	duration    time.Duration
-	clients     int
-	listClients int
-	tickets     int
-	keep        bool
-	adminURL    string
-	redisURL    string
-	pgBin       string
+	binary       string
+	duration     time.Duration
+	clients      int
+	listClients  int
+	tickets      int
+	keep         bool
+	dispatchRate int
+	dispatchFor  time.Duration
+	queueTasks   int
+	adminURL     string
+	redisURL     string
+	pgBin        string
 }
 
 func main() {
@@ -38,6 +41,9 @@ func main() {
 	flag.IntVar(&o.listClients, "list-clients", 8, "concurrent clients listing tickets")
 	flag.IntVar(&o.tickets, "tickets", 1_000_000, "tickets to load for the listing benchmark (0 skips it)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the hotline_bench database afterwards")
+	flag.IntVar(&o.dispatchRate, "dispatch-rate", 200, "dispatches per second for the dispatch latency benchmark")
+	flag.DurationVar(&o.dispatchFor, "dispatch-duration", 60*time.Second, "length of the dispatch latency benchmark (0 skips it)")
+	flag.IntVar(&o.queueTasks, "queue-tasks", 10000, "tasks for the queue throughput benchmark (0 skips it)")
 	flag.Parse()
 	o.adminURL, o.redisURL, o.pgBin = os.Getenv("HOTLINE_TEST_DATABASE_URL"), os.Getenv("HOTLINE_REDIS_URL"), os.Getenv("HOTLINE_PG_BIN")
 	if o.adminURL == "" || o.redisURL == "" {
@@ -60,6 +66,13 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	}
 	defer b.close(ctx)
 	var rows []row
+	if o.dispatchFor > 0 {
+		lat, err := b.dispatchLatency(ctx)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, lat)
+	}
 	base, err := b.pgbench(ctx, fmt.Sprintf("pgbench single-row INSERT (%d conns)", o.clients), "baseline", baselineSQL)
 	if err != nil {
 		return err
@@ -85,7 +98,37 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		}
 		rows, plans = append(rows, list...), ps
 	}
+	if o.queueTasks > 0 {
+		qrows, err := b.queueThroughput(ctx)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, qrows...)
+	}
 	printTable(os.Stdout, o, rows)
 	printPlans(os.Stdout, plans)
 	return nil
+}
+
+// queueThroughput compares delivery tasks with no-op tasks on the same
+// Redis, with the server stopped so that only the benchmark's workers run.
+func (b *bench) queueThroughput(ctx context.Context) ([]row, error) {
+	if err := b.stopServer(); err != nil {
+		return nil, err
+	}
+	rc, err := b.queueRedis(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	noop, err := b.noopThroughput(ctx, rc, b.o.queueTasks)
+	if err != nil {
+		return nil, err
+	}
+	deliver, err := b.deliverThroughput(ctx, rc, b.o.queueTasks)
+	if err != nil {
+		return nil, err
+	}
+	deliver.ratio = deliver.rate / noop.rate
+	return []row{noop, deliver}, nil
 }

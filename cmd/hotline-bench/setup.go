@@ -10,10 +10,12 @@ import (
 	neturl "net/url"
 	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/clock"
@@ -33,6 +35,29 @@ type bench struct {
 	server *exec.Cmd
 	base   string
 	tokens map[string]string // username → token
+	// serverRedis is the server's Redis database: one of its own, emptied
+	// first, so that a development server's queues do not mix in.
+	serverRedis string
+}
+
+// emptyRedisDB empties database db of the Redis at url and returns its URL.
+func emptyRedisDB(ctx context.Context, url string, db int) (string, error) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return "", fmt.Errorf("HOTLINE_REDIS_URL: %w", err)
+	}
+	opt.DB = db
+	rc := redis.NewClient(opt)
+	defer rc.Close()
+	if err := rc.FlushDB(ctx).Err(); err != nil {
+		return "", fmt.Errorf("empty redis database %d: %w", db, err)
+	}
+	u, err := neturl.Parse(url)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/" + strconv.Itoa(db)
+	return u.String(), nil
 }
 
 func newBench(ctx context.Context, o options, log *slog.Logger) (*bench, error) {
@@ -56,6 +81,9 @@ func newBench(ctx context.Context, o options, log *slog.Logger) (*bench, error) 
 		return nil, err
 	}
 	b.store = postgres.NewTicketStore(b.db)
+	if b.serverRedis, err = emptyRedisDB(ctx, o.redisURL, 15); err != nil {
+		return nil, err
+	}
 	if err := b.seed(ctx); err != nil {
 		return nil, err
 	}
@@ -140,7 +168,7 @@ func (b *bench) startServer(ctx context.Context) error {
 	}
 	b.base = "http://" + addr
 	b.server = exec.Command(b.o.binary, "serve")
-	b.server.Env = append(os.Environ(), "HOTLINE_DATABASE_URL="+b.url, "HOTLINE_REDIS_URL="+b.o.redisURL,
+	b.server.Env = append(os.Environ(), "HOTLINE_DATABASE_URL="+b.url, "HOTLINE_REDIS_URL="+b.serverRedis,
 		"HOTLINE_HTTP_ADDR="+addr, "HOTLINE_LOG_LEVEL=warn")
 	b.server.Stdout, b.server.Stderr = os.Stderr, os.Stderr
 	if err := b.server.Start(); err != nil {

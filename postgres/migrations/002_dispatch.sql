@@ -38,17 +38,6 @@ CREATE INDEX outbox_pending ON outbox (id) WHERE enqueued_at IS NULL;
 CREATE INDEX outbox_unfinished ON outbox (enqueued_at) WHERE done_at IS NULL AND enqueued_at IS NOT NULL;
 CREATE INDEX outbox_done ON outbox (done_at) WHERE done_at IS NOT NULL;
 
--- Wake the relay at once: one notification per inserting statement.
-CREATE FUNCTION outbox_notify() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('hotline_outbox', '');
-    RETURN NULL;
-END
-$$;
-CREATE TRIGGER outbox_inserted AFTER INSERT ON outbox
-    FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
-
 -- A delivery of one ticket event to one department: its console and, if it
 -- has one, its webhook. The ID is the X-Hotline-Delivery idempotency key:
 -- it stays the same across every attempt and every manual retry.
@@ -86,8 +75,6 @@ CREATE TABLE notifications (
 ---- create above / drop below ----
 
 DROP TABLE notifications, deliveries;
-DROP TRIGGER outbox_inserted ON outbox;
-DROP FUNCTION outbox_notify;
 DROP TABLE outbox;
 ALTER TABLE tickets DROP COLUMN warn_at, DROP COLUMN warned_at, DROP COLUMN overdue_at,
     DROP COLUMN sign_overdue_at, DROP COLUMN callback_due_at, DROP COLUMN callback_notified_at;

@@ -57,7 +57,7 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{MaxRetry: 8, RetryBase: 30 * time.Second, RetryMax: time.Hour,
 		WebhookTimeout: 10 * time.Second, Concurrency: 20, SweepEvery: time.Minute,
-		PollInterval: 50 * time.Millisecond, RetryPoll: time.Second, RelayWait: time.Second,
+		PollInterval: 20 * time.Millisecond, RetryPoll: time.Second, RelayWait: 250 * time.Millisecond,
 		StaleAfter: 10 * time.Minute, KeepDone: 7 * 24 * time.Hour}
 }
 
@@ -184,8 +184,12 @@ type Store interface {
 
 	// Delivery returns one delivery; not_found if there is none.
 	Delivery(ctx context.Context, id string) (Delivery, error)
-	// SaveAttempt records an attempt of a delivery not yet delivered.
-	SaveAttempt(ctx context.Context, id string, a Attempt) error
+	// DeliveryWork returns a delivery with its ticket and department, in
+	// one round trip; not_found if any is missing.
+	DeliveryWork(ctx context.Context, id string) (Delivery, *ticketing.Ticket, ticketing.Department, error)
+	// SaveAttempt records an attempt of a delivery not yet delivered and,
+	// unless the delivery is still pending, marks its outbox message done.
+	SaveAttempt(ctx context.Context, id string, outboxID int64, a Attempt) error
 	// Deliveries lists deliveries matching f, newest first.
 	Deliveries(ctx context.Context, f DeliveryFilter) ([]Delivery, error)
 	// RetryDelivery sets a failed delivery pending again and writes a new
@@ -195,8 +199,9 @@ type Store interface {
 	// NotificationDone reports whether the outbox message's notification
 	// was already sent or skipped.
 	NotificationDone(ctx context.Context, outboxID int64) (bool, error)
-	// RecordNotification saves a notification's outcome and, unless it was
-	// skipped, appends ev to the ticket's history, in one transaction.
+	// RecordNotification saves a notification's outcome, marks its outbox
+	// message done and, unless it was skipped, appends ev to the ticket's
+	// history, in one transaction.
 	RecordNotification(ctx context.Context, n Notification, ev ticketing.Event) error
 }
 
@@ -210,8 +215,7 @@ type OutboxListener interface {
 	Close() error
 }
 
-// Tickets reads tickets and departments (ticketing.Store has these).
+// Tickets reads tickets (ticketing.Store does).
 type Tickets interface {
 	Ticket(ctx context.Context, id int64) (*ticketing.Ticket, error)
-	Department(ctx context.Context, code string) (ticketing.Department, error)
 }

@@ -71,20 +71,12 @@ func (h *Handlers) HandleDeliverTask(ctx context.Context, task *asynq.Task) erro
 	if err != nil {
 		return err
 	}
-	d, err := h.store.Delivery(ctx, m.DeliveryID)
+	d, t, dept, err := h.store.DeliveryWork(ctx, m.DeliveryID)
 	if err != nil {
 		return skipIfPermanent(fmt.Errorf("delivery %s: %w", m.DeliveryID, err))
 	}
 	if d.State == StateDelivered {
-		return nil
-	}
-	t, err := h.tickets.Ticket(ctx, d.TicketID)
-	if err != nil {
-		return skipIfPermanent(fmt.Errorf("delivery %s: %w", d.ID, err))
-	}
-	dept, err := h.tickets.Department(ctx, d.Department)
-	if err != nil {
-		return skipIfPermanent(fmt.Errorf("delivery %s: %w", d.ID, err))
+		return h.store.FinishOutbox(ctx, m.ID, h.clock.Now())
 	}
 	h.bus.Publish(ctx, eventbus.Notice{Topic: eventbus.DepartmentTopic(d.Department), Type: d.Event,
 		TicketID: t.ID, Number: t.Number, At: d.CreatedAt, Data: d.Detail})
@@ -100,7 +92,7 @@ func (h *Handlers) HandleDeliverTask(ctx context.Context, task *asynq.Task) erro
 			attempt.State = StateFailed
 		}
 	}
-	if serr := h.store.SaveAttempt(ctx, d.ID, attempt); serr != nil {
+	if serr := h.store.SaveAttempt(ctx, d.ID, m.ID, attempt); serr != nil {
 		return fmt.Errorf("delivery %s: record attempt: %w", d.ID, serr)
 	}
 	if err != nil {
@@ -130,7 +122,10 @@ func (h *Handlers) HandleNotifyCitizenTask(ctx context.Context, task *asynq.Task
 		return err
 	}
 	if done, err := h.store.NotificationDone(ctx, m.ID); err != nil || done {
-		return err
+		if err != nil {
+			return err
+		}
+		return h.store.FinishOutbox(ctx, m.ID, h.clock.Now())
 	}
 	t, err := h.tickets.Ticket(ctx, m.TicketID)
 	if err != nil {
@@ -168,7 +163,7 @@ func (h *Handlers) HandleNotifyStaffTask(ctx context.Context, task *asynq.Task) 
 	}
 	h.bus.Publish(ctx, eventbus.Notice{Topic: eventbus.StaffTopic(m.Message.Audience), Type: m.Message.Event,
 		TicketID: m.TicketID, At: m.CreatedAt, Data: m.Message.Detail})
-	return nil
+	return h.store.FinishOutbox(ctx, m.ID, h.clock.Now())
 }
 
 // HandleSweepTask runs the supervision sweep and drops old outbox rows.

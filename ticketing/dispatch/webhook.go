@@ -29,7 +29,7 @@ type Webhook struct {
 // NewWebhook returns a Webhook whose requests take at most timeout.
 func NewWebhook(timeout time.Duration) *Webhook {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.MaxIdleConnsPerHost = 16
+	transport.MaxIdleConnsPerHost = 64
 	transport.ResponseHeaderTimeout = timeout
 	return &Webhook{timeout: timeout, client: &http.Client{
 		Transport: transport,

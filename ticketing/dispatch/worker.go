@@ -75,9 +75,10 @@ func (w *Worker) Shutdown() {
 	w.server.Shutdown()
 }
 
-// finishing is the middleware that marks an outbox task done once it will
-// not run again (success, last attempt, or an error that skips retries),
-// and counts outcomes.
+// finishing is the middleware that counts outcomes and marks an outbox
+// message done when its task failed for good (last attempt, or an error
+// that skips retries). On success the handler marks it done itself, in the
+// same statement that records its outcome.
 func finishing(store Store, now func() time.Time, m *Metrics, log *slog.Logger) asynq.MiddlewareFunc {
 	return func(next asynq.Handler) asynq.Handler {
 		return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
@@ -93,7 +94,7 @@ func finishing(store Store, now func() time.Time, m *Metrics, log *slog.Logger) 
 			}
 			m.processed(t.Type(), outcome, time.Since(start))
 			taskID, _ := asynq.GetTaskID(ctx)
-			if id, ok := outboxID(taskID); ok && final {
+			if id, ok := outboxID(taskID); ok && final && err != nil {
 				if ferr := store.FinishOutbox(ctx, id, now()); ferr != nil {
 					log.WarnContext(ctx, "mark outbox message done", "id", id, "err", ferr)
 				}
