@@ -11,10 +11,6 @@ import (
 	"github.com/open12345/hotline/ticketing"
 )
 
-// retention keeps a finished task's ID in Redis for a day, so that a relay
-// that crashed after enqueueing cannot enqueue the same message again.
-const retention = 24 * time.Hour
-
 // NewDeliverTask returns the task delivering a department message.
 func NewDeliverTask(m OutboxMessage, maxRetry int) (*asynq.Task, error) {
 	return outboxTask(TypeDeliver, m, maxRetry)
@@ -63,14 +59,17 @@ func NewOutboxTask(m OutboxMessage, maxRetry int) (*asynq.Task, error) {
 	return nil, fmt.Errorf("outbox message %d: unknown topic %q", m.ID, m.Message.Topic)
 }
 
-// outboxTask carries m with m.ID as the task ID.
+// outboxTask carries m with m.ID as the task ID: while the task is in
+// Redis, a second enqueue of the message is refused. Finished tasks are
+// not kept: by then the handler has marked the message done, so no relay
+// enqueues it again, and a handler run twice finds its work recorded.
 func outboxTask(typ string, m OutboxMessage, maxRetry int) (*asynq.Task, error) {
 	payload, err := json.Marshal(m)
 	if err != nil {
 		return nil, fmt.Errorf("encode outbox message %d: %w", m.ID, err)
 	}
 	return asynq.NewTask(typ, payload, asynq.TaskID(OutboxTaskID(m.ID)), asynq.Queue(queueOf(m)),
-		asynq.MaxRetry(maxRetry), asynq.Retention(retention), asynq.Timeout(2*time.Minute)), nil
+		asynq.MaxRetry(maxRetry), asynq.Timeout(2*time.Minute)), nil
 }
 
 // OutboxTaskID is the Asynq task ID of an outbox message.
