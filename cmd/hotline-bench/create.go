@@ -32,7 +32,8 @@ type row struct {
 const baselineSQL = "INSERT INTO bench_rows (payload) VALUES ('小区夜间施工噪音扰民');\n"
 
 // ticketSQL is what the server sends for a new ticket (postgres.CreateTicket):
-// the ticket row, its number formed from the sequence, and its first event,
+// the ticket row, its number formed from the sequence, its first event and
+// the outbox message of the citizen's SMS,
 // (": false" keeps its space: pgbench would read ":false" as a variable)
 // pipelined as one implicit transaction.
 const ticketSQL = `\set n random(1, 99999999)
@@ -45,6 +46,8 @@ INSERT INTO tickets (id, number, kind, channel, status, urgency, title, content,
 INSERT INTO ticket_events (ticket_id, at, actor_id, actor_name, actor_role, actor_department, action, status_from, status_to, payload)
   VALUES (currval('tickets_id_seq'), now(), NULL, 'agent1', 'agent', '', 'create', '', 'accepted',
   '{"kind":"complaint","channel":"phone","urgency":"normal","title":"小区夜间施工噪音扰民","confidential": false}');
+INSERT INTO outbox (topic, urgent, ticket_id, message, created_at)
+  VALUES ('citizen', false, currval('tickets_id_seq'), '{"topic":"citizen","event":"citizen.accepted","template":"accepted"}', now());
 \endpipeline
 `
 
@@ -215,7 +218,7 @@ func (b *bench) createTickets(ctx context.Context) (row, error) {
 	if err != nil {
 		return row{}, err
 	}
-	return parseWrk(out, fmt.Sprintf("POST /api/v1/tickets (%d conns)", b.o.clients), "ticket + event, one transaction")
+	return parseWrk(out, fmt.Sprintf("POST /api/v1/tickets (%d conns)", b.o.clients), "ticket + event + outbox, one transaction; SMS worker running")
 }
 
 var (

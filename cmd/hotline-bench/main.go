@@ -87,6 +87,9 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	}
 	sql.ratio, create.ratio = sql.rate/base.rate, create.rate/base.rate
 	rows = append(rows, base, sql, create)
+	if err := b.drainOutbox(ctx); err != nil {
+		return err
+	}
 	var plans []plan
 	if o.tickets > 0 {
 		if err := b.loadTickets(ctx, o.tickets); err != nil {
@@ -131,4 +134,29 @@ func (b *bench) queueThroughput(ctx context.Context) ([]row, error) {
 	}
 	deliver.ratio = deliver.rate / noop.rate
 	return []row{noop, deliver}, nil
+}
+
+// drainOutbox waits until the server has sent every message of the tickets
+// created so far (their SMS), so that later benchmarks do not share the
+// machine with that backlog.
+func (b *bench) drainOutbox(ctx context.Context) error {
+	start := time.Now()
+	for {
+		var left int
+		if err := b.db.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE done_at IS NULL`).Scan(&left); err != nil {
+			return err
+		}
+		if left == 0 {
+			b.log.Info("outbox drained", "took", time.Since(start).Round(time.Second))
+			return nil
+		}
+		if time.Since(start) > 10*time.Minute {
+			return fmt.Errorf("%d outbox messages still unsent after 10 minutes", left)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
 }

@@ -63,7 +63,7 @@ func (c *Config) vars() []configVar {
 		{"HOTLINE_WEBHOOK_TIMEOUT", "webhook-timeout", "10s", "time limit of one department webhook request", &c.WebhookTimeout},
 		{"HOTLINE_DELIVERY_RETRIES", "delivery-retries", "8", "retries of a failed delivery or SMS before it is marked failed", &c.DeliveryRetries},
 		{"HOTLINE_RETRY_BASE", "retry-base", "30s", "delay before the first retry; doubled for each further one, up to 1h", &c.RetryBase},
-		{"HOTLINE_WORKERS", "workers", "20", "dispatch tasks processed at once by this node", &c.Workers},
+		{"HOTLINE_WORKERS", "workers", "50", "dispatch tasks processed at once by this node", &c.Workers},
 		{"HOTLINE_SWEEP_EVERY", "sweep-every", "1m", "interval of the deadline supervision sweep", &c.SweepEvery},
 	}
 }

@@ -203,6 +203,12 @@ func TestRun_Commands(t *testing.T) {
 	if _, err := runCmd("", "serve", "--search", "solr"); err == nil {
 		t.Fatal("unknown search engine accepted")
 	}
+	for _, bad := range [][]string{{"--webhook-timeout", "soon"}, {"--webhook-timeout", "-1s"}, {"--workers", "0"},
+		{"--delivery-retries", "x"}, {"--retry-base", "0s"}, {"--sweep-every", "1"}} {
+		if out, err := runCmd("", append([]string{"serve"}, bad...)...); err == nil || !strings.Contains(out+err.Error(), "HOTLINE_") {
+			t.Fatalf("serve %v accepted (%v %s)", bad, err, out)
+		}
+	}
 	if out, err := runCmd("s3cret-password\n", "user", "add", "--username", "Ops", "--role", "admin", "--name", "运维"); err != nil || !strings.Contains(out, "created admin user ops") {
 		t.Fatalf("user add: %v %s", err, out)
 	}

@@ -56,7 +56,7 @@ type Config struct {
 // four hours, a ten-second webhook timeout, a sweep every minute.
 func DefaultConfig() Config {
 	return Config{MaxRetry: 8, RetryBase: 30 * time.Second, RetryMax: time.Hour,
-		WebhookTimeout: 10 * time.Second, Concurrency: 20, SweepEvery: time.Minute,
+		WebhookTimeout: 10 * time.Second, Concurrency: 50, SweepEvery: time.Minute,
 		PollInterval: 20 * time.Millisecond, RetryPoll: time.Second, RelayWait: 250 * time.Millisecond,
 		StaleAfter: 10 * time.Minute, KeepDone: 7 * 24 * time.Hour}
 }
@@ -167,8 +167,8 @@ type Store interface {
 	// those it accepted as enqueued at now. It stops at enqueue's first
 	// error, keeps the marks made so far, and returns that error.
 	RelayOutbox(ctx context.Context, now time.Time, limit int, enqueue func(OutboxMessage) error) (int, error)
-	// ListenOutbox returns a listener told of every message written to the
-	// outbox. It holds a database connection until closed.
+	// ListenOutbox returns a listener told of the messages this node writes
+	// to the outbox; the relay polls for the messages of other nodes.
 	ListenOutbox(ctx context.Context) (OutboxListener, error)
 	// StaleOutbox returns up to limit messages enqueued before the given
 	// time and not yet done.
