@@ -14,7 +14,7 @@ import (
 // stops retries; it never panics.
 func FuzzDecodeMessage(f *testing.F) {
 	m := OutboxMessage{ID: 7, TicketID: 3, DeliveryID: "00000000-0000-0000-0000-000000000001",
-		Message: ticketing.Message{Topic: ticketing.TopicDepartment, Event: "ticket.dispatched", Department: "rsj"},
+		Message:   ticketing.Message{Topic: ticketing.TopicDepartment, Event: "ticket.dispatched", Department: "rsj"},
 		CreatedAt: time.Date(2026, 9, 30, 10, 0, 0, 0, time.UTC)}
 	task, err := NewOutboxTask(m, 3)
 	if err != nil {
