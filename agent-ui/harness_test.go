@@ -22,6 +22,8 @@ import (
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/files"
 	"github.com/open12345/hotline/internal/testenv"
+	"github.com/open12345/hotline/knowledge"
+	"github.com/open12345/hotline/knowledge/bleve"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/postgres/pgtest"
 	"github.com/open12345/hotline/ticketing"
@@ -38,9 +40,42 @@ type env struct {
 	loc    *time.Location
 	tokens map[string]string // username → bearer token
 	files  string            // where attachment contents are stored
+	syncer *knowledge.Syncer // the in-memory search index's; synced after every guide change
+	index  *bleve.Index
 }
 
+// citizenBurst is how many public requests one address may make at once in tests.
+const citizenBurst = 30
+
 const testPassword = "correct horse battery"
+
+// startSearch gives the env an in-memory index that follows every guide
+// change before the request that made it returns.
+func (e *env) startSearch(log *slog.Logger) *knowledge.Service {
+	ix, err := bleve.OpenMemory()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() {
+		if err := ix.Close(); err != nil {
+			e.t.Error(err)
+		}
+	})
+	store := postgres.NewGuideStore(e.db)
+	analyzer := knowledge.NewAnalyzer(nil)
+	e.index = ix
+	e.syncer = knowledge.NewSyncer(store, analyzer, log, time.Hour, knowledge.Target{Name: "embedded", Index: ix})
+	if err := e.syncer.LoadVocabulary(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	sync := func() {
+		if err := e.syncer.SyncOnce(context.Background()); err != nil {
+			e.t.Errorf("sync search index: %v", err)
+		}
+	}
+	sync()
+	return knowledge.NewService(store, ix, analyzer, e.clock, e.loc, log, sync)
+}
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
@@ -86,9 +121,11 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	guides := e.startSearch(log)
 	api, err := agentui.NewServer(agentui.Deps{Tickets: tickets, Auth: authn,
 		Checks: []agentui.Check{{Name: "postgres", Ping: db.Ping}}, Registry: prometheus.NewRegistry(), Log: log, Files: blobs,
-		Dispatch: dispatch.NewAdmin(postgres.NewDispatchStore(db), queueInspector(t), clk)})
+		Dispatch: dispatch.NewAdmin(postgres.NewDispatchStore(db), queueInspector(t), clk),
+		Guides: guides, Search: e.syncer, CitizenLimit: agentui.CitizenLimit{PerSecond: 0.001, Burst: citizenBurst}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/files"
+	"github.com/open12345/hotline/knowledge"
 	"github.com/open12345/hotline/ticketing"
 )
 
@@ -40,6 +41,11 @@ type Deps struct {
 	Log      *slog.Logger
 	Files    *files.Store // contents of ticket attachments
 	Dispatch Dispatch     // deliveries and queue statistics
+	Guides   *knowledge.Service
+	Search   SearchAdmin // verifies search indexes; nil when none runs here
+	// CitizenLimit bounds the public endpoints per client address
+	// (zero: DefaultCitizenLimit).
+	CitizenLimit CitizenLimit
 }
 
 // Server serves the staff API.
@@ -52,19 +58,24 @@ type Server struct {
 	mux     *http.ServeMux
 	files   *files.Store
 	dispat  Dispatch
+	guides  *knowledge.Service
+	search  SearchAdmin
+	// citizens rate-limits the public endpoints.
+	citizens *clientLimiter
 }
 
 // NewServer returns a Server for deps; metrics are registered on deps.Registry.
 func NewServer(deps Deps) (*Server, error) {
-	if deps.Files == nil {
-		return nil, errors.New("agentui: Deps.Files is required")
+	if deps.Files == nil || deps.Guides == nil {
+		return nil, errors.New("agentui: Deps.Files and Deps.Guides are required")
 	}
 	m, err := newMetrics(deps.Registry, deps.Tickets)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{tickets: deps.Tickets, auth: deps.Auth, checks: deps.Checks, log: deps.Log,
-		metrics: m, mux: http.NewServeMux(), files: deps.Files, dispat: deps.Dispatch}
+		metrics: m, mux: http.NewServeMux(), files: deps.Files, dispat: deps.Dispatch,
+		guides: deps.Guides, search: deps.Search, citizens: newClientLimiter(deps.CitizenLimit)}
 	s.routes(deps.Registry)
 	return s, nil
 }
@@ -228,6 +239,8 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.Handle("GET /api/v1/deliveries", s.authed(s.listDeliveries, deliveryViewers...))
 	m.Handle("POST /api/v1/deliveries/{id}/retry", s.authed(s.retryDelivery, overseers...))
 	m.Handle("GET /api/v1/admin/queues", s.authed(s.queueStats, overseers...))
+
+	s.guideRoutes()
 
 	m.Handle("/api/", s.public(s.noRoute))
 	m.Handle("/", consoleHandler())

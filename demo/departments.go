@@ -32,6 +32,7 @@ func cityDepartments() []ticketing.Department {
 		{Code: "jyj", Name: "市教育局"},
 		{Code: "gaj-hz", Name: "市公安局户政管理处"},
 		{Code: "gaj-jj", Name: "市公安局交通警察支队"},
+		{Code: "gaj-crj", Name: "市公安局出入境管理支队"},
 		{Code: "mzj", Name: "市民政局"},
 		{Code: "ybj", Name: "市医疗保障局"},
 		{Code: "gjj", Name: "市住房公积金管理中心"},
@@ -50,6 +51,7 @@ func cityDepartments() []ticketing.Department {
 		{Code: "txglj", Name: "省通信管理局"},
 		{Code: "lyylj", Name: "市林业和园林局"},
 		{Code: "zsj", Name: "市政务服务和数据管理局"},
+		{Code: "cl", Name: "市残疾人联合会"},
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/knowledge"
 	"github.com/open12345/hotline/ticketing"
 )
 
@@ -30,6 +31,7 @@ type Summary struct {
 	Departments int // departments saved (created or updated)
 	Users       int // demo accounts created; existing ones are left alone
 	Tickets     int // sample tickets created; 0 when the store already had tickets
+	Guides      int // matter guides created or updated; unchanged ones are left alone
 }
 
 // Seed loads the demo data; it is idempotent: departments and calendar are
@@ -38,7 +40,7 @@ type Summary struct {
 // handled through ticketing.Service on a simulated clock, so every status
 // change has its history event.
 // Errors: invalid (options), and whatever the stores return.
-func Seed(ctx context.Context, store ticketing.Store, users *auth.Service, loc *time.Location, log *slog.Logger, opt Options) (Summary, error) {
+func Seed(ctx context.Context, store ticketing.Store, users *auth.Service, guides *knowledge.Service, loc *time.Location, log *slog.Logger, opt Options) (Summary, error) {
 	var sum Summary
 	if loc == nil {
 		return sum, errs.E(errs.Invalid, "seed: no time zone")
@@ -64,7 +66,11 @@ func Seed(ctx context.Context, store ticketing.Store, users *auth.Service, loc *
 	if err := store.SaveCalendarYear(ctx, ticketing.DefaultYear(2026)); err != nil {
 		return sum, fmt.Errorf("seed calendar 2026: %w", err)
 	}
-	if err := seedCatalogue(ctx, store); err != nil {
+	err := seedCatalogue(ctx, store)
+	if err != nil {
+		return sum, err
+	}
+	if sum.Guides, err = seedGuides(ctx, guides); err != nil {
 		return sum, err
 	}
 	n, err := seedUsers(ctx, users, depts, opt.Password)
@@ -76,8 +82,22 @@ func Seed(ctx context.Context, store ticketing.Store, users *auth.Service, loc *
 		return sum, err
 	}
 	log.InfoContext(ctx, "demo data loaded", "departments", sum.Departments, "users_created", sum.Users,
-		"tickets_created", sum.Tickets)
+		"tickets_created", sum.Tickets, "guides_saved", sum.Guides)
 	return sum, nil
+}
+
+// seedGuides loads the demo matter guides; guides already as in the
+// files are left alone, so a second seed changes nothing.
+func seedGuides(ctx context.Context, svc *knowledge.Service) (int, error) {
+	gs, err := Guides()
+	if err != nil {
+		return 0, err
+	}
+	res, err := svc.Load(ctx, "seed", gs)
+	if err != nil {
+		return 0, fmt.Errorf("seed guides: %w", err)
+	}
+	return res.Created + res.Updated, nil
 }
 
 // seedDepartments upserts the demo departments, parents first. A webhook

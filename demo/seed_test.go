@@ -10,6 +10,7 @@ import (
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/demo"
+	"github.com/open12345/hotline/knowledge"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/postgres/pgtest"
 	"github.com/open12345/hotline/ticketing"
@@ -32,25 +33,26 @@ func TestSeed(t *testing.T) {
 	}
 	now := time.Date(2026, 3, 18, 10, 30, 0, 0, shanghai)
 	opt := demo.Options{Password: password, Tickets: 240, Now: now}
+	guides := knowledge.NewService(postgres.NewGuideStore(db), nil, knowledge.NewAnalyzer(nil), clock.NewFake(now), shanghai, logger, nil)
 
-	first, err := demo.Seed(ctx, store, users, shanghai, logger, opt)
+	first, err := demo.Seed(ctx, store, users, guides, shanghai, logger, opt)
 	if err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
-	if first.Departments < 20 || first.Tickets != 240 || first.Users != 7+first.Departments {
-		t.Errorf("first Seed = %+v, want ≥20 departments, 240 tickets, 7 users + one per department", first)
+	if first.Departments < 20 || first.Tickets != 240 || first.Users != 7+first.Departments || first.Guides < 200 {
+		t.Errorf("first Seed = %+v, want ≥20 departments, 240 tickets, 7 users + one per department, ≥200 guides", first)
 	}
 	depts := checkDepartments(t, store)
 	checkCatalogue(t, store, depts)
 	checkUsers(t, users, depts)
 	counts := checkTickets(t, store, now, 200)
 
-	second, err := demo.Seed(ctx, store, users, shanghai, logger, opt)
+	second, err := demo.Seed(ctx, store, users, guides, shanghai, logger, opt)
 	if err != nil {
 		t.Fatalf("second Seed: %v", err)
 	}
-	if second.Users != 0 || second.Tickets != 0 || second.Departments != first.Departments {
-		t.Errorf("second Seed = %+v, want no users or tickets created and the same departments", second)
+	if second.Users != 0 || second.Tickets != 0 || second.Guides != 0 || second.Departments != first.Departments {
+		t.Errorf("second Seed = %+v, want no users, tickets or guides saved and the same departments", second)
 	}
 	if again := checkDepartments(t, store); len(again) != len(depts) {
 		t.Errorf("departments after a second Seed: %d, want %d", len(again), len(depts))

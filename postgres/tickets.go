@@ -30,7 +30,7 @@ const ticketColumns = `id, number, kind, channel, status, urgency, title, conten
 	dispatched_at, sign_due_at, signed_at, due_at, replied_at, closed_at, reply,
 	dispatch_count, return_count, reopen_count, urge_count, extension,
 	satisfaction, satisfied, callback_at, merged_into, created_by, created_at, updated_at, version,
-	warn_at, warned_at, overdue_at, sign_overdue_at, callback_due_at, callback_notified_at`
+	warn_at, warned_at, overdue_at, sign_overdue_at, callback_due_at, callback_notified_at, guide_code`
 
 // ticketArgs returns the column values of t in the order of ticketColumns.
 func ticketArgs(t *ticketing.Ticket) ([]any, error) {
@@ -51,7 +51,7 @@ func ticketArgs(t *ticketing.Ticket) ([]any, error) {
 		t.DispatchedAt, t.SignDueAt, t.SignedAt, t.DueAt, t.RepliedAt, t.ClosedAt, t.Reply,
 		t.DispatchCount, t.ReturnCount, t.ReopenCount, t.UrgeCount, ext,
 		t.Satisfaction, t.Satisfied, t.CallbackAt, t.MergedInto, createdBy, t.CreatedAt, t.UpdatedAt, t.Version,
-		t.WarnAt, t.WarnedAt, t.OverdueAt, t.SignOverdueAt, t.CallbackDueAt, t.CallbackNotifiedAt}, nil
+		t.WarnAt, t.WarnedAt, t.OverdueAt, t.SignOverdueAt, t.CallbackDueAt, t.CallbackNotifiedAt, nullable(t.GuideCode)}, nil
 }
 
 func nullable(s string) *string {
@@ -66,13 +66,14 @@ func scanTicket(row pgx.Row) (*ticketing.Ticket, error) {
 	var dept *string
 	var ext []byte
 	var createdBy *int64
+	var guide *string
 	err := row.Scan(&t.ID, &t.Number, &t.Kind, &t.Channel, &t.Status, &t.Urgency, &t.Title, &t.Content,
 		&t.Citizen.Name, &t.Citizen.Phone, &t.Citizen.IDNumber, &t.Citizen.Address, &t.Confidential,
 		&t.Category, &t.Region, &t.CallID, &t.ChatID, &dept, &t.CoDepartments,
 		&t.DispatchedAt, &t.SignDueAt, &t.SignedAt, &t.DueAt, &t.RepliedAt, &t.ClosedAt, &t.Reply,
 		&t.DispatchCount, &t.ReturnCount, &t.ReopenCount, &t.UrgeCount, &ext,
 		&t.Satisfaction, &t.Satisfied, &t.CallbackAt, &t.MergedInto, &createdBy, &t.CreatedAt, &t.UpdatedAt, &t.Version,
-		&t.WarnAt, &t.WarnedAt, &t.OverdueAt, &t.SignOverdueAt, &t.CallbackDueAt, &t.CallbackNotifiedAt)
+		&t.WarnAt, &t.WarnedAt, &t.OverdueAt, &t.SignOverdueAt, &t.CallbackDueAt, &t.CallbackNotifiedAt, &guide)
 	if err != nil {
 		return nil, err
 	}
@@ -81,6 +82,9 @@ func scanTicket(row pgx.Row) (*ticketing.Ticket, error) {
 	}
 	if createdBy != nil {
 		t.CreatedBy = *createdBy
+	}
+	if guide != nil {
+		t.GuideCode = *guide
 	}
 	if ext != nil {
 		t.Extension = &ticketing.Extension{}

@@ -16,8 +16,18 @@ func closeDirectly(env Env, _ auth.Actor, t *Ticket, req Request) (map[string]an
 	if err != nil {
 		return nil, err
 	}
+	detail := map[string]any{"reply": r}
+	if len(req.GuideCode) > 64 {
+		return nil, errs.E(errs.Invalid, "guide_code is at most 64 characters")
+	}
+	if req.GuideCode != "" {
+		if !env.GuideExists(req.GuideCode) {
+			return nil, errs.E(errs.Invalid, "guide_code %q names no published guide", req.GuideCode)
+		}
+		t.GuideCode, detail["guide_code"] = req.GuideCode, req.GuideCode
+	}
 	t.Reply, t.RepliedAt, t.ClosedAt = r, ptr(env.Now), ptr(env.Now)
-	return map[string]any{"reply": r}, nil
+	return detail, nil
 }
 
 // maxCoDepartments bounds the supporting departments of one ticket.

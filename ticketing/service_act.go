@@ -75,7 +75,17 @@ func (s *Service) merge(ctx context.Context, env Env, actor auth.Actor, id, into
 // env gathers what an action needs. Only the actions that compute deadlines
 // or name departments read the calendar, policies and departments.
 func (s *Service) env(ctx context.Context, a Action) (Env, error) {
-	env := Env{Now: s.now(), DepartmentExists: func(string) bool { return false }}
+	env := Env{Now: s.now(), DepartmentExists: func(string) bool { return false },
+		GuideExists: func(string) bool { return false }}
+	if a == ActionCloseDirectly {
+		env.GuideExists = func(code string) bool {
+			ok, err := s.store.GuideExists(ctx, code)
+			if err != nil {
+				s.log.WarnContext(ctx, "check guide", "code", code, "err", err)
+			}
+			return ok
+		}
+	}
 	switch a {
 	case ActionDispatch, ActionReopen, ActionReturn, ActionApproveExtension, ActionReply:
 	default:

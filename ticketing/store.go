@@ -48,6 +48,8 @@ type Store interface {
 
 	// Departments lists every department ordered by code.
 	Departments(ctx context.Context) ([]Department, error)
+	// GuideExists reports whether a published matter guide has code.
+	GuideExists(ctx context.Context, code string) (bool, error)
 	// Department returns one department.
 	Department(ctx context.Context, code string) (Department, error)
 	// CreateDepartment inserts a department; conflict if the code is taken,

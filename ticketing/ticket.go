@@ -118,6 +118,7 @@ type Ticket struct {
 	RepliedAt    *time.Time
 	ClosedAt     *time.Time
 	Reply        string
+	GuideCode    string // the matter guide a consultation was answered with
 
 	DispatchCount int
 	ReturnCount   int

@@ -29,6 +29,7 @@ type View struct {
 	RepliedAt        *time.Time `json:"replied_at"`
 	ClosedAt         *time.Time `json:"closed_at"`
 	Reply            string     `json:"reply"`
+	GuideCode        string     `json:"guide_code,omitempty"`
 	DispatchCount    int        `json:"dispatch_count"`
 	ReturnCount      int        `json:"return_count"`
 	ReopenCount      int        `json:"reopen_count"`
@@ -69,7 +70,7 @@ func NewView(t *Ticket, loc *time.Location) View {
 		Department: t.Department, CoDepartments: co,
 		DispatchedAt: inZone(t.DispatchedAt, loc), SignDueAt: inZone(t.SignDueAt, loc), SignedAt: inZone(t.SignedAt, loc),
 		DueAt: inZone(t.DueAt, loc), RepliedAt: inZone(t.RepliedAt, loc), ClosedAt: inZone(t.ClosedAt, loc),
-		Reply: t.Reply, DispatchCount: t.DispatchCount, ReturnCount: t.ReturnCount, ReopenCount: t.ReopenCount,
+		Reply: t.Reply, GuideCode: t.GuideCode, DispatchCount: t.DispatchCount, ReturnCount: t.ReturnCount, ReopenCount: t.ReopenCount,
 		UrgeCount: t.UrgeCount, PendingExtension: t.Extension, Satisfaction: t.Satisfaction, Satisfied: t.Satisfied,
 		WarnAt: inZone(t.WarnAt, loc), WarnedAt: inZone(t.WarnedAt, loc), OverdueAt: inZone(t.OverdueAt, loc),
 		SignOverdueAt: inZone(t.SignOverdueAt, loc), CallbackDueAt: inZone(t.CallbackDueAt, loc),

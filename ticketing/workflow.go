@@ -46,6 +46,8 @@ type Request struct {
 	Into          int64    `json:"-"` // set by the edge from the "into" field
 	// Attachments (reply, note) names attachments of the same ticket.
 	Attachments []int64 `json:"attachments"`
+	// GuideCode (close_directly) names the matter guide the answer came from.
+	GuideCode string `json:"guide_code"`
 }
 
 var (
@@ -102,6 +104,8 @@ type Env struct {
 	Calendar         *Calendar
 	Policies         Policies
 	DepartmentExists func(code string) bool
+	// GuideExists reports whether a published matter guide has code.
+	GuideExists func(code string) bool
 }
 
 // leadOnly lists actions only the lead department may take; supporting

@@ -21,6 +21,7 @@ import (
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/eventbus"
 	"github.com/open12345/hotline/files"
+	"github.com/open12345/hotline/knowledge"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/ticketing"
 	"github.com/open12345/hotline/ticketing/dispatch"
@@ -42,6 +43,13 @@ type Main struct {
 	Auth    *auth.Service
 	Files   *files.Store // attachments, under DataDir/attachments
 	Bus     *eventbus.Local
+	Guides  *knowledge.Service
+	Syncer  *knowledge.Syncer // keeps the search indexes in step with the database
+
+	loc           *time.Location
+	searchTargets []knowledge.Target
+	stopSync      context.CancelFunc
+	syncDone      chan struct{}
 
 	worker    *dispatch.Worker
 	stopRelay context.CancelFunc
@@ -70,6 +78,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return fmt.Errorf("HOTLINE_TZ: %w", err)
 	}
+	m.loc = loc
 	if m.DB, err = postgres.Open(ctx, m.Config.DatabaseURL); err != nil {
 		return err
 	}
@@ -102,8 +111,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	if err := m.startSearch(ctx); err != nil {
+		return err
+	}
 	api, err := agentui.NewServer(agentui.Deps{Tickets: m.Tickets, Auth: m.Auth, Checks: checks,
-		Registry: reg, Log: m.Log, Files: m.Files, Dispatch: admin})
+		Registry: reg, Log: m.Log, Files: m.Files, Dispatch: admin, Guides: m.Guides, Search: m.Syncer})
 	if err != nil {
 		return err
 	}
@@ -219,6 +231,9 @@ func (m *Main) Close() error {
 	if m.worker != nil {
 		m.worker.Shutdown()
 		m.worker = nil
+	}
+	if err := m.stopSearch(); err != nil {
+		errs = append(errs, err)
 	}
 	if m.debug != nil {
 		if err := m.debug.Close(); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/demo"
+	"github.com/open12345/hotline/knowledge"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/ticketing"
 )
@@ -119,11 +120,13 @@ func (c *command) seed(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("HOTLINE_TZ: %w", err)
 	}
-	sum, err := demo.Seed(ctx, store, users, loc, c.log, demo.Options{Password: password, Now: time.Now()})
+	guides := knowledge.NewService(postgres.NewGuideStore(db), nil, knowledge.NewAnalyzer(nil), clock.System{}, loc, c.log, nil)
+	sum, err := demo.Seed(ctx, store, users, guides, loc, c.log, demo.Options{Password: password, Now: time.Now()})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "demo data: %d departments, %d accounts, %d sample tickets\n", sum.Departments, sum.Users, sum.Tickets)
+	fmt.Fprintf(c.stdout, "demo data: %d departments, %d accounts, %d sample tickets, %d matter guides saved\n",
+		sum.Departments, sum.Users, sum.Tickets, sum.Guides)
 	fmt.Fprintf(c.stdout, "demo logins (password %q): admin, supervisor, agent1…agent5, dept-<code> (e.g. dept-rsj)\n", password)
 	return nil
 }

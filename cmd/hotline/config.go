@@ -14,19 +14,22 @@ import (
 // Config is the hotline's configuration, read from HOTLINE_* environment
 // variables; flags of the same name (http-addr for HOTLINE_HTTP_ADDR) override.
 type Config struct {
-	DatabaseURL  string
-	RedisURL     string
-	HTTPAddr     string
-	SIPAddr      string
-	DataDir      string
-	Search       string
-	MeiliURL     string
-	MeiliKey     string
-	TZ           string
-	DemoPassword string
-	LogFormat    string
-	LogLevel     string
-	DebugAddr    string
+	DatabaseURL string
+	RedisURL    string
+	HTTPAddr    string
+	SIPAddr     string
+	DataDir     string
+	Search      string
+	MeiliURL    string
+	MeiliKey    string
+	// SearchFallback is embedded (answer from the embedded index while
+	// Meilisearch is down) or none.
+	SearchFallback string
+	TZ             string
+	DemoPassword   string
+	LogFormat      string
+	LogLevel       string
+	DebugAddr      string
 
 	SMSURL          string
 	SMSKey          string
@@ -53,6 +56,7 @@ func (c *Config) vars() []configVar {
 		{"HOTLINE_SEARCH", "search", "embedded", "search engine: embedded or meilisearch", &c.Search},
 		{"HOTLINE_MEILI_URL", "meili-url", "", "Meilisearch URL", &c.MeiliURL},
 		{"HOTLINE_MEILI_KEY", "meili-key", "", "Meilisearch API key", &c.MeiliKey},
+		{"HOTLINE_SEARCH_FALLBACK", "search-fallback", "embedded", "with meilisearch: embedded (kept in step, searched while Meilisearch is down) or none", &c.SearchFallback},
 		{"HOTLINE_TZ", "tz", "Asia/Shanghai", "time zone of deadlines and working days", &c.TZ},
 		{"HOTLINE_DEMO_PASSWORD", "demo-password", "", "password of the demo accounts (seed --demo)", &c.DemoPassword},
 		{"HOTLINE_LOG_FORMAT", "log-format", "json", "log format: json or text", &c.LogFormat},
@@ -96,6 +100,9 @@ func (c *Config) validate() error {
 	}
 	if c.Search == "meilisearch" && c.MeiliURL == "" {
 		return fmt.Errorf("HOTLINE_SEARCH=meilisearch needs HOTLINE_MEILI_URL")
+	}
+	if c.SearchFallback != "embedded" && c.SearchFallback != "none" {
+		return fmt.Errorf("HOTLINE_SEARCH_FALLBACK must be embedded or none, not %q", c.SearchFallback)
 	}
 	switch strings.ToLower(c.LogFormat) {
 	case "json", "text":

@@ -1,8 +1,8 @@
 // Command hotline runs a city's 12345 government service hotline: the
-// staff API and console, ticket workflow, and (in later versions) SIP,
-// web chat and the knowledge base.
+// staff API and console, ticket workflow and dispatch, the knowledge base
+// of matter guides, and (in later versions) SIP and web chat.
 //
-//	hotline serve | migrate | seed [--demo] | user add | token --user NAME | version
+//	hotline serve | migrate | seed [--demo] | reindex | user add | token --user NAME | version
 package main
 
 import (
@@ -26,7 +26,10 @@ commands:
   serve              run the hotline server (migrates first)
   migrate            bring the database schema up to date
   seed [--demo]      load the 2026 calendar and default policies; --demo adds
-                     departments, demo accounts, the catalogue and sample tickets
+                     departments, demo accounts, the catalogue, matter guides
+                     and sample tickets
+  reindex            rebuild the search indexes from the database (stop the
+                     server first, or POST /api/v1/admin/search/verify on it)
   user add           create a staff account (password from stdin or HOTLINE_USER_PASSWORD)
   token --user NAME  print a bearer token for scripts
   version            print the version
@@ -74,6 +77,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "seed":
 		fs.BoolVar(&c.demo, "demo", false, "also load the demo departments, accounts, catalogue and sample tickets")
 		runCmd = c.seed
+	case "reindex":
+		runCmd = c.reindex
 	case "user add":
 		c.bindUserFlags(fs)
 		runCmd = c.addUser

@@ -1,0 +1,65 @@
+package bleve_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/open12345/hotline/clock"
+	"github.com/open12345/hotline/demo"
+	"github.com/open12345/hotline/knowledge"
+	"github.com/open12345/hotline/knowledge/bleve"
+)
+
+// demoSearch indexes the demo guides in memory and returns the service
+// searching them as citizens do (published guides only).
+func demoSearch(t testing.TB) *knowledge.Service {
+	guides, err := demo.Guides()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err := bleve.OpenMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := ix.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	if err := ix.Upsert(context.Background(), guides); err != nil {
+		t.Fatal(err)
+	}
+	analyzer := knowledge.NewAnalyzer(knowledge.DefaultSynonyms())
+	for _, g := range guides {
+		analyzer.AddWords(append(g.Keywords, g.Category)...)
+	}
+	return knowledge.NewService(nil, ix, analyzer, clock.NewFake(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)),
+		time.UTC, slog.New(slog.DiscardHandler), nil)
+}
+
+// TestQuality runs the search-quality suite over the demo guides and
+// reports precision@1 and recall@3; it fails below 0.8 recall@3.
+func TestQuality(t *testing.T) {
+	svc := demoSearch(t)
+	report, err := demo.EvaluateQuality(func(qc demo.QualityCase) ([]string, error) {
+		res, err := svc.PublicSearch(context.Background(), knowledge.Query{Text: qc.Query,
+			Filter: knowledge.Filter{Department: qc.Department}, Limit: 10})
+		var codes []string
+		for _, h := range res.Hits {
+			codes = append(codes, h.Code)
+		}
+		return codes, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("search quality over %d queries: precision@1 %.3f, recall@3 %.3f", report.Queries, report.PrecisionAt1, report.RecallAt3)
+	for _, m := range report.Misses {
+		t.Logf("miss: %s", m)
+	}
+	if report.Queries < 60 || report.RecallAt3 < 0.8 {
+		t.Errorf("%d queries, recall@3 %.3f; want ≥60 queries and recall@3 ≥ 0.8", report.Queries, report.RecallAt3)
+	}
+}
