@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -139,6 +140,9 @@ func (a *Analyzer) term(w string) Term {
 			add(zh)
 		}
 		add(w)
+		for _, s := range a.groups[w] { // etc → 电子不停车收费
+			add(s)
+		}
 		return Term{Alternatives: alts}
 	}
 	add(w)
@@ -146,7 +150,9 @@ func (a *Analyzer) term(w string) Term {
 		add(s)
 	}
 	// Words containing a synonym (社保卡 ⊃ 社保) also match with it replaced.
-	for k, syns := range a.groups {
+	// In a fixed order: when there are more than maxAlts, the same are kept.
+	for _, k := range slices.Sorted(maps.Keys(a.groups)) {
+		syns := a.groups[k]
 		if utf8.RuneCountInString(k) < 2 || k == w || !strings.Contains(w, k) {
 			continue
 		}
@@ -163,11 +169,13 @@ func (a *Analyzer) contentWords(text string) []string {
 	for _, chunk := range strings.FieldsFunc(text, isSeparator) {
 		for _, run := range scriptRuns(chunk) {
 			if isLatin(run) {
-				out = append(out, run)
+				if len(run) > 1 { // a lone letter or digit matches everywhere
+					out = append(out, run)
+				}
 				continue
 			}
 			for _, w := range a.segment(run) {
-				if !fillers[w] {
+				if !fillers[w] && strings.ContainsFunc(w, isWordRune) { // not a lone combining mark
 					out = append(out, w)
 				}
 			}
@@ -253,10 +261,12 @@ func isLatin(s string) bool {
 }
 
 // isSeparator reports whether r splits words: spaces, punctuation,
-// symbols and emoji.
+// symbols and emoji (with their variation selectors, which are marks).
 func isSeparator(r rune) bool {
-	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !unicode.Is(unicode.Mn, r)
+	return !isWordRune(r) && (!unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Variation_Selector, r))
 }
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // normalizeText folds full-width forms to ASCII and lower-cases.
 func normalizeText(s string) string {

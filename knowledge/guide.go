@@ -91,12 +91,13 @@ func ValidateCode(code string) error {
 	return nil
 }
 
-// Normalize trims the guide's text and fills defaults (status draft, one
-// copy of a material) before validation.
+// Normalize trims the guide's text, turns CRLF line ends into LF (as a
+// CSV round trip does) and fills defaults (status draft, one copy of a
+// material) before validation.
 func (g *Guide) Normalize() {
 	for _, p := range []*string{&g.Code, &g.Name, &g.Department, &g.Category, &g.Scope, &g.Conditions,
 		&g.Process, &g.TimeLimit, &g.Fee, &g.Location, &g.Hours, &g.Phone, &g.LegalBasis, &g.OnlineURL, &g.ReviewBy} {
-		*p = strings.TrimSpace(*p)
+		*p = strings.ReplaceAll(strings.TrimSpace(*p), "\r\n", "\n")
 	}
 	if g.Status == "" {
 		g.Status = StatusDraft

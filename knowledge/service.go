@@ -75,6 +75,9 @@ func (s *Service) Get(ctx context.Context, actor auth.Actor, code string) (*Guid
 // Create stores a new guide. Errors: invalid, forbidden, conflict (the
 // code is taken).
 func (s *Service) Create(ctx context.Context, actor auth.Actor, g Guide) (*Guide, error) {
+	if !actor.Is(editors...) && !actor.Is(auth.RoleDepartment) {
+		return nil, mayEdit(actor, "")
+	}
 	g.Normalize()
 	if err := g.Validate(); err != nil {
 		return nil, err
@@ -186,9 +189,15 @@ func (s *Service) History(ctx context.Context, actor auth.Actor, code string) ([
 	if len(vs) == 0 {
 		return nil, errs.E(errs.NotFound, "no guide %s", clip(code, 70))
 	}
-	if actor.Is(auth.RoleDepartment) && vs[0].Guide != nil {
-		if err := mayRead(actor, vs[0].Guide); err != nil {
-			return nil, err
+	if actor.Is(auth.RoleDepartment) {
+		// The newest saved state decides, also for a deleted guide.
+		for _, v := range vs {
+			if v.Guide != nil {
+				if err := mayRead(actor, v.Guide); err != nil {
+					return nil, err
+				}
+				break
+			}
 		}
 	}
 	return vs, nil

@@ -19,6 +19,8 @@ func Snippet(g *Guide, p Plan) string {
 	fields := []string{g.Scope, g.Conditions, g.MaterialsText(), g.Process, g.TimeLimit, g.Fee,
 		g.Location, g.Hours, g.LegalBasis, strings.Join(g.Keywords, "、"), g.Name}
 	for _, f := range fields {
+		// Collapse spaces as window does, so that the match offset holds there.
+		f = strings.Join(strings.Fields(f), " ")
 		if at := firstMatch(f, needles); at >= 0 {
 			return highlight(window(f, at), needles)
 		}

@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -111,10 +112,7 @@ func (s *Syncer) SyncOnce(ctx context.Context) error {
 		}
 		t.lastErr = err
 	}
-	if len(failed) > 0 {
-		return failed[0]
-	}
-	return nil
+	return errors.Join(failed...)
 }
 
 func (s *Syncer) syncTarget(ctx context.Context, t *targetState) error {

@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -74,8 +75,8 @@ func (s Synonyms) groups() map[string][]string {
 			out[a] = append(out[a], b)
 		}
 	}
-	for k, vs := range s {
-		class := append([]string{k}, vs...)
+	for _, k := range slices.Sorted(maps.Keys(s)) { // in a fixed order, for stable plans
+		class := append([]string{k}, s[k]...)
 		for _, a := range class {
 			for _, b := range class {
 				link(a, b)

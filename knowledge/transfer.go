@@ -162,14 +162,16 @@ func parseCSV(data []byte) ([]Guide, []int, error) {
 		if errors.Is(err, io.EOF) {
 			return guides, lines, nil
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
+			// Not FieldPos: it panics when the record broke in its first field.
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.StartLine
 			}
 			return nil, nil, errs.E(errs.Invalid, "line %d: malformed CSV; nothing was imported", line)
 		}
+		line, _ := r.FieldPos(0)
 		if len(rec) != len(header) {
 			return nil, nil, errs.E(errs.Invalid, "line %d: %d fields, the header has %d; nothing was imported", line, len(rec), len(header))
 		}
@@ -187,7 +189,7 @@ func parseCSV(data []byte) ([]Guide, []int, error) {
 func guideFromRecord(rec []string, col map[string]int) (Guide, error) {
 	get := func(name string) string {
 		if i, ok := col[name]; ok {
-			return rec[i]
+			return restoreFormula(rec[i])
 		}
 		return ""
 	}
@@ -403,10 +405,38 @@ func (e *csvExporter) guide(g *Guide) error {
 	for _, m := range g.Materials {
 		materials = append(materials, fmt.Sprintf("%s|%s|%d", m.Name, m.Form, m.Copies))
 	}
-	return e.w.Write([]string{g.Code, g.Name, g.Department, g.Category, g.Scope, g.Conditions,
+	rec := []string{g.Code, g.Name, g.Department, g.Category, g.Scope, g.Conditions,
 		strings.Join(materials, "\n"), g.Process, g.TimeLimit, g.Fee, g.Location, g.Hours, g.Phone, g.LegalBasis,
-		g.OnlineURL, strings.Join(g.Keywords, "、"), string(g.Status), g.ReviewBy})
+		g.OnlineURL, strings.Join(g.Keywords, "、"), string(g.Status), g.ReviewBy}
+	for i := range rec {
+		rec[i] = defuseFormula(rec[i])
+	}
+	return e.w.Write(rec)
 }
+
+// formulaStarts are the first characters that make a spreadsheet run a
+// cell as a formula (CSV injection).
+const formulaStarts = "=+-@\t\r"
+
+// defuseFormula prefixes a cell a spreadsheet would run as a formula (or
+// one that would read as such after import) with an apostrophe, which
+// Excel shows as text; importing removes it again.
+func defuseFormula(cell string) string {
+	if startsFormula(strings.TrimLeft(cell, "'")) {
+		return "'" + cell
+	}
+	return cell
+}
+
+// restoreFormula undoes defuseFormula.
+func restoreFormula(cell string) string {
+	if strings.HasPrefix(cell, "'") && startsFormula(strings.TrimLeft(cell, "'")) {
+		return cell[1:]
+	}
+	return cell
+}
+
+func startsFormula(s string) bool { return s != "" && strings.ContainsRune(formulaStarts, rune(s[0])) }
 
 func (e *csvExporter) end() error {
 	e.w.Flush()

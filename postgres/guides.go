@@ -131,10 +131,18 @@ func (s *GuideStore) CreateGuide(ctx context.Context, g *knowledge.Guide) error 
 	return s.writeGuide(ctx, g, "created", nil, upsertGuideSQL)
 }
 
-// UpdateGuide stores g over the version before it.
+// updateGuideSQL replaces the guide only over the version before g's: a
+// plain UPDATE, so that a guide deleted meanwhile is not created again.
+const updateGuideSQL = `UPDATE guides SET name = $2, department = $3, category = $4, scope = $5, conditions = $6,
+	materials = $7, process = $8, time_limit = $9, fee = $10, location = $11, hours = $12, phone = $13,
+	legal_basis = $14, online_url = $15, keywords = $16, status = $17, review_by = NULLIF($18, '')::date,
+	version = $19, updated_at = $20, updated_by = $21
+	WHERE code = $1 AND version = $19 - 1`
+
+// UpdateGuide stores g over the version before it; conflict if the stored
+// version is another or the guide is gone.
 func (s *GuideStore) UpdateGuide(ctx context.Context, g *knowledge.Guide, changed []string) error {
-	return s.writeGuide(ctx, g, "updated", changed, upsertGuideSQL+
-		onConflictUpdate+` WHERE guides.version = excluded.version - 1`)
+	return s.writeGuide(ctx, g, "updated", changed, updateGuideSQL)
 }
 
 func (s *GuideStore) writeGuide(ctx context.Context, g *knowledge.Guide, action string, changed []string, sql string) error {
@@ -202,7 +210,7 @@ func (s *GuideStore) ListGuides(ctx context.Context, f knowledge.ListFilter) ([]
 	}
 	rows, err := s.db.Pool.Query(ctx, `SELECT `+guideColumns+` FROM guides
 		WHERE ($1 = '' OR department = $1) AND ($2 = '' OR category = $2) AND ($3 = '' OR status = $3)
-		  AND ($4 = '' OR review_by <= NULLIF($4, '')::date) AND code > $5
+		  AND ($4 = '' OR (status = 'published' AND review_by <= NULLIF($4, '')::date)) AND code > $5
 		ORDER BY code LIMIT $6`,
 		f.Department, f.Category, string(f.Status), f.ReviewBefore, f.After, limit)
 	if err != nil {

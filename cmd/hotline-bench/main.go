@@ -28,6 +28,9 @@ type options struct {
 	dispatchRate int
 	dispatchFor  time.Duration
 	queueTasks   int
+	searchGuides int
+	searchFor    time.Duration
+	only         string
 	adminURL     string
 	redisURL     string
 	pgBin        string
@@ -44,6 +47,9 @@ func main() {
 	flag.IntVar(&o.dispatchRate, "dispatch-rate", 200, "dispatches per second for the dispatch latency benchmark")
 	flag.DurationVar(&o.dispatchFor, "dispatch-duration", 60*time.Second, "length of the dispatch latency benchmark (0 skips it)")
 	flag.IntVar(&o.queueTasks, "queue-tasks", 10000, "tasks for the queue throughput benchmark (0 skips it)")
+	flag.IntVar(&o.searchGuides, "search-guides", 50000, "guides to index for the search benchmark (0 skips it)")
+	flag.DurationVar(&o.searchFor, "search-duration", 10*time.Second, "length of each search latency run")
+	flag.StringVar(&o.only, "only", "", "run only this benchmark: search")
 	flag.Parse()
 	o.adminURL, o.redisURL, o.pgBin = os.Getenv("HOTLINE_TEST_DATABASE_URL"), os.Getenv("HOTLINE_REDIS_URL"), os.Getenv("HOTLINE_PG_BIN")
 	if o.adminURL == "" || o.redisURL == "" {
@@ -66,6 +72,14 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	}
 	defer b.close(ctx)
 	var rows []row
+	if o.only == "search" {
+		rows, err := b.searchBench(ctx)
+		if err != nil {
+			return err
+		}
+		printTable(os.Stdout, o, rows)
+		return nil
+	}
 	if o.dispatchFor > 0 {
 		lat, err := b.dispatchLatency(ctx)
 		if err != nil {
@@ -100,6 +114,13 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 			return err
 		}
 		rows, plans = append(rows, list...), ps
+	}
+	if o.searchGuides > 0 {
+		srows, err := b.searchBench(ctx)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, srows...)
 	}
 	if o.queueTasks > 0 {
 		qrows, err := b.queueThroughput(ctx)

@@ -22,6 +22,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
 	"github.com/blevesearch/bleve/v2/mapping"
 	"github.com/blevesearch/bleve/v2/search"
+	"github.com/blevesearch/bleve/v2/search/query"
 
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/knowledge"
@@ -29,7 +30,7 @@ import (
 
 // mappingVersion changes whenever the index mapping does; an index built
 // with another version is rebuilt on open.
-const mappingVersion = "guides-1"
+const mappingVersion = "guides-3"
 
 var versionKey = []byte("mapping_version")
 
@@ -80,19 +81,26 @@ func OpenMemory() (*Index, error) {
 
 // The indexed fields and their weights: name > keywords > scope and
 // conditions > materials, process and the rest.
+//
+// A word's pieces in any order (loose) count in the short fields only: in
+// long texts common pieces match nearly every guide, which costs much and
+// ranks nothing.
+// Positions (for phrase queries) are kept in all but the longest texts.
 var searchFields = []struct {
-	name  string
-	boost float64
-}{{"name", 8}, {"keywords", 5}, {"summary", 2}, {"detail", 1}}
+	name      string
+	boost     float64
+	loose     bool
+	positions bool
+}{{"name", 8, true, true}, {"keywords", 5, true, true}, {"summary", 2, false, true}, {"detail", 1, false, false}}
 
 // storedFields are kept for hits (snippets), not searched.
 var storedFields = []string{"name", "department", "category", "status", "version", "scope", "conditions",
 	"materials", "process", "time_limit", "fee", "location", "hours", "legal_basis", "keyword_list"}
 
 func newMapping() mapping.IndexMapping {
-	text := func(store bool) *mapping.FieldMapping {
+	text := func(store, positions bool) *mapping.FieldMapping {
 		f := blevesearch.NewTextFieldMapping()
-		f.Analyzer, f.Store, f.IncludeTermVectors, f.IncludeInAll, f.DocValues = cjk.AnalyzerName, store, true, false, false
+		f.Analyzer, f.Store, f.IncludeTermVectors, f.IncludeInAll, f.DocValues = cjk.AnalyzerName, store, positions, false, false
 		return f
 	}
 	exact := blevesearch.NewKeywordFieldMapping()
@@ -103,10 +111,9 @@ func newMapping() mapping.IndexMapping {
 	version.Index, version.Store, version.IncludeInAll = false, true, false
 
 	doc := blevesearch.NewDocumentStaticMapping()
-	doc.AddFieldMappingsAt("name", text(true))
-	doc.AddFieldMappingsAt("keywords", text(false))
-	doc.AddFieldMappingsAt("summary", text(false))
-	doc.AddFieldMappingsAt("detail", text(false))
+	for _, f := range searchFields {
+		doc.AddFieldMappingsAt(f.name, text(f.name == "name", f.positions))
+	}
 	for _, f := range []string{"department", "category", "status"} {
 		doc.AddFieldMappingsAt(f, exact)
 	}
@@ -203,24 +210,63 @@ func (ix *Index) Versions(ctx context.Context) (map[string]int, error) {
 func (ix *Index) Close() error { return ix.idx.Close() }
 
 // Search runs p.
-func (ix *Index) Search(ctx context.Context, p knowledge.Plan) ([]knowledge.Hit, int, error) {
+func (ix *Index) Search(ctx context.Context, p knowledge.Plan) (_ []knowledge.Hit, _ int, err error) {
 	if len(p.Terms) == 0 {
 		return nil, 0, nil
 	}
-	req := blevesearch.NewSearchRequestOptions(buildQuery(p), p.Limit, p.Offset, false)
-	req.Fields = storedFields
-	res, err := ix.idx.SearchInContext(ctx, req)
+	st, release, err := ix.stats()
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, 0, errs.Wrap(errs.Unavailable, err, "search timed out")
+		return nil, 0, err
+	}
+	defer func() {
+		if cerr := release(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("release index snapshot: %w", cerr))
 		}
-		return nil, 0, fmt.Errorf("search guides: %w", err)
+	}()
+	q, pruned := buildQuery(p, st)
+	res, err := ix.run(ctx, q, p)
+	if err == nil && pruned && res.Total == 0 {
+		q, _ = buildQuery(p, nil)
+		res, err = ix.run(ctx, q, p)
+	}
+	if err != nil {
+		return nil, 0, err
 	}
 	hits := make([]knowledge.Hit, 0, len(res.Hits))
 	for _, h := range res.Hits {
 		hits = append(hits, knowledge.Hit{Guide: guideOf(h), Score: h.Score})
 	}
 	return hits, int(res.Total), nil
+}
+
+func (ix *Index) run(ctx context.Context, q query.Query, p knowledge.Plan) (*blevesearch.SearchResult, error) {
+	req := blevesearch.NewSearchRequestOptions(q, p.Limit, p.Offset, false)
+	req.Fields = storedFields
+	res, err := ix.idx.SearchInContext(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, errs.Wrap(errs.Unavailable, err, "search timed out")
+		}
+		return nil, fmt.Errorf("search guides: %w", err)
+	}
+	return res, nil
+}
+
+// stats opens a snapshot for document frequencies; release closes it.
+func (ix *Index) stats() (*stats, func() error, error) {
+	adv, err := ix.idx.Advanced()
+	if err != nil {
+		return nil, nil, fmt.Errorf("search guides: %w", err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return nil, nil, fmt.Errorf("search guides: %w", err)
+	}
+	docs, err := r.DocCount()
+	if err != nil {
+		return nil, nil, errors.Join(fmt.Errorf("search guides: %w", err), r.Close())
+	}
+	return &stats{r: r, docs: docs}, r.Close, nil
 }
 
 // guideOf rebuilds the stored part of a guide from a hit.
