@@ -15,7 +15,7 @@ import (
 func guideBody(code, name, dept, status string) map[string]any {
 	return map[string]any{"code": code, "name": name, "department": dept, "category": "社会保障",
 		"scope": "本市参保人员" + name, "conditions": "符合条件", "process": "1.申请；2.受理；3.办结",
-		"materials": []map[string]any{{"name": "居民身份证", "form": "原件", "copies": 1}},
+		"materials":  []map[string]any{{"name": "居民身份证", "form": "原件", "copies": 1}},
 		"time_limit": "5个工作日", "fee": "不收费", "location": "政务服务中心", "hours": "工作日9:00-17:00",
 		"phone": "020-12345", "legal_basis": "《中华人民共和国社会保险法》", "online_url": "https://zwfw.example.gov.cn/g/" + code,
 		"keywords": []string{"社保"}, "status": status, "review_by": "2027-06-30"}

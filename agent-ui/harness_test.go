@@ -125,7 +125,7 @@ func newEnv(t *testing.T) *env {
 	api, err := agentui.NewServer(agentui.Deps{Tickets: tickets, Auth: authn,
 		Checks: []agentui.Check{{Name: "postgres", Ping: db.Ping}}, Registry: prometheus.NewRegistry(), Log: log, Files: blobs,
 		Dispatch: dispatch.NewAdmin(postgres.NewDispatchStore(db), queueInspector(t), clk),
-		Guides: guides, Search: e.syncer, CitizenLimit: agentui.CitizenLimit{PerSecond: 0.001, Burst: citizenBurst}})
+		Guides:   guides, Search: e.syncer, CitizenLimit: agentui.CitizenLimit{PerSecond: 0.001, Burst: citizenBurst}})
 	if err != nil {
 		t.Fatal(err)
 	}
