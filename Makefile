@@ -25,6 +25,8 @@ run: services build
 
 test: services
 	. .run/env && go vet ./... && go test -race -count=1 -timeout 20m ./...
+	@# The search-quality figures, printed where CI logs show them.
+	@go test -count=1 -run '^TestQuality$$' -v ./knowledge/bleve/ | grep -E 'search quality|miss:'
 
 bench: services build
 	. .run/env && bash deploy/bench/run.sh
