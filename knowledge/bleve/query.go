@@ -162,25 +162,26 @@ func altQuery(word string, st *stats) (out []query.Query, skipped bool) {
 // a verbatim occurrence always matches, and the pieces of a short word
 // rarely occur apart.
 func allPieces(word, field string, boost float64) query.Query {
+	q := blevesearch.NewConjunctionQuery(pieceQueries(word, field)...)
+	q.SetBoost(boost)
+	return q
+}
+
+// pieceQueries are term queries for each two-character piece of word.
+func pieceQueries(word, field string) []query.Query {
 	rs := []rune(word)
 	var pieces []query.Query
 	for i := 0; i+2 <= len(rs); i++ {
 		pieces = append(pieces, termQuery(field, string(rs[i:i+2])))
 	}
-	q := blevesearch.NewConjunctionQuery(pieces...)
-	q.SetBoost(boost)
-	return q
+	return pieces
 }
 
 // looseQuery matches most of a word's two-character pieces in any order
 // (社会保险卡补办 against 社会保障卡补领): at least three in five, so that
 // one common piece alone (证书) matches nothing.
 func looseQuery(word, field string, boost float64) query.Query {
-	rs := []rune(word)
-	var pieces []query.Query
-	for i := 0; i+2 <= len(rs); i++ {
-		pieces = append(pieces, termQuery(field, string(rs[i:i+2])))
-	}
+	pieces := pieceQueries(word, field)
 	q := blevesearch.NewDisjunctionQuery(pieces...)
 	q.SetMin(float64(max(2, (3*len(pieces)+4)/5)))
 	q.SetBoost(boost)
