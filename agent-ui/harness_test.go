@@ -20,12 +20,14 @@ import (
 	agentui "github.com/open12345/hotline/agent-ui"
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/clock"
+	"github.com/open12345/hotline/eventbus"
 	"github.com/open12345/hotline/files"
 	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/knowledge"
 	"github.com/open12345/hotline/knowledge/bleve"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/postgres/pgtest"
+	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/ticketing"
 	"github.com/open12345/hotline/ticketing/dispatch"
 )
@@ -42,6 +44,26 @@ type env struct {
 	files  string            // where attachment contents are stored
 	syncer *knowledge.Syncer // the in-memory search index's; synced after every guide change
 	index  *bleve.Index
+	// routing runs on the fake clock: tests move it and call Expire.
+	routing *routing.Engine
+	bus     *eventbus.Local
+}
+
+// logoutGrace is how long an agent stays in routing after the last tab closed, in tests.
+const logoutGrace = 300 * time.Millisecond
+
+// startRouting gives the env a routing engine with the queues of the migration.
+func (e *env) startRouting(ctx context.Context, loc *time.Location) {
+	e.routing = routing.New(e.clock, routing.Config{Location: loc})
+	queues, err := postgres.NewRoutingStore(e.db).Queues(ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, q := range queues {
+		if err := e.routing.SetQueue(q); err != nil {
+			e.t.Fatal(err)
+		}
+	}
 }
 
 // citizenBurst is how many public requests one address may make at once in tests.
@@ -122,15 +144,20 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	guides := e.startSearch(log)
+	e.startRouting(ctx, loc)
+	e.bus = eventbus.NewLocal()
 	api, err := agentui.NewServer(agentui.Deps{Tickets: tickets, Auth: authn,
 		Checks: []agentui.Check{{Name: "postgres", Ping: db.Ping}}, Registry: prometheus.NewRegistry(), Log: log, Files: blobs,
 		Dispatch: dispatch.NewAdmin(postgres.NewDispatchStore(db), queueInspector(t), clk),
-		Guides:   guides, Search: e.syncer, CitizenLimit: agentui.CitizenLimit{PerSecond: 0.001, Burst: citizenBurst}})
+		Guides:   guides, Search: e.syncer, CitizenLimit: agentui.CitizenLimit{PerSecond: 0.001, Burst: citizenBurst},
+		Routing: e.routing, RoutingStore: postgres.NewRoutingStore(db), Bus: e.bus, Clock: clk,
+		Hub: agentui.HubConfig{LogoutGrace: logoutGrace, WallboardEvery: 20 * time.Millisecond, PingEvery: 200 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.srv = httptest.NewServer(api)
 	t.Cleanup(e.srv.Close)
+	t.Cleanup(api.Close) // runs first: ends the websockets
 	for _, u := range users {
 		var out struct{ Token string }
 		e.must(e.call("", "POST", "/api/v1/login", map[string]string{"username": u.Username, "password": testPassword}), 200, &out)

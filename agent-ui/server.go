@@ -16,9 +16,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/eventbus"
 	"github.com/open12345/hotline/files"
 	"github.com/open12345/hotline/knowledge"
+	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/ticketing"
 )
 
@@ -46,6 +49,12 @@ type Deps struct {
 	// CitizenLimit bounds the public endpoints per client address
 	// (zero: DefaultCitizenLimit).
 	CitizenLimit CitizenLimit
+
+	Routing      *routing.Engine
+	RoutingStore routing.Store
+	Bus          *eventbus.Local // ticket notices for the consoles; nil: none
+	Clock        clock.Clock
+	Hub          HubConfig
 }
 
 // Server serves the staff API.
@@ -62,12 +71,18 @@ type Server struct {
 	search  SearchAdmin
 	// citizens rate-limits the public endpoints.
 	citizens *clientLimiter
+
+	routing      *routing.Engine
+	routingStore routing.Store
+	hub          *Hub
+	history      *historyFinder
 }
 
-// NewServer returns a Server for deps; metrics are registered on deps.Registry.
+// NewServer returns a Server for deps, with its websocket hub running;
+// metrics are registered on deps.Registry. Close stops the hub.
 func NewServer(deps Deps) (*Server, error) {
-	if deps.Files == nil || deps.Guides == nil {
-		return nil, errors.New("agentui: Deps.Files and Deps.Guides are required")
+	if deps.Files == nil || deps.Guides == nil || deps.Routing == nil || deps.RoutingStore == nil || deps.Clock == nil {
+		return nil, errors.New("agentui: Deps.Files, Guides, Routing, RoutingStore and Clock are required")
 	}
 	m, err := newMetrics(deps.Registry, deps.Tickets)
 	if err != nil {
@@ -75,13 +90,26 @@ func NewServer(deps Deps) (*Server, error) {
 	}
 	s := &Server{tickets: deps.Tickets, auth: deps.Auth, checks: deps.Checks, log: deps.Log,
 		metrics: m, mux: http.NewServeMux(), files: deps.Files, dispat: deps.Dispatch,
-		guides: deps.Guides, search: deps.Search, citizens: newClientLimiter(deps.CitizenLimit)}
+		guides: deps.Guides, search: deps.Search, citizens: newClientLimiter(deps.CitizenLimit),
+		routing: deps.Routing, routingStore: deps.RoutingStore, history: &historyFinder{tickets: deps.Tickets}}
+	if s.hub, err = newHub(deps.Hub, deps, s.history); err != nil {
+		return nil, err
+	}
 	s.routes(deps.Registry)
 	return s, nil
 }
 
+// Close ends every console websocket and stops the hub.
+func (s *Server) Close() { s.hub.Close() }
+
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/ws/agent" {
+		// A websocket lives for hours: it is measured by the hub's own
+		// metrics, not by the request histogram.
+		s.hub.ServeHTTP(w, r)
+		return
+	}
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
@@ -241,6 +269,7 @@ func (s *Server) routes(reg *prometheus.Registry) {
 	m.Handle("GET /api/v1/admin/queues", s.authed(s.queueStats, overseers...))
 
 	s.guideRoutes()
+	s.routingRoutes()
 
 	m.Handle("/api/", s.public(s.noRoute))
 	m.Handle("/", consoleHandler())

@@ -23,6 +23,7 @@ import (
 	"github.com/open12345/hotline/files"
 	"github.com/open12345/hotline/knowledge"
 	"github.com/open12345/hotline/postgres"
+	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/ticketing"
 	"github.com/open12345/hotline/ticketing/dispatch"
 )
@@ -45,11 +46,18 @@ type Main struct {
 	Bus     *eventbus.Local
 	Guides  *knowledge.Service
 	Syncer  *knowledge.Syncer // keeps the search indexes in step with the database
+	// Routing offers calls and chats to agents; RoutingStore keeps its queues and skills.
+	Routing      *routing.Engine
+	RoutingStore *postgres.RoutingStore
 
 	loc           *time.Location
 	searchTargets []knowledge.Target
 	stopSync      context.CancelFunc
 	syncDone      chan struct{}
+
+	stopRouting context.CancelFunc
+	routingDone chan struct{}
+	api         *agentui.Server
 
 	worker    *dispatch.Worker
 	stopRelay context.CancelFunc
@@ -114,15 +122,23 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.startSearch(ctx); err != nil {
 		return err
 	}
-	api, err := agentui.NewServer(agentui.Deps{Tickets: m.Tickets, Auth: m.Auth, Checks: checks,
-		Registry: reg, Log: m.Log, Files: m.Files, Dispatch: admin, Guides: m.Guides, Search: m.Syncer})
+	if err := m.startRouting(ctx); err != nil {
+		return err
+	}
+	hub, err := m.Config.hubConfig()
+	if err != nil {
+		return err
+	}
+	m.api, err = agentui.NewServer(agentui.Deps{Tickets: m.Tickets, Auth: m.Auth, Checks: checks,
+		Registry: reg, Log: m.Log, Files: m.Files, Dispatch: admin, Guides: m.Guides, Search: m.Syncer,
+		Routing: m.Routing, RoutingStore: m.RoutingStore, Bus: m.Bus, Clock: m.Clock, Hub: hub})
 	if err != nil {
 		return err
 	}
 	if err := m.serveDebug(); err != nil {
 		return err
 	}
-	return m.serve(api)
+	return m.serve(m.api)
 }
 
 // startDispatch starts the outbox relay, the dispatch workers and the
@@ -223,6 +239,12 @@ func (m *Main) Close() error {
 		}
 		m.server = nil
 	}
+	if m.api != nil {
+		// Shutdown does not wait for hijacked connections: end them here.
+		m.api.Close()
+		m.api = nil
+	}
+	m.stopRoutingEngine()
 	if m.stopRelay != nil {
 		m.stopRelay()
 		<-m.relayDone

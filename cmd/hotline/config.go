@@ -38,6 +38,10 @@ type Config struct {
 	RetryBase       string
 	Workers         string
 	SweepEvery      string
+
+	AllowedOrigins string // comma-separated origins besides the server's own for /ws/agent
+	LogoutGrace    string
+	ChatCapacity   string
 }
 
 // configVar binds one setting to its variable and flag.
@@ -69,6 +73,9 @@ func (c *Config) vars() []configVar {
 		{"HOTLINE_RETRY_BASE", "retry-base", "30s", "delay before the first retry; doubled for each further one, up to 1h", &c.RetryBase},
 		{"HOTLINE_WORKERS", "workers", "50", "dispatch tasks processed at once by this node", &c.Workers},
 		{"HOTLINE_SWEEP_EVERY", "sweep-every", "1m", "interval of the deadline supervision sweep", &c.SweepEvery},
+		{"HOTLINE_ALLOWED_ORIGINS", "allowed-origins", "", "comma-separated origins (https://host) besides the server's own that may open the console websocket", &c.AllowedOrigins},
+		{"HOTLINE_LOGOUT_GRACE", "logout-grace", "20s", "how long an agent whose last console tab closed stays in routing", &c.LogoutGrace},
+		{"HOTLINE_CHAT_CAPACITY", "chat-capacity", "3", "chats an agent takes at once unless the agent's profile says otherwise", &c.ChatCapacity},
 	}
 }
 
@@ -109,7 +116,10 @@ func (c *Config) validate() error {
 	default:
 		return fmt.Errorf("HOTLINE_LOG_FORMAT must be json or text, not %q", c.LogFormat)
 	}
-	_, err := c.dispatchConfig()
+	if _, err := c.dispatchConfig(); err != nil {
+		return err
+	}
+	_, err := c.hubConfig()
 	return err
 }
 

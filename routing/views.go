@@ -1,0 +1,124 @@
+package routing
+
+import "time"
+
+// Contact is a call or chat asking for an agent.
+type Contact struct {
+	ID       string  `json:"id"` // empty: the engine assigns one
+	Channel  Channel `json:"channel"`
+	Queue    string  `json:"queue"`
+	Priority int     `json:"priority"` // 0 normal … 9 highest
+	Caller   string  `json:"caller"`   // the citizen's phone number or chat name
+	Ref      string  `json:"ref"`      // the channel's own reference: call or chat id
+}
+
+// MaxPriority is the highest contact priority.
+const MaxPriority = 9
+
+// ContactStatus is where a contact is in routing.
+type ContactStatus string
+
+// Contact statuses.
+const (
+	Waiting   ContactStatus = "waiting"
+	Offered   ContactStatus = "offered"
+	Connected ContactStatus = "connected"
+	Ended     ContactStatus = "ended"     // answered and finished, or transferred away
+	Abandoned ContactStatus = "abandoned" // the citizen left before an agent answered
+	TimedOut  ContactStatus = "timed_out" // waited the queue's maximum
+)
+
+// ContactView is a contact as the engine sees it now.
+type ContactView struct {
+	Contact
+	Status     ContactStatus `json:"status"`
+	ArrivedAt  time.Time     `json:"arrived_at"` // first arrival: what oldest-first orders by
+	Agent      string        `json:"agent,omitempty"`
+	AnsweredAt time.Time     `json:"answered_at,omitzero"`
+	EndedAt    time.Time     `json:"ended_at,omitzero"`
+	Overflowed bool          `json:"overflowed,omitempty"`
+}
+
+// OfferView is a contact ringing for one agent.
+type OfferView struct {
+	ID        string      `json:"offer_id"`
+	Agent     string      `json:"agent"`
+	Contact   ContactView `json:"contact"`
+	ExpiresAt time.Time   `json:"expires_at"`
+}
+
+// AgentView is an agent's presence as consoles and wallboards show it.
+type AgentView struct {
+	ID     string    `json:"id"`
+	Name   string    `json:"name"`
+	State  State     `json:"state"`
+	Reason Reason    `json:"reason,omitempty"`
+	Since  time.Time `json:"since"` // when State (and Reason) began
+	// WrapUpUntil is when wrap-up ends by itself (zero when held by the agent).
+	WrapUpUntil time.Time      `json:"wrap_up_until,omitzero"`
+	IdleSince   time.Time      `json:"idle_since,omitzero"`
+	Answered    int            `json:"answered"` // contacts answered today
+	Skills      map[string]int `json:"skills"`
+	Voice       int            `json:"voice"` // active calls
+	Chats       int            `json:"chats"` // active chats
+	ChatLimit   int            `json:"chat_capacity"`
+	Contacts    []ContactView  `json:"contacts"` // active contacts, oldest first
+	Offer       *OfferView     `json:"offer,omitempty"`
+}
+
+// QueueStats are a queue's live figures for today.
+type QueueStats struct {
+	Queue       string  `json:"queue"`
+	Title       string  `json:"title"`
+	Waiting     int     `json:"waiting"`
+	LongestWait float64 `json:"longest_wait_seconds"`
+	Answered    int     `json:"answered"`
+	Abandoned   int     `json:"abandoned"`
+	TimedOut    int     `json:"timed_out"`
+	// ServiceLevel maps a threshold in seconds to the share of contacts
+	// answered within it, out of all answered, abandoned and timed out
+	// today (1 when there were none).
+	ServiceLevel map[string]float64 `json:"service_level"`
+	ReadyAgents  int                `json:"ready_agents"`
+	BusyAgents   int                `json:"busy_agents"`
+	AgentsOnline int                `json:"agents_online"`
+}
+
+// EventKind names what happened.
+type EventKind string
+
+// Event kinds.
+const (
+	EventOffer     EventKind = "offer"             // Offer rings for Offer.Agent
+	EventWithdrawn EventKind = "offer.withdrawn"   // Offer stopped ringing (Reason says why)
+	EventAssigned  EventKind = "contact.assigned"  // Contact was accepted by Contact.Agent
+	EventEnded     EventKind = "contact.ended"     // Contact finished or was transferred away
+	EventAbandoned EventKind = "contact.abandoned" // the citizen left before an answer
+	EventTimedOut  EventKind = "contact.timed_out" // the channel decides what happens now
+	EventOverflow  EventKind = "contact.overflowed"
+	EventAgent     EventKind = "agent" // Agent's view changed
+	EventQueue     EventKind = "queue" // a queue's figures changed
+)
+
+// Why an offer was withdrawn.
+const (
+	WithdrawnAccepted = "accepted" // this agent accepted it
+	WithdrawnTaken    = "taken"    // another agent accepted it (ring all)
+	WithdrawnDeclined = "declined"
+	WithdrawnTimeout  = "timeout"
+	WithdrawnGone     = "gone" // the citizen left
+	WithdrawnMaxWait  = "max_wait"
+	WithdrawnOffline  = "offline" // the agent logged out
+)
+
+// Event is one thing that happened in routing, for the consoles and the
+// channels. Only the fields its kind names are set.
+type Event struct {
+	Kind    EventKind
+	At      time.Time
+	Agent   *AgentView
+	Offer   *OfferView
+	Contact *ContactView
+	Queue   string
+	Reason  string
+}
