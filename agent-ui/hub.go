@@ -2,6 +2,7 @@ package agentui
 
 import (
 	"context"
+	"hash/fnv"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -56,9 +57,11 @@ type Hub struct {
 	mu      sync.Mutex
 	clients map[*wsClient]struct{}
 	byUser  map[string][]*wsClient
-	grace   map[string]*time.Timer // agents whose last tab closed
-	offers  map[string]*pendingOffer
-	closed  bool
+	grace   map[string]*graceTimer // agents whose last tab closed
+	// userLocks serialise each user's routing login and logout.
+	userLocks [64]sync.Mutex
+	offers    map[string]*pendingOffer
+	closed    bool
 
 	wallboard *wallboard
 	notices   *eventbus.Subscription
@@ -108,7 +111,7 @@ func newHub(cfg HubConfig, deps Deps, history *historyFinder) (*Hub, error) {
 	}
 	h := &Hub{cfg: cfg, log: deps.Log, clock: deps.Clock, auth: deps.Auth, engine: deps.Routing, store: deps.RoutingStore,
 		history: history, metrics: m, clients: map[*wsClient]struct{}{}, byUser: map[string][]*wsClient{},
-		grace: map[string]*time.Timer{}, offers: map[string]*pendingOffer{}}
+		grace: map[string]*graceTimer{}, offers: map[string]*pendingOffer{}}
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
 		ReadBufferSize:   1024,
@@ -215,15 +218,14 @@ func (h *Hub) admit(user string) bool {
 func (h *Hub) register(ctx context.Context, c *wsClient) error {
 	user := c.actor.Username
 	isAgent := c.actor.Role == auth.RoleAgent
+	defer h.lockUser(user)()
 	h.mu.Lock()
-	first := len(h.byUser[user]) == 0
-	if t := h.grace[user]; t != nil {
-		t.Stop()
+	if g := h.grace[user]; g != nil {
+		g.timer.Stop() // back within the grace period: still in routing
 		delete(h.grace, user)
-		first = false // still in routing from the last tab
 	}
 	h.mu.Unlock()
-	if isAgent && first {
+	if isAgent {
 		if _, online := h.onlineAgent(user); !online {
 			if err := h.login(ctx, c.actor); err != nil {
 				return err
@@ -247,6 +249,17 @@ func (h *Hub) register(ctx context.Context, c *wsClient) error {
 	// this user cannot be older than it.
 	h.resync(c, pop)
 	return nil
+}
+
+// lockUser serialises a user's logins and logouts to routing (a tab
+// arriving while the grace period of the last one runs out); it returns
+// the unlock.
+func (h *Hub) lockUser(user string) func() {
+	hash := fnv.New32a()
+	hash.Write([]byte(user)) // never fails
+	mu := &h.userLocks[hash.Sum32()%uint32(len(h.userLocks))]
+	mu.Lock()
+	return mu.Unlock
 }
 
 func (h *Hub) onlineAgent(user string) (routing.AgentView, bool) {
@@ -286,12 +299,21 @@ func (h *Hub) unregister(c *wsClient) {
 	if c.actor.Role != auth.RoleAgent || h.closed {
 		return
 	}
-	h.grace[user] = time.AfterFunc(h.cfg.LogoutGrace, func() { h.logoutAfterGrace(user) })
+	g := &graceTimer{}
+	g.timer = time.AfterFunc(h.cfg.LogoutGrace, func() { h.logoutAfterGrace(user, g) })
+	h.grace[user] = g
 }
 
-func (h *Hub) logoutAfterGrace(user string) {
+// graceTimer is an agent's pending logout; its identity tells a timer
+// that fired late from the one that replaced it.
+type graceTimer struct{ timer *time.Timer }
+
+// logoutAfterGrace logs the agent out of routing unless a tab came back
+// (or this timer was replaced) meanwhile.
+func (h *Hub) logoutAfterGrace(user string, g *graceTimer) {
+	defer h.lockUser(user)()
 	h.mu.Lock()
-	if h.grace[user] == nil || len(h.byUser[user]) > 0 {
+	if h.grace[user] != g || len(h.byUser[user]) > 0 {
 		h.mu.Unlock()
 		return
 	}
@@ -335,8 +357,8 @@ func (h *Hub) Close() {
 	for c := range h.clients {
 		clients = append(clients, c)
 	}
-	for user, t := range h.grace {
-		t.Stop()
+	for user, g := range h.grace {
+		g.timer.Stop()
 		delete(h.grace, user)
 	}
 	h.mu.Unlock()

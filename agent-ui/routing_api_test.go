@@ -65,8 +65,8 @@ func TestRoutingAPI_ProfilesAndTestContacts(t *testing.T) {
 	}
 	for _, c := range []struct {
 		user, path string
-		body   any
-		status int
+		body       any
+		status     int
 	}{
 		{"agent1", "/api/v1/routing/agents/agent1/profile", map[string]any{"skills": map[string]int{"complaint": 10}}, 403},
 		{"supervisor", "/api/v1/routing/agents/nobody/profile", map[string]any{"skills": map[string]int{}}, 404},
