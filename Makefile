@@ -24,6 +24,7 @@ run: services build
 	. .run/env && bin/hotline migrate && bin/hotline seed --demo && exec bin/hotline serve
 
 test: services
+	$(SERVICES) test-tools
 	. .run/env && go vet ./... && go test -race -count=1 -timeout 20m ./...
 	@# The search-quality figures, printed where CI logs show them.
 	@go test -count=1 -run '^TestQuality$$' -v ./knowledge/bleve/ | grep -E 'search quality|miss:'

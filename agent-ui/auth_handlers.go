@@ -35,6 +35,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 		if err := s.auth.Logout(r.Context(), tok); err != nil {
 			return err
 		}
+		s.hub.EndSession(tok)
 	}
 	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true,
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})

@@ -53,7 +53,7 @@ func (f *historyFinder) find(ctx context.Context, caller string) (CitizenHistory
 	}
 	for _, t := range ts {
 		h.Tickets = append(h.Tickets, historyTicket{ID: t.ID, Number: t.Number, Kind: t.Kind, Status: t.Status,
-			Title: t.Title, Department: t.Department, CreatedAt: t.CreatedAt})
+			Title: t.Title, Department: t.Department, CreatedAt: t.CreatedAt.In(f.tickets.Location())})
 	}
 	return h, nil
 }

@@ -47,6 +47,7 @@ type Hub struct {
 	cfg      HubConfig
 	log      *slog.Logger
 	clock    clock.Clock
+	loc      *time.Location // times in messages read as local time
 	auth     *auth.Service
 	engine   *routing.Engine
 	store    routing.Store
@@ -109,7 +110,7 @@ func newHub(cfg HubConfig, deps Deps, history *historyFinder) (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Hub{cfg: cfg, log: deps.Log, clock: deps.Clock, auth: deps.Auth, engine: deps.Routing, store: deps.RoutingStore,
+	h := &Hub{cfg: cfg, log: deps.Log, clock: deps.Clock, loc: deps.Tickets.Location(), auth: deps.Auth, engine: deps.Routing, store: deps.RoutingStore,
 		history: history, metrics: m, clients: map[*wsClient]struct{}{}, byUser: map[string][]*wsClient{},
 		grace: map[string]*graceTimer{}, offers: map[string]*pendingOffer{}}
 	h.upgrader = websocket.Upgrader{
@@ -299,8 +300,12 @@ func (h *Hub) unregister(c *wsClient) {
 	if c.actor.Role != auth.RoleAgent || h.closed {
 		return
 	}
+	grace := h.cfg.LogoutGrace
+	if c.sessionEnded.Load() {
+		grace = 0 // logged out or expired: no reconnect to wait for
+	}
 	g := &graceTimer{}
-	g.timer = time.AfterFunc(h.cfg.LogoutGrace, func() { h.logoutAfterGrace(user, g) })
+	g.timer = time.AfterFunc(grace, func() { h.logoutAfterGrace(user, g) })
 	h.grace[user] = g
 }
 
@@ -346,6 +351,22 @@ func (h *Hub) toEach(want func(auth.Actor) bool, msg []byte) {
 	h.mu.Unlock()
 	for _, c := range targets {
 		c.enqueue(msg)
+	}
+}
+
+// EndSession closes every connection opened with the token (logout); an
+// agent left with no tab leaves routing at once.
+func (h *Hub) EndSession(token string) {
+	h.mu.Lock()
+	var ended []*wsClient
+	for c := range h.clients {
+		if c.token == token {
+			ended = append(ended, c)
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range ended {
+		c.endSession()
 	}
 }
 

@@ -111,7 +111,7 @@ type sessionUser struct {
 func (h *Hub) resync(c *wsClient, pop *offerMessage) {
 	c.enqueue(encode("session", "", sessionMessage{
 		User:   sessionUser{Username: c.actor.Username, Role: c.actor.Role, Department: c.actor.Department},
-		Queues: h.engine.Queues(), Reasons: routing.Reasons, ServerTime: h.clock.Now(),
+		Queues: h.engine.Queues(), Reasons: routing.Reasons, ServerTime: h.clock.Now().In(h.loc),
 	}))
 	if c.actor.Role == auth.RoleAgent {
 		if v, ok := h.engine.Agent(c.actor.Username); ok {
@@ -309,7 +309,7 @@ type wallboardMessage struct {
 
 // snapshot returns the current wallboard with agents.
 func (h *Hub) snapshot(seq uint64) wallboardMessage {
-	m := wallboardMessage{Seq: seq, At: h.clock.Now(), Queues: h.engine.Stats(), Agents: []wallboardAgent{}}
+	m := wallboardMessage{Seq: seq, At: h.clock.Now().In(h.loc), Queues: h.engine.Stats(), Agents: []wallboardAgent{}}
 	for _, a := range h.engine.Agents() {
 		if a.State != routing.Offline {
 			m.Agents = append(m.Agents, wallboardAgent{ID: a.ID, Name: a.Name, State: a.State, Reason: a.Reason,

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/open12345/hotline/routing"
 )
 
 // bystander is a second agent whose console must keep working while
@@ -124,29 +126,6 @@ func TestWS_BadInput(t *testing.T) {
 			t.Fatalf("token in URL: err %v, resp %v", err, resp)
 		}
 	})
-	t.Run("SessionEndingClosesSocket", func(t *testing.T) {
-		var login struct{ Token string }
-		e.must(e.call("", "POST", "/api/v1/login", map[string]string{"username": "agent1", "password": testPassword}), 200, &login)
-		d := websocket.Dialer{Subprotocols: []string{"hotline.v1", "bearer." + login.Token}}
-		conn, _, err := d.Dial("ws"+strings.TrimPrefix(e.srv.URL, "http")+"/ws/agent", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := &wsConn{t: t, conn: conn}
-		defer conn.Close()
-		c.await("session", nil, nil)
-		req, err := http.NewRequest("POST", e.srv.URL+"/api/v1/logout", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Authorization", "Bearer "+login.Token)
-		if r := e.do(req); r.Status != http.StatusNoContent && r.Status != http.StatusOK {
-			t.Fatalf("logout: %d %s", r.Status, r.Body)
-		}
-		if code := c.closedWith(); code != 4001 {
-			t.Fatalf("close code %d, want 4001", code)
-		}
-	})
 	t.Run("TooManyTabsRefused", func(t *testing.T) {
 		for range 8 {
 			e.mustWS("supervisor").await("session", nil, nil)
@@ -200,6 +179,34 @@ func TestWS_ClientThatNeverReadsIsDropped(t *testing.T) {
 	}
 }
 
+// Logging out closes the session's sockets, and an agent left with no
+// tab leaves routing at once.
+func TestWS_LogoutClosesSocketAndLeavesRouting(t *testing.T) {
+	e := newEnv(t)
+	var login struct{ Token string }
+	e.must(e.call("", "POST", "/api/v1/login", map[string]string{"username": "agent1", "password": testPassword}), 200, &login)
+	d := websocket.Dialer{Subprotocols: []string{"hotline.v1", "bearer." + login.Token}}
+	conn, _, err := d.Dial("ws"+strings.TrimPrefix(e.srv.URL, "http")+"/ws/agent", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &wsConn{t: t, conn: conn}
+	defer conn.Close()
+	c.await("session", nil, nil)
+	req, err := http.NewRequest("POST", e.srv.URL+"/api/v1/logout", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+login.Token)
+	if r := e.do(req); r.Status != http.StatusNoContent && r.Status != http.StatusOK {
+		t.Fatalf("logout: %d %s", r.Status, r.Body)
+	}
+	if code := c.closedWith(); code != 4001 {
+		t.Fatalf("close code %d, want 4001", code)
+	}
+	e.waitAgentState("agent1", routing.Offline)
+}
+
 // An expired session closes the socket at the next check, and cannot
 // open a new one.
 func TestWS_ExpiredSession(t *testing.T) {
@@ -216,6 +223,22 @@ func TestWS_ExpiredSession(t *testing.T) {
 	}
 	if v, ok := e.routing.Agent("agent1"); !ok || v.ID != "agent1" {
 		t.Fatalf("agent1 was never in routing: %+v", v)
+	}
+}
+
+// waitAgentState waits a few seconds for an agent's routing state.
+func (e *env) waitAgentState(agent string, want routing.State) {
+	e.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		v, _ := e.routing.Agent(agent)
+		if v.State == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("%s is %s, want %s", agent, v.State, want)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

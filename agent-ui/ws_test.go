@@ -257,16 +257,7 @@ func TestWS_OfferReachesEveryTabAndResyncsOnReconnect(t *testing.T) {
 
 	// Gone for longer than the grace period: logged out of routing.
 	back.conn.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if v, _ := e.routing.Agent("agent1"); v.State == routing.Offline {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("agent still in routing long after the last tab closed")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	e.waitAgentState("agent1", routing.Offline)
 }
 
 func TestWS_DepartmentGetsOnlyItsNotices(t *testing.T) {

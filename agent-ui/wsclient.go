@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -43,6 +45,9 @@ type wsClient struct {
 	send  chan []byte
 	done  chan struct{}
 	once  sync.Once
+	// sessionEnded marks a close for logout or expiry: the agent leaves
+	// routing without the reconnect grace.
+	sessionEnded atomic.Bool
 
 	errWindow time.Time // start of the current minute of error replies
 	errCount  int
@@ -77,6 +82,23 @@ func (c *wsClient) close(code int, reason string) {
 	})
 }
 
+// closeDraining closes after a frame was refused unread: it discards what
+// the client already sent (up to 1 MiB, 2 s) before closing, since closing
+// a socket with unread input resets it and the client would never see
+// the close frame.
+func (c *wsClient) closeDraining(code int, reason string) {
+	c.once.Do(func() {
+		close(c.done)
+		msg := websocket.FormatCloseMessage(code, reason)
+		_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+		raw := c.conn.NetConn()
+		if raw.SetReadDeadline(time.Now().Add(2*time.Second)) == nil {
+			_, _ = io.Copy(io.Discard, io.LimitReader(raw, 1<<20)) // ends at the client's close or the deadline
+		}
+		_ = c.conn.Close()
+	})
+}
+
 // writeLoop sends queued messages and pings, and re-checks the session.
 func (c *wsClient) writeLoop() {
 	ping := time.NewTicker(c.hub.cfg.PingEvery)
@@ -96,7 +118,7 @@ func (c *wsClient) writeLoop() {
 			}
 		case <-ping.C:
 			if !c.sessionAlive() {
-				c.close(closeSessionEnd, "session ended")
+				c.endSession()
 				return
 			}
 			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(wsWriteTimeout)); err != nil {
@@ -105,6 +127,11 @@ func (c *wsClient) writeLoop() {
 			}
 		}
 	}
+}
+
+func (c *wsClient) endSession() {
+	c.sessionEnded.Store(true)
+	c.close(closeSessionEnd, "session ended")
 }
 
 func (c *wsClient) sessionAlive() bool {
@@ -128,7 +155,7 @@ func (c *wsClient) readLoop() {
 		kind, data, err := c.conn.ReadMessage()
 		if err != nil {
 			if errors.Is(err, websocket.ErrReadLimit) {
-				c.close(websocket.CloseMessageTooBig, "frame too large")
+				c.closeDraining(websocket.CloseMessageTooBig, "frame too large")
 			} else {
 				c.close(websocket.CloseNormalClosure, "")
 			}

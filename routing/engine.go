@@ -100,7 +100,7 @@ func New(clk clock.Clock, cfg Config) *Engine {
 	e := &Engine{clock: clk, cfg: cfg.withDefaults(), queues: map[string]*queue{}, agents: map[string]*agent{},
 		contacts: map[string]*contact{}, offers: map[string]*offer{}, prefix: hex.EncodeToString(b[:]),
 		dirty: map[*agent]struct{}{}, dirtyQ: map[string]struct{}{}, wake: make(chan struct{}, 1)}
-	e.day = e.dayOf(clk.Now())
+	e.day = e.dayOf(e.now())
 	return e
 }
 
@@ -116,7 +116,7 @@ func (e *Engine) Listen(l func(Event)) {
 // lock starts a change at the current time.
 func (e *Engine) lock() time.Time {
 	e.mu.Lock()
-	now := e.clock.Now()
+	now := e.now()
 	e.rollDay(now)
 	return now
 }
@@ -168,6 +168,10 @@ func (e *Engine) flush() {
 }
 
 func (e *Engine) emit(ev Event) { e.pending = append(e.pending, ev) }
+
+// now is the clock's time in the engine's zone, so that every time the
+// engine hands out reads as local time.
+func (e *Engine) now() time.Time { return e.clock.Now().In(e.cfg.Location) }
 
 func (e *Engine) dayOf(t time.Time) time.Time {
 	y, m, d := t.In(e.cfg.Location).Date()

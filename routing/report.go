@@ -76,7 +76,7 @@ func (e *Engine) Agent(id string) (AgentView, bool) {
 	if !ok {
 		return AgentView{}, false
 	}
-	now := e.clock.Now()
+	now := e.now()
 	e.rollDay(now)
 	return e.agentView(a, now), true
 }
@@ -85,7 +85,7 @@ func (e *Engine) Agent(id string) (AgentView, bool) {
 func (e *Engine) Agents() []AgentView {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.clock.Now()
+	now := e.now()
 	e.rollDay(now)
 	out := make([]AgentView, 0, len(e.agents))
 	for _, a := range e.agents {
@@ -111,7 +111,7 @@ func (e *Engine) Contacts() []ContactView {
 func (e *Engine) Stats() []QueueStats {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.clock.Now()
+	now := e.now()
 	e.rollDay(now)
 	byQueue := make(map[string]*QueueStats, len(e.queues))
 	out := make([]QueueStats, 0, len(e.queues))
@@ -164,7 +164,7 @@ func (e *Engine) Stats() []QueueStats {
 func (e *Engine) Check() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := e.clock.Now()
+	now := e.now()
 	var problems []error
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
 	for _, a := range e.agents {
@@ -176,7 +176,7 @@ func (e *Engine) Check() error {
 			if e.offers[o.id] != o || o.contact.status != Offered || e.contacts[o.contact.ID] != o.contact {
 				bad("agent %s reserved by offer %s without a live contact", a.ID, o.id)
 			}
-			if !a.online || !a.ready || a.heldWrap {
+			if !a.online || !a.ready || a.heldWrap || now.Before(a.wrapUntil) {
 				bad("agent %s has an offer but is not ready", a.ID)
 			}
 		}

@@ -6,6 +6,9 @@
 #   services.sh stop     stop both (safe when nothing is running)
 #   services.sh env      print .run/env
 #   services.sh status   say what is running (exit 0 if both are up, 3 otherwise)
+#   services.sh test-tools
+#                        install what the browser tests need and is missing:
+#                        Chromium and a Chinese font (fonts-wqy-microhei)
 #
 # Everything lives in <repo>/.run/ (git-ignored): a private PostgreSQL cluster,
 # a private Redis, and the env file the Makefile sources. The system-wide
@@ -156,6 +159,41 @@ ensure_packages() {
 
 	select_pg_bin || die "PostgreSQL tools (initdb, pg_ctl, postgres, pgbench, pg_trgm) still not found under /usr/lib/postgresql/*/bin"
 	redis_installed || die "redis-server/redis-cli still not found after installing redis-server"
+}
+
+# Install the browser tests' tools (headless Chromium and a CJK font, without
+# which Chinese renders as boxes in the screenshots) if they are missing.
+# Same rules as ensure_packages: apt-get update once, noninteractive.
+ensure_test_tools() {
+	local missing=()
+	if ! command -v chromium >/dev/null; then
+		missing+=(chromium)
+	fi
+	if ! dpkg-query -W -f='${Status}' fonts-wqy-microhei 2>/dev/null | grep 'ok installed' >/dev/null; then
+		missing+=(fonts-wqy-microhei)
+	fi
+	if ((${#missing[@]} == 0)); then
+		return 0
+	fi
+
+	if ! is_root; then
+		{
+			echo "services: ERROR: the browser tests need OS packages that are missing: ${missing[*]}. Install them with:"
+			echo
+			echo "    sudo apt-get install -y --no-install-recommends ${missing[*]}"
+			echo
+			echo "then run this again."
+		} >&2
+		exit 1
+	fi
+	command -v apt-get >/dev/null || die "missing ${missing[*]} and apt-get is not available; install them by hand."
+
+	log "installing ${missing[*]} (apt-get)"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get -q -o DPkg::Lock::Timeout=300 -o Dpkg::Use-Pty=0 update </dev/null >&2
+	apt-get -q -o DPkg::Lock::Timeout=300 -o Dpkg::Use-Pty=0 install -y --no-install-recommends "${missing[@]}" </dev/null >&2
+
+	command -v chromium >/dev/null || die "chromium still not found after installing it"
 }
 
 # ---------------------------------------------------------------- directories
@@ -494,7 +532,7 @@ cmd_status() {
 }
 
 usage() {
-	echo "usage: $0 start|stop|env|status" >&2
+	echo "usage: $0 start|stop|env|status|test-tools" >&2
 	exit 2
 }
 
@@ -505,6 +543,7 @@ main() {
 	stop) cmd_stop ;;
 	env) cmd_env ;;
 	status) cmd_status ;;
+	test-tools) ensure_test_tools ;;
 	*) usage ;;
 	esac
 }

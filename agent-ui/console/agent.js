@@ -1,0 +1,282 @@
+// The agent's side of routing: the presence bar, the ringing offer with its
+// screen pop, and the connected contacts. Everything goes over the
+// websocket; the server's presence message is the truth we show.
+import { $, h, label, when, day, duration, toast, errorText } from "./dom.js";
+import { state, on, emit, now } from "./state.js";
+import { request } from "./ws.js";
+
+let presence = null; // the last presence message
+let offer = null; // the ringing offer
+let ringTimer = null;
+const pops = new Map(); // contact id -> the offer that brought it (screen pop)
+const TITLE = document.title;
+
+export function initAgent() {
+  $("#btn-ready").addEventListener("click", () => setPresence("ready"));
+  $("#btn-wrap-up").addEventListener("click", () => setPresence("wrap_up"));
+  $("#btn-not-ready").addEventListener("click", () => toggleMenu());
+  $("#offer-accept").addEventListener("click", accept);
+  $("#offer-decline").addEventListener("click", decline);
+  $("#not-ready-menu").addEventListener("keydown", menuKeys);
+  $("#not-ready-menu").addEventListener("focusout", (ev) => {
+    if (!ev.relatedTarget || !ev.relatedTarget.closest(".menu-wrap")) closeMenu(false);
+  });
+  document.addEventListener("click", (ev) => {
+    if (!ev.target.closest(".menu-wrap")) closeMenu(false);
+  });
+
+  on("ws:session", () => buildMenu());
+  on("ws:presence", showPresence);
+  on("ws:offer", showOffer);
+  on("ws:offer.withdrawn", withdrawn);
+  on("ws:closed", () => setButtonsEnabled(false));
+  on("ws:state", (s) => setButtonsEnabled(s === "open"));
+  setInterval(tick, 1000);
+}
+
+// Keyboard shortcuts handled here; app.js routes Alt+key to these.
+export const shortcuts = {
+  KeyA: () => offer && accept(),
+  KeyD: () => offer && decline(),
+  KeyR: () => setPresence("ready"),
+  KeyN: () => toggleMenu(true),
+  KeyW: () => setPresence("wrap_up"),
+};
+
+function setButtonsEnabled(enabled) {
+  for (const id of ["#btn-ready", "#btn-not-ready", "#btn-wrap-up"]) $(id).disabled = !enabled;
+}
+
+async function setPresence(stateName, reason = "") {
+  closeMenu(false);
+  try {
+    const view = await request("presence.set", { state: stateName, reason });
+    showPresence(view);
+  } catch (err) {
+    toast("切换状态失败：" + errorText(err), "error");
+  }
+}
+
+// ---------------------------------------------------------------- presence
+
+function showPresence(view) {
+  presence = view;
+  $("#presence").hidden = false;
+  const st = $("#presence-state");
+  st.textContent = label("state", view.state) || view.state;
+  st.dataset.state = view.state;
+  $("#presence-reason").textContent = view.reason ? `（${label("reason", view.reason)}）` : "";
+  $("#presence-answered").textContent = `今日接听 ${view.answered ?? 0}`;
+  $("#btn-ready").setAttribute("aria-pressed", String(view.state === "ready"));
+  $("#btn-wrap-up").setAttribute("aria-pressed", String(view.state === "wrap_up"));
+  $("#btn-not-ready").setAttribute("aria-pressed", String(view.state === "not_ready"));
+  showContacts(view.contacts || []);
+  if (!view.offer && offer) hideOffer();
+  tick();
+}
+
+function tick() {
+  if (presence?.since) {
+    let text = duration((now() - Date.parse(presence.since)) / 1000);
+    if (presence.state === "wrap_up" && presence.wrap_up_until) {
+      text += `（剩余 ${duration((Date.parse(presence.wrap_up_until) - now()) / 1000)}）`;
+    }
+    $("#presence-timer").textContent = text;
+  }
+  for (const li of document.querySelectorAll("#contacts li[data-answered]")) {
+    const t = li.querySelector(".timer");
+    if (t) t.textContent = duration((now() - Date.parse(li.dataset.answered)) / 1000);
+  }
+}
+
+// ---------------------------------------------------------------- not-ready menu
+
+function buildMenu() {
+  const menu = $("#not-ready-menu");
+  menu.replaceChildren();
+  state.reasons.forEach((r, i) => {
+    menu.append(h("button", { type: "button", role: "menuitem", id: `reason-${r}`, "data-reason": r,
+      onclick: () => setPresence("not_ready", r) }, `${label("reason", r)}`, h("kbd", {}, String(i + 1))));
+  });
+}
+
+function toggleMenu(open) {
+  const menu = $("#not-ready-menu");
+  const show = open ?? menu.hidden;
+  if (!show) return closeMenu(true);
+  if (!menu.children.length) buildMenu();
+  menu.hidden = false;
+  $("#btn-not-ready").setAttribute("aria-expanded", "true");
+  menu.querySelector("button")?.focus();
+}
+
+function closeMenu(refocus) {
+  const menu = $("#not-ready-menu");
+  if (menu.hidden) return;
+  menu.hidden = true;
+  $("#btn-not-ready").setAttribute("aria-expanded", "false");
+  if (refocus) $("#btn-not-ready").focus();
+}
+
+function menuKeys(ev) {
+  const items = [...$("#not-ready-menu").querySelectorAll("button")];
+  const i = items.indexOf(document.activeElement);
+  if (ev.key === "Escape") {
+    ev.preventDefault();
+    closeMenu(true);
+  } else if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+    ev.preventDefault();
+    const next = (i + (ev.key === "ArrowDown" ? 1 : items.length - 1)) % items.length;
+    items[next].focus();
+  } else if (/^[1-9]$/.test(ev.key) && items[Number(ev.key) - 1]) {
+    ev.preventDefault();
+    items[Number(ev.key) - 1].click();
+  }
+}
+
+// ---------------------------------------------------------------- offers
+
+function showOffer(o) {
+  offer = o;
+  $("#offer-notice").hidden = true;
+  $("#offer-channel").textContent = label("contactChannel", o.channel) || o.channel;
+  $("#offer-caller").textContent = o.caller || "未知号码";
+  $("#offer-queue").textContent = o.queue_title || o.queue || "";
+  $("#offer-accept").disabled = false;
+  $("#offer-decline").disabled = false;
+  const pop = $("#screen-pop");
+  pop.replaceChildren(screenPop(o.citizen_history));
+  $("#offer").hidden = false;
+  clearInterval(ringTimer);
+  ringTimer = setInterval(ring, 250);
+  ring();
+  // Take the focus only from nothing in particular: a space typed into the
+  // ticket form must not answer the call. Alt+A answers from anywhere.
+  const active = document.activeElement;
+  if (!active || active === document.body) $("#offer-accept").focus();
+  document.title = `【来电】${o.caller || ""} - ${TITLE}`;
+  toast(`来电振铃：${o.caller || "未知号码"}（${o.queue_title || o.queue || ""}）`);
+  emit("offer:ringing", o);
+}
+
+function ring() {
+  if (!offer) return;
+  const total = (offer.ring_seconds || 15) * 1000;
+  const left = Math.max(0, Date.parse(offer.expires_at) - now());
+  $("#offer-countdown").textContent = String(Math.ceil(left / 1000));
+  $("#offer-progress").value = Math.round((left / total) * 100);
+}
+
+function hideOffer() {
+  offer = null;
+  document.title = TITLE;
+  clearInterval(ringTimer);
+  $("#offer").hidden = true;
+}
+
+function withdrawn(d) {
+  if (!offer || d.offer_id !== offer.offer_id) return;
+  hideOffer();
+  if (d.reason !== "accepted" && d.reason !== "declined") {
+    const note = $("#offer-notice");
+    note.textContent = `来电已撤回：${label("withdrawn", d.reason)}`;
+    note.hidden = false;
+  }
+}
+
+async function accept() {
+  const o = offer;
+  if (!o) return;
+  $("#offer-accept").disabled = true;
+  try {
+    const contact = await request("offer.accept", { offer_id: o.offer_id });
+    pops.set(contact.id || o.contact_id, o);
+    hideOffer();
+    emit("contact:accepted", { contact, offer: o });
+    if (presence) showContacts(presence.contacts?.some((c) => c.id === contact.id) ? presence.contacts : [...(presence.contacts || []), contact]);
+  } catch (err) {
+    $("#offer-accept").disabled = false;
+    toast("接听失败：" + errorText(err), "error");
+  }
+}
+
+async function decline() {
+  const o = offer;
+  if (!o) return;
+  $("#offer-decline").disabled = true;
+  try {
+    await request("offer.decline", { offer_id: o.offer_id });
+    hideOffer();
+  } catch (err) {
+    $("#offer-decline").disabled = false;
+    toast("拒绝失败：" + errorText(err), "error");
+  }
+}
+
+// screenPop shows the caller's past tickets and calls.
+export function screenPop(history) {
+  const box = h("div", { class: "history", "data-test": "citizen-history" });
+  if (history === null || history === undefined) {
+    box.append(h("p", { class: "muted" }, "历史记录查询失败"));
+    return box;
+  }
+  const tickets = history.tickets || [];
+  const calls = history.calls || [];
+  box.append(h("h4", {}, `来电历史（${history.phone || ""}）`));
+  if (!tickets.length && !calls.length) {
+    box.append(h("p", { class: "muted" }, "新来电，无历史工单"));
+    return box;
+  }
+  if (tickets.length) {
+    const rows = tickets.map((t) => h("tr", { "data-test": "history-ticket", "data-number": t.number },
+      h("td", {}, h("button", { type: "button", class: "link", onclick: () => emit("ticket:open", t.id) }, t.number)),
+      h("td", {}, label("kind", t.kind)), h("td", {}, label("status", t.status)),
+      h("td", {}, t.title), h("td", {}, day(t.created_at))));
+    box.append(h("table", { class: "list compact" },
+      h("caption", {}, `历史工单 ${tickets.length} 张`),
+      h("thead", {}, h("tr", {}, ["工单号", "类型", "状态", "标题", "日期"].map((x) => h("th", {}, x)))),
+      h("tbody", {}, rows)));
+  }
+  if (calls.length) {
+    const rows = calls.map((c) => h("tr", { "data-test": "history-call" },
+      h("td", {}, when(c.started_at)), h("td", {}, label("outcome", c.outcome) || c.outcome || ""),
+      h("td", {}, c.queue || ""), h("td", {}, c.agent || ""),
+      h("td", {}, c.talk_seconds ? duration(c.talk_seconds) : "")));
+    box.append(h("table", { class: "list compact" },
+      h("caption", {}, `历史来电 ${calls.length} 次`),
+      h("thead", {}, h("tr", {}, ["时间", "结果", "队列", "坐席", "通话"].map((x) => h("th", {}, x)))),
+      h("tbody", {}, rows)));
+  }
+  return box;
+}
+
+// ---------------------------------------------------------------- contacts
+
+function showContacts(contacts) {
+  const list = $("#contacts");
+  list.replaceChildren();
+  $("#contacts-card").hidden = contacts.length === 0;
+  for (const c of contacts) {
+    const pop = pops.get(c.id);
+    const li = h("li", { "data-test": "contact", "data-contact": c.id, "data-answered": c.answered_at || null },
+      h("span", { class: "badge" }, label("contactChannel", c.channel)),
+      h("strong", {}, c.caller || "未知"),
+      h("span", { class: "muted" }, label("contactStatus", c.status) || c.status),
+      h("span", { class: "timer" }, ""),
+      h("button", { type: "button", class: "end", "data-test": "contact-end", onclick: () => endContact(c.id) }, "结束"),
+      h("button", { type: "button", onclick: () => emit("contact:fill", { contact: c, offer: pop }) }, "填入工单"));
+    if (pop) li.append(h("details", {}, h("summary", {}, "来电历史"), screenPop(pop.citizen_history)));
+    list.append(li);
+  }
+  tick();
+}
+
+async function endContact(id) {
+  try {
+    await request("contact.end", { contact_id: id });
+    pops.delete(id);
+    toast("已结束");
+  } catch (err) {
+    toast("结束失败：" + errorText(err), "error");
+  }
+}

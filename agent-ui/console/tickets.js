@@ -1,0 +1,240 @@
+// The ticket list (filters, cursor paging) and the ticket detail with its
+// timeline and the actions the user's role allows.
+import { $, h, fillSelect, labels, label, when, deadlineClass, toast, errorText } from "./dom.js";
+import { api, action, query } from "./api.js";
+import { on, emit, departmentName, categoryName } from "./state.js";
+import { available, formFields, body, actionLabel } from "./actions.js";
+import { setReplyTarget } from "./knowledge.js";
+
+const DONE = ["closed", "merged", "rejected", "replied"];
+let cursor = "";
+let current = null; // the ticket in the detail panel
+let listLoaded = false;
+
+export function initTickets() {
+  fillSelect($("#filter-status"), Object.entries(labels.status), { blank: "全部状态" });
+  fillSelect($("#filter-kind"), Object.entries(labels.kind), { blank: "全部类型" });
+  $("#filters").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    loadTickets(false);
+  });
+  $("#more").addEventListener("click", () => loadTickets(true));
+  $("#detail-close").addEventListener("click", closeDetail);
+  $("#detail").addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape" && !$("#action-form").hidden) {
+      ev.preventDefault();
+      hideActionForm();
+    }
+  });
+  on("ticket:open", (id) => showTicket(id));
+  on("ticket:changed", (id) => refreshSoon(id, true));
+  on("ws:ticket.updated", (d) => refreshSoon(d.ticket_id));
+  on("view:shown", (name) => {
+    if (name === "tickets" && (!listLoaded || listStale)) loadTickets(false);
+  });
+}
+
+let detailTimer = null;
+let listTimer = null;
+let listStale = false;
+let pages = 0; // pages of the list on screen
+
+// refreshSoon reloads the ticket on screen when it changed, and the list
+// at most every few seconds for notices (many arrive in a busy hotline),
+// sooner for the user's own actions; a list paged further is left alone.
+function refreshSoon(id, own = false) {
+  if (current && id === current.id) {
+    clearTimeout(detailTimer);
+    detailTimer = setTimeout(() => {
+      if (current && current.id === id && $("#action-form").hidden) showTicket(id, { keepFocus: true });
+    }, 300);
+  }
+  if (!listLoaded) return;
+  if ($("#view-tickets").hidden || pages > 1) {
+    listStale = true;
+    return;
+  }
+  if (listTimer) return;
+  listTimer = setTimeout(() => {
+    listTimer = null;
+    loadTickets(false);
+  }, own ? 300 : 5000);
+}
+
+function cell(text, cls) {
+  return h("td", { class: cls || null }, text ?? "");
+}
+
+export async function loadTickets(append) {
+  const f = new FormData($("#filters"));
+  const params = { limit: 30, status: f.get("status"), kind: f.get("kind"), q: String(f.get("q") || "").trim() };
+  if (append && cursor) params.cursor = cursor;
+  let pg;
+  try {
+    pg = await api("/tickets" + query(params));
+  } catch (err) {
+    toast("加载工单失败：" + errorText(err), "error");
+    return;
+  }
+  listLoaded = true;
+  listStale = false;
+  pages = append ? pages + 1 : 1;
+  const rows = $("#rows");
+  if (!append) rows.replaceChildren();
+  for (const t of pg.items) {
+    const late = !DONE.includes(t.status) ? deadlineClass(t.due_at) : "";
+    rows.append(h("tr", { "data-test": "ticket-row", "data-id": t.id, "data-number": t.number },
+      h("td", {}, h("button", { type: "button", class: "link", onclick: () => showTicket(t.id) }, t.number)),
+      cell(label("kind", t.kind)), cell(label("status", t.status)), cell(t.title),
+      cell(departmentName(t.department)), cell(when(t.due_at), late ? `warn-${late}` : "")));
+  }
+  $("#rows-empty").hidden = rows.children.length > 0;
+  cursor = pg.next_cursor;
+  $("#more").hidden = !cursor;
+}
+
+function closeDetail() {
+  current = null;
+  $("#detail").hidden = true;
+  emit("detail:closed");
+}
+
+// showTicket loads a ticket and its history into the detail panel.
+export async function showTicket(id, { keepFocus = false } = {}) {
+  let t, history;
+  try {
+    [t, history] = await Promise.all([api(`/tickets/${id}`), api(`/tickets/${id}/events`)]);
+  } catch (err) {
+    toast("打开工单失败：" + errorText(err), "error");
+    return;
+  }
+  current = t;
+  const panel = $("#detail");
+  panel.dataset.id = t.id;
+  panel.dataset.status = t.status;
+  $("#detail-title").textContent = `工单 ${t.number}`;
+  renderFields(t);
+  renderActions(t);
+  renderTimeline(history.items || []);
+  hideActionForm();
+  $("#action-error").textContent = "";
+  panel.hidden = false;
+  if (!keepFocus) {
+    panel.scrollIntoView({ block: "nearest" });
+    $("#detail-title").setAttribute("tabindex", "-1");
+    $("#detail-title").focus();
+  }
+}
+
+function renderFields(t) {
+  const c = t.citizen || {};
+  const fields = [
+    ["标题", t.title], ["状态", label("status", t.status)], ["类型", label("kind", t.kind)],
+    ["紧急程度", label("urgency", t.urgency)], ["渠道", label("channel", t.channel)],
+    ["分类", categoryName(t.category)], ["区域", t.region],
+    ["内容", t.content],
+    ["市民", [c.name || (t.confidential ? "（保密）" : ""), c.phone, c.id_number].filter(Boolean).join("　")],
+    ["地址", c.address], ["保密", t.confidential ? "是" : ""],
+    ["承办单位", departmentName(t.department)],
+    ["协办单位", (t.co_departments || []).map(departmentName).join("、")],
+    ["签收时限", when(t.sign_due_at), t.status === "dispatched" ? deadlineClass(t.sign_due_at) : ""],
+    ["办结时限", when(t.due_at), ["dispatched", "in_progress"].includes(t.status) ? deadlineClass(t.due_at) : ""],
+    ["延期申请", t.pending_extension ? `${t.pending_extension.days} 个工作日：${t.pending_extension.reason || ""}` : ""],
+    ["答复", t.reply], ["办事指南", t.guide_code],
+    ["满意度", t.satisfaction ? `${t.satisfaction} 分${t.satisfied === false ? "（不满意）" : ""}` : ""],
+    ["关联通话", t.call_id], ["关联会话", t.chat_id],
+    ["派单次数", t.dispatch_count ? String(t.dispatch_count) : ""],
+    ["受理时间", when(t.created_at)],
+  ];
+  const dl = $("#detail-fields");
+  dl.replaceChildren();
+  for (const [k, v, warn] of fields) {
+    if (!v) continue;
+    dl.append(h("dt", {}, k), h("dd", { class: warn ? `warn-${warn}` : null, "data-field": k }, v));
+  }
+}
+
+function renderActions(t) {
+  const box = $("#detail-actions");
+  box.replaceChildren();
+  for (const a of available(t)) {
+    box.append(h("button", { type: "button", class: a.primary ? "primary" : null, "data-action": a.name,
+      onclick: () => openAction(a) }, actionLabel(a.name)));
+  }
+}
+
+function openAction(a) {
+  const t = current;
+  if (!a.fields.length) return run(a, {}); // sign, approve_extension
+  const form = $("#action-form");
+  form.replaceChildren(h("h4", {}, actionLabel(a.name)), ...formFields(a, t),
+    h("div", { class: "form-actions" },
+      h("button", { type: "submit", class: "primary", "data-submit": a.name }, `确认${actionLabel(a.name)}`),
+      h("button", { type: "button", onclick: hideActionForm }, "取消")));
+  form.dataset.action = a.name;
+  form.onsubmit = (ev) => {
+    ev.preventDefault();
+    run(a, body(a, form));
+  };
+  form.hidden = false;
+  const reply = form.querySelector("textarea.reply-box");
+  if (reply) setReplyTarget(reply);
+  form.querySelector("input:not([type=hidden]),select,textarea")?.focus();
+}
+
+function hideActionForm() {
+  const form = $("#action-form");
+  form.hidden = true;
+  form.replaceChildren();
+  delete form.dataset.action;
+}
+
+async function run(a, data) {
+  $("#action-error").textContent = "";
+  const buttons = [...$("#detail").querySelectorAll("button")];
+  buttons.forEach((b) => (b.disabled = true));
+  try {
+    const t = await action(current.id, a.name, data);
+    toast(`${t.number} ${actionLabel(a.name)}成功`);
+    hideActionForm();
+    emit("ticket:changed", t.id);
+    await showTicket(t.id, { keepFocus: true });
+    $("#detail-actions button")?.focus();
+  } catch (err) {
+    $("#action-error").textContent = `${actionLabel(a.name)}失败：${errorText(err)}`;
+  } finally {
+    buttons.forEach((b) => (b.disabled = false));
+  }
+}
+
+function renderTimeline(events) {
+  const ol = $("#timeline");
+  ol.replaceChildren();
+  for (const e of events) {
+    const who = e.actor?.username === "system" ? "系统" : `${e.actor?.username || ""}${e.actor?.department ? `（${departmentName(e.actor.department)}）` : ""}`;
+    const change = e.to && e.from !== e.to ? ` → ${label("status", e.to)}` : "";
+    const li = h("li", { "data-action": e.action },
+      h("time", { datetime: e.at }, when(e.at)), " ",
+      h("strong", {}, actionLabel(e.action)), ` ${who}${change}`);
+    const detail = eventDetail(e);
+    if (detail) li.append(h("p", { class: "event-detail" }, detail));
+    ol.append(li);
+  }
+}
+
+// eventDetail is the human part of an event's payload.
+function eventDetail(e) {
+  const p = e.payload || {};
+  switch (e.action) {
+    case "dispatch": return `承办：${departmentName(p.department)}${p.due_at ? `，办结时限 ${when(p.due_at)}` : ""}`;
+    case "return": case "reject": case "reopen": case "deny_extension": return p.reason || "";
+    case "request_extension": return `${p.days} 个工作日：${p.reason || ""}`;
+    case "reply": case "close_directly": return p.reply || "";
+    case "note": case "contribute": return p.text || "";
+    case "urge": return p.auto ? (p.reason === "sign_overdue" ? "超时未签收，自动督办" : "超期未办结，自动督办") : p.note || "";
+    case "callback": return `满意度 ${p.satisfaction ?? ""} 分${p.satisfied === false ? "，不满意" : ""}${p.note ? `：${p.note}` : ""}`;
+    case "sign": return p.late ? "超时签收" : "";
+    case "notify": return `短信 ${p.to || ""} ${p.state === "failed" ? "发送失败" : "已发送"}`;
+    default: return "";
+  }
+}
