@@ -95,26 +95,50 @@ func (e *Engine) dropOffer(o *offer, why string, now time.Time) {
 // routed to the next agent; the freed agent is routed too.
 func (e *Engine) withdrawAndRequeue(o *offer, why string, now time.Time) {
 	e.dropOffer(o, why, now)
-	c := o.contact
+	e.requeue(o.contact, []*agent{o.agent}, now)
+}
+
+// requeue puts back in line a contact whose offers have all ended and
+// routes the agents they freed. A freed agent still free is owed the best
+// contact it can take: when that is not this one, it is offered first, so
+// that the contact (ringing everyone again in ring-all) does not take the
+// agent ahead of better contacts waiting for it.
+func (e *Engine) requeue(c *contact, freed []*agent, now time.Time) {
 	if c.status == Offered && len(c.offers) == 0 {
 		if !c.deadline.IsZero() && !now.Before(c.deadline) {
 			e.timeOut(c, now)
 		} else {
 			e.waitInLines(c)
+			for _, a := range freed {
+				if top, from := e.bestFor(a, now); top != nil && top != c {
+					e.offer(top, []*agent{a}, from, now)
+				}
+			}
 			e.routeContact(c, now)
 		}
 	}
-	e.routeAgent(o.agent, now)
+	for _, a := range freed {
+		e.routeAgent(a, now)
+	}
 }
 
 // ringOut ends an offer nobody answered. The agent is made not ready
 // (missed) so that the next contact does not ring an empty seat — except
-// in ring-all queues, where no one agent was singled out.
+// in ring-all queues, where no one agent was singled out. A ring-all
+// contact's offers were made together and ring out together: all end
+// before any of their agents is routed.
 func (e *Engine) ringOut(o *offer, now time.Time) {
 	if !o.ringAll {
 		o.agent.ready, o.agent.reason = false, ReasonMissed
+		e.withdrawAndRequeue(o, WithdrawnTimeout, now)
+		return
 	}
-	e.withdrawAndRequeue(o, WithdrawnTimeout, now)
+	var freed []*agent
+	for _, x := range slices.Clone(o.contact.offers) {
+		e.dropOffer(x, WithdrawnTimeout, now)
+		freed = append(freed, x.agent)
+	}
+	e.requeue(o.contact, freed, now)
 }
 
 // End finishes a contact: hang-up or chat closed. Waiting or ringing, it
@@ -151,7 +175,8 @@ func (e *Engine) End(contactID string) (ContactView, error) {
 }
 
 // release takes a connected contact off its agent, who starts wrap-up and
-// whose idle clock restarts now.
+// whose idle clock restarts now. An offer ringing for the agent (another
+// chat) goes to the next agent, as when the agent chooses wrap-up.
 func (e *Engine) release(c *contact, now time.Time) {
 	a := c.agent
 	a.contacts = slices.DeleteFunc(a.contacts, func(x *contact) bool { return x == c })
@@ -164,6 +189,9 @@ func (e *Engine) release(c *contact, now time.Time) {
 	}
 	e.dirty[a] = struct{}{}
 	e.dirtyQ[c.Queue] = struct{}{}
+	if a.offer != nil && now.Before(a.wrapUntil) {
+		e.withdrawAndRequeue(a.offer, WithdrawnDeclined, now)
+	}
 }
 
 // leaveRouting takes a waiting or ringing contact out of routing and

@@ -130,11 +130,17 @@ func best(agents []*agent, better func(a, b *agent) bool) *agent {
 // any of the agent's queues: the highest priority, then the one that has
 // waited longest since first arriving.
 func (e *Engine) routeAgent(a *agent, now time.Time) {
-	if !a.available(now) {
-		return
+	if top, from := e.bestFor(a, now); top != nil {
+		e.offer(top, []*agent{a}, from, now)
 	}
-	var top *contact
-	var from *queue
+}
+
+// bestFor returns the best waiting contact the agent may be offered now,
+// and the queue it would be offered from (nil: none).
+func (e *Engine) bestFor(a *agent, now time.Time) (top *contact, from *queue) {
+	if !a.available(now) {
+		return nil, nil
+	}
 	for name := range a.Skills {
 		q := e.queues[name]
 		if q == nil {
@@ -144,14 +150,14 @@ func (e *Engine) routeAgent(a *agent, now time.Time) {
 			if !a.canTake(ch, now) {
 				continue
 			}
-			if c := l.bestFor(a); c != nil && (top == nil || outranks(c, top)) {
+			// An overflowed contact is in two of the agent's queues: it is
+			// offered from its own, whatever order the map gives.
+			if c := l.bestFor(a); c != nil && (top == nil || outranks(c, top) || c == top && c.Queue == q.cfg.Name) {
 				top, from = c, q
 			}
 		}
 	}
-	if top != nil {
-		e.offer(top, []*agent{a}, from, now)
-	}
+	return top, from
 }
 
 // offer rings the contact for the agents; the contact leaves the lines

@@ -63,12 +63,27 @@ func (e *Engine) NextDeadline() (time.Time, bool) {
 
 // Expire fires every timer due at the clock's current time: offers ring
 // out, wrap-ups end, contacts overflow or reach their maximum wait.
+//
+// Ended wrap-ups go first. Every due timer fires at the current time, so an
+// agent whose wrap-up ended is already free while the others fire; routed
+// first, it gets the best contact that was waiting for it rather than one
+// that a ring-out puts back in line within the same call.
 func (e *Engine) Expire() {
 	now := e.lock()
 	defer e.unlock(now)
 	for len(e.timers) > 0 && !now.Before(e.timers[0].at) {
-		t := heap.Pop(&e.timers).(timer)
-		e.fire(t, now)
+		var rest []timer
+		for len(e.timers) > 0 && !now.Before(e.timers[0].at) {
+			t := heap.Pop(&e.timers).(timer)
+			if t.kind == timerWrapUp {
+				e.fire(t, now)
+			} else {
+				rest = append(rest, t)
+			}
+		}
+		for _, t := range rest {
+			e.fire(t, now)
+		}
 	}
 }
 
