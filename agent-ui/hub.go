@@ -203,8 +203,13 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	go c.writeLoop()
-	c.readLoop()
-	h.unregister(c)
+	// Return at once: net/http then frees the request, its context and
+	// the connection's 4 KiB read and write buffers, which a hijacked
+	// connection keeps for as long as its handler runs.
+	go func() {
+		c.readLoop()
+		h.unregister(c)
+	}()
 }
 
 // admit reports whether the user may open one more tab.

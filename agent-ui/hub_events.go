@@ -3,6 +3,7 @@ package agentui
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -257,7 +258,11 @@ type wallboard struct {
 	mu       sync.Mutex
 	seq      uint64
 	staff    []byte // queues only: what agents see
-	overseer []byte // with agents: what supervisors and admins see
+	overseer []byte // with agents: what supervisors and admins see (nil: none connected)
+
+	lastQueues   []routing.QueueStats // what the last wallboard sent showed
+	lastAgents   []wallboardAgent
+	hadOverseers bool
 }
 
 func newWallboard(h *Hub, every time.Duration) *wallboard {
@@ -280,7 +285,9 @@ func (w *wallboard) run(ctx context.Context) {
 			return
 		case <-w.dirty:
 		}
-		w.publish()
+		if !w.publish() {
+			continue // nothing sent: the interval has not restarted
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -319,32 +326,52 @@ func (h *Hub) snapshot(seq uint64) wallboardMessage {
 	return m
 }
 
-func (w *wallboard) publish() {
-	w.mu.Lock()
-	w.seq++
-	full := w.hub.snapshot(w.seq)
-	w.overseer = encode("wallboard", "", full)
-	full.Agents = nil
-	w.staff = encode("wallboard", "", full)
-	staff, overseer := w.staff, w.overseer
-	w.mu.Unlock()
+// publish sends the wallboard unless its figures are those last sent;
+// the agents' lines are made only when a supervisor or admin is connected.
+func (w *wallboard) publish() bool {
 	w.hub.mu.Lock()
 	targets := make([]*wsClient, 0, len(w.hub.clients))
+	overseers := false
 	for c := range w.hub.clients {
 		targets = append(targets, c)
+		overseers = overseers || c.actor.Is(auth.RoleSupervisor, auth.RoleAdmin)
 	}
 	w.hub.mu.Unlock()
+	w.mu.Lock()
+	m := wallboardMessage{At: w.hub.clock.Now().In(w.hub.loc), Queues: w.hub.engine.Stats()}
+	var agents []wallboardAgent
+	if overseers {
+		agents = w.hub.snapshot(0).Agents
+	}
+	if w.seq > 0 && overseers == w.hadOverseers && reflect.DeepEqual(m.Queues, w.lastQueues) && reflect.DeepEqual(agents, w.lastAgents) {
+		w.mu.Unlock()
+		return false
+	}
+	w.seq++
+	m.Seq = w.seq
+	w.lastQueues, w.lastAgents, w.hadOverseers = m.Queues, agents, overseers
+	w.staff, w.overseer = encode("wallboard", "", m), nil
+	if overseers {
+		m.Agents = agents
+		w.overseer = encode("wallboard", "", m)
+	}
+	staff, overseer := w.staff, w.overseer
+	w.mu.Unlock()
 	for _, c := range targets {
 		if msg := pick(c.actor, staff, overseer); msg != nil {
 			c.enqueue(msg)
 		}
 	}
+	return true
 }
 
 // last returns the latest wallboard for this user (nil: none for them).
 func (w *wallboard) last(a auth.Actor) []byte {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.overseer == nil && w.seq > 0 && a.Is(auth.RoleSupervisor, auth.RoleAdmin) {
+		w.overseer = encode("wallboard", "", w.hub.snapshot(w.seq))
+	}
 	return pick(a, w.staff, w.overseer)
 }
 

@@ -1,7 +1,9 @@
 // Command hotline-bench measures the hotline against its own database:
 // ticket creation through the HTTP API beside pgbench's single-row INSERT
-// on the same PostgreSQL, and ticket listing over a million tickets. It
-// prints one table of figures and the query plans behind the listing.
+// on the same PostgreSQL, ticket listing over a million tickets, search,
+// 5,000 staff websockets (memory, wallboard delivery) and the routing
+// engine's decisions in-process. It prints one table of figures and the
+// query plans behind the listing.
 //
 // It creates (and drops) a database named hotline_bench on the server of
 // HOTLINE_TEST_DATABASE_URL and runs the hotline binary given by -binary.
@@ -30,6 +32,9 @@ type options struct {
 	queueTasks   int
 	searchGuides int
 	searchFor    time.Duration
+	wsConns      int
+	wsRounds     int
+	routingFor   time.Duration
 	only         string
 	adminURL     string
 	redisURL     string
@@ -49,8 +54,15 @@ func main() {
 	flag.IntVar(&o.queueTasks, "queue-tasks", 10000, "tasks for the queue throughput benchmark (0 skips it)")
 	flag.IntVar(&o.searchGuides, "search-guides", 50000, "guides to index for the search benchmark (0 skips it)")
 	flag.DurationVar(&o.searchFor, "search-duration", 10*time.Second, "length of each search latency run")
-	flag.StringVar(&o.only, "only", "", "run only this benchmark: search")
+	flag.IntVar(&o.wsConns, "ws-conns", 5000, "agent websockets for the websocket benchmark (0 skips it)")
+	flag.IntVar(&o.wsRounds, "ws-rounds", 20, "wallboard changes timed to every websocket")
+	flag.DurationVar(&o.routingFor, "routing-duration", 5*time.Second, "length of each routing decision run (0 skips it)")
+	flag.StringVar(&o.only, "only", "", "run only this benchmark: search, websocket or routing")
 	flag.Parse()
+	if o.only != "" && o.only != "search" && o.only != "websocket" && o.only != "routing" {
+		fmt.Fprintf(os.Stderr, "hotline-bench: -only %q: want search, websocket or routing\n", o.only)
+		os.Exit(2)
+	}
 	o.adminURL, o.redisURL, o.pgBin = os.Getenv("HOTLINE_TEST_DATABASE_URL"), os.Getenv("HOTLINE_REDIS_URL"), os.Getenv("HOTLINE_PG_BIN")
 	if o.adminURL == "" || o.redisURL == "" {
 		fmt.Fprintln(os.Stderr, "hotline-bench: HOTLINE_TEST_DATABASE_URL and HOTLINE_REDIS_URL must be set: run `make bench`")
@@ -66,14 +78,22 @@ func main() {
 }
 
 func run(ctx context.Context, o options, log *slog.Logger) error {
+	if o.only == "routing" { // in-process: no database, no server
+		rows, err := routingBench(ctx, o)
+		if err != nil {
+			return err
+		}
+		printTable(os.Stdout, o, rows)
+		return nil
+	}
 	b, err := newBench(ctx, o, log)
 	if err != nil {
 		return err
 	}
 	defer b.close(ctx)
 	var rows []row
-	if o.only == "search" {
-		rows, err := b.searchBench(ctx)
+	if only := map[string]func(context.Context) ([]row, error){"search": b.searchBench, "websocket": b.websocketBench}[o.only]; only != nil {
+		rows, err := only(ctx)
 		if err != nil {
 			return err
 		}
@@ -122,12 +142,26 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		}
 		rows = append(rows, srows...)
 	}
+	if o.wsConns > 0 {
+		wrows, err := b.websocketBench(ctx)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, wrows...)
+	}
 	if o.queueTasks > 0 {
 		qrows, err := b.queueThroughput(ctx)
 		if err != nil {
 			return err
 		}
 		rows = append(rows, qrows...)
+	}
+	if o.routingFor > 0 {
+		rrows, err := routingBench(ctx, o)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, rrows...)
 	}
 	printTable(os.Stdout, o, rows)
 	printPlans(os.Stdout, plans)
