@@ -123,7 +123,31 @@ redis_installed() {
 	command -v redis-server >/dev/null && command -v redis-cli >/dev/null
 }
 
+# apt_install PACKAGE... installs missing Debian packages, as root, or tells
+# a non-root user the command to run. Noninteractive and stdin from /dev/null
+# so it works in CI without a tty; the lock timeout waits for another
+# apt/dpkg run (e.g. unattended upgrades) instead of failing at once.
+apt_install() {
+	if ! is_root; then
+		{
+			echo "services: ERROR: missing OS packages: $*. Install them with:"
+			echo
+			echo "    sudo apt-get install -y --no-install-recommends $*"
+			echo
+			echo "then run this again."
+		} >&2
+		exit 1
+	fi
+	command -v apt-get >/dev/null || die "missing $* and apt-get is not available; install them by hand."
+	log "installing $* (apt-get)"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get -q -o DPkg::Lock::Timeout=300 -o Dpkg::Use-Pty=0 update </dev/null >&2
+	apt-get -q -o DPkg::Lock::Timeout=300 -o Dpkg::Use-Pty=0 install -y --no-install-recommends "$@" </dev/null >&2
+}
+
 # Install PostgreSQL and/or Redis from Debian packages if they are missing.
+# On Debian the packages' postinst may create a system cluster/service; we
+# ignore those and run our own under .run/.
 ensure_packages() {
 	local missing=()
 	if ! select_pg_bin; then
@@ -135,35 +159,13 @@ ensure_packages() {
 	if ((${#missing[@]} == 0)); then
 		return 0
 	fi
-
-	if ! is_root; then
-		{
-			echo "services: ERROR: missing OS packages: ${missing[*]}. Install them with:"
-			echo
-			echo "    sudo apt-get install -y --no-install-recommends ${missing[*]}"
-			echo
-			echo "then run this again."
-		} >&2
-		exit 1
-	fi
-	command -v apt-get >/dev/null || die "missing ${missing[*]} and apt-get is not available; install them by hand."
-
-	log "installing ${missing[*]} (apt-get)"
-	# Noninteractive and stdin from /dev/null so it works in CI without a tty.
-	# The lock timeout waits for another apt/dpkg run (e.g. unattended upgrades)
-	# instead of failing at once. On Debian the packages' postinst may create
-	# a system cluster/service; we ignore those and run our own under .run/.
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get -q -o DPkg::Lock::Timeout=300 -o Dpkg::Use-Pty=0 update </dev/null >&2
-	apt-get -q -o DPkg::Lock::Timeout=300 -o Dpkg::Use-Pty=0 install -y --no-install-recommends "${missing[@]}" </dev/null >&2
-
+	apt_install "${missing[@]}"
 	select_pg_bin || die "PostgreSQL tools (initdb, pg_ctl, postgres, pgbench, pg_trgm) still not found under /usr/lib/postgresql/*/bin"
 	redis_installed || die "redis-server/redis-cli still not found after installing redis-server"
 }
 
 # Install the browser tests' tools (headless Chromium and a CJK font, without
 # which Chinese renders as boxes in the screenshots) if they are missing.
-# Same rules as ensure_packages: apt-get update once, noninteractive.
 ensure_test_tools() {
 	local missing=()
 	if ! command -v chromium >/dev/null; then
@@ -175,24 +177,7 @@ ensure_test_tools() {
 	if ((${#missing[@]} == 0)); then
 		return 0
 	fi
-
-	if ! is_root; then
-		{
-			echo "services: ERROR: the browser tests need OS packages that are missing: ${missing[*]}. Install them with:"
-			echo
-			echo "    sudo apt-get install -y --no-install-recommends ${missing[*]}"
-			echo
-			echo "then run this again."
-		} >&2
-		exit 1
-	fi
-	command -v apt-get >/dev/null || die "missing ${missing[*]} and apt-get is not available; install them by hand."
-
-	log "installing ${missing[*]} (apt-get)"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get -q -o DPkg::Lock::Timeout=300 -o Dpkg::Use-Pty=0 update </dev/null >&2
-	apt-get -q -o DPkg::Lock::Timeout=300 -o Dpkg::Use-Pty=0 install -y --no-install-recommends "${missing[@]}" </dev/null >&2
-
+	apt_install "${missing[@]}"
 	command -v chromium >/dev/null || die "chromium still not found after installing it"
 }
 
