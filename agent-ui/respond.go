@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/textguard"
 )
 
 // MaxBodyBytes bounds every JSON request body.
@@ -74,7 +75,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // decodeJSON reads a JSON body of at most MaxBodyBytes into v, refusing
-// unknown fields and trailing data. An empty body is allowed when optional.
+// unknown fields, trailing data and strings with forbidden characters
+// (textguard). An empty body is allowed when optional.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	body, err := io.ReadAll(r.Body)
@@ -107,7 +109,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) er
 	if dec.More() {
 		return errs.E(errs.Invalid, "malformed JSON: data after the value")
 	}
-	return nil
+	return textguard.CheckJSON(body)
 }
 
 // jsonProblem describes a decoding error without echoing the input.

@@ -104,7 +104,7 @@ func (s *Server) Close() { s.hub.Close() }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == "/ws/agent" {
+	if r.URL.Path == "/ws/agent" && checkURL(r.URL) == nil {
 		// A websocket lives for hours: it is measured by the hub's own
 		// metrics, not by the request histogram.
 		s.hub.ServeHTTP(w, r)
@@ -127,6 +127,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "no-referrer")
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		h.Set("Cache-Control", "no-store")
+	}
+	if err := checkURL(r.URL); err != nil {
+		writeError(rec, r, s.log, err)
+		return
 	}
 	s.mux.ServeHTTP(rec, r)
 }

@@ -66,6 +66,8 @@ func TestWS_BadInput(t *testing.T) {
 			{"contact.end", map[string]string{"contact_id": "someone-elses"}, "no contact"},
 			{"chat.send", map[string]string{"chat_id": "x", "text": "hi"}, "web chat"},
 			{strings.Repeat("x", 5000), nil, "unknown message type"},
+			{"presence.set", map[string]string{"state": "not_ready", "reason": "break\x00"}, "control character U+0000"},
+			{"offer.accept", map[string]string{"offer_id": "o-\u202e1"}, "control character U+202E"},
 		} {
 			m := c.request(req.kind, req.data)
 			if m.Type != "error" || !strings.Contains(string(m.Data), req.want) {
@@ -80,7 +82,9 @@ func TestWS_BadInput(t *testing.T) {
 	})
 	t.Run("TooManyErrorsClose", func(t *testing.T) {
 		c := e.mustWS("agent1")
-		for range 25 {
+		// One more than the limit: the server closes after reading the
+		// last one, so no write meets a closed socket.
+		for range 20 + 1 {
 			c.send(map[string]any{"type": "nope"})
 		}
 		if code := c.closedWith(); code != websocket.ClosePolicyViolation {

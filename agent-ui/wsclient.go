@@ -13,6 +13,7 @@ import (
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/textguard"
 )
 
 // Websocket limits; see docs/websocket.md.
@@ -171,6 +172,14 @@ func (c *wsClient) readLoop() {
 			return
 		}
 		c.hub.metrics.wsMessages.WithLabelValues(metricType(req.Type)).Inc()
+		if err := textguard.CheckJSON(data); err != nil {
+			id := ""
+			if textguard.Check("id", req.ID, true) == nil {
+				id = clip(req.ID, 64)
+			}
+			c.replyError(id, err)
+			continue
+		}
 		result, err := c.hub.handle(c, req)
 		if err != nil {
 			c.replyError(req.ID, err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/textguard"
 )
 
 // Role is what a staff user is allowed to do.
@@ -95,6 +96,9 @@ func (n NewUser) Validate() error {
 	}
 	if n.Role != RoleDepartment && n.Department != "" {
 		return errs.E(errs.Invalid, "only department users belong to a department")
+	}
+	if err := textguard.Check("display name", n.DisplayName, true); err != nil {
+		return err
 	}
 	if len([]rune(n.DisplayName)) > 100 {
 		return errs.E(errs.Invalid, "display name is longer than 100 characters")

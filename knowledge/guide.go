@@ -12,10 +12,10 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/textguard"
 )
 
 // Status is where a guide stands in its life: only published guides
@@ -201,8 +201,9 @@ func (g *Guide) validateLists() error {
 	return nil
 }
 
-// checkText bounds a field's length and refuses invalid UTF-8 and control
-// characters other than line breaks and tabs.
+// checkText bounds a field's length and refuses invalid UTF-8 and the
+// characters textguard forbids (controls other than line breaks and tabs,
+// bidirectional overrides).
 func checkText(field, v string, maxRunes int) error {
 	if !utf8.ValidString(v) {
 		return errs.E(errs.Invalid, "%s is not valid UTF-8", field)
@@ -211,7 +212,7 @@ func checkText(field, v string, maxRunes int) error {
 		return errs.E(errs.Invalid, "%s is %d characters long; at most %d", field, n, maxRunes)
 	}
 	for _, r := range v {
-		if unicode.IsControl(r) && r != '\n' && r != '\t' && r != '\r' {
+		if textguard.Forbidden(r) {
 			return errs.E(errs.Invalid, "%s contains a control character", field)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/textguard"
 )
 
 // Citizen is the person behind a request.
@@ -58,9 +59,14 @@ func (c Citizen) Masked(confidential bool) Citizen {
 	return m
 }
 
-func maxRunes(field, s string, n int) error {
-	if !utf8.ValidString(s) {
-		return errs.E(errs.Invalid, "%s is not valid UTF-8", field)
+// maxRunes checks a one-line field (a name, an address, a code): valid
+// UTF-8, no control or bidirectional formatting characters, no line
+// breaks, at most n characters. Errors: invalid, naming the field.
+func maxRunes(field, s string, n int) error { return bounded(field, s, n, true) }
+
+func bounded(field, s string, n int, singleLine bool) error {
+	if err := textguard.Check(field, s, singleLine); err != nil {
+		return err
 	}
 	if utf8.RuneCountInString(s) > n {
 		return errs.E(errs.Invalid, "%s is longer than %d characters", field, n)

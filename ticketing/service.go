@@ -60,7 +60,7 @@ func (n *NewTicket) validate() error {
 	if n.Urgency, err = ParseUrgency(string(n.Urgency)); err != nil {
 		return err
 	}
-	if n.Title, err = text("title", n.Title, true, 200); err != nil {
+	if n.Title, err = line("title", n.Title, true, 200); err != nil {
 		return err
 	}
 	if n.Content, err = text("content", n.Content, true, 10000); err != nil {
@@ -70,7 +70,7 @@ func (n *NewTicket) validate() error {
 		name string
 		v    *string
 	}{{"category", &n.Category}, {"region", &n.Region}, {"call_id", &n.CallID}, {"chat_id", &n.ChatID}} {
-		if *f.v, err = text(f.name, *f.v, false, 100); err != nil {
+		if *f.v, err = line(f.name, *f.v, false, 100); err != nil {
 			return err
 		}
 	}

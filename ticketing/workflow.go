@@ -172,13 +172,23 @@ func newEvent(at time.Time, actor auth.Actor, id int64, action string, from, to 
 		Action: action, From: from, To: to, Payload: payload}
 }
 
-// text trims s and checks it is present (when required) and not too long.
+// text trims a long text (line breaks and tabs allowed) and checks it is
+// present (when required) and not too long.
 func text(field, s string, required bool, max int) (string, error) {
+	return trimmed(field, s, required, max, false)
+}
+
+// line is text for one-line fields: titles, categories, regions, links.
+func line(field, s string, required bool, max int) (string, error) {
+	return trimmed(field, s, required, max, true)
+}
+
+func trimmed(field, s string, required bool, max int, singleLine bool) (string, error) {
 	s = strings.TrimSpace(s)
 	if required && s == "" {
 		return "", errs.E(errs.Invalid, "%s is required", field)
 	}
-	if err := maxRunes(field, s, max); err != nil {
+	if err := bounded(field, s, max, singleLine); err != nil {
 		return "", err
 	}
 	return s, nil
