@@ -101,6 +101,12 @@ func (e *env) startSearch(log *slog.Logger) *knowledge.Service {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	return newEnvWith(t)
+}
+
+// newEnvWith is newEnv with changes to the server's dependencies.
+func newEnvWith(t *testing.T, change ...func(*agentui.Deps)) *env {
+	t.Helper()
 	ctx := context.Background()
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
@@ -146,12 +152,16 @@ func newEnv(t *testing.T) *env {
 	guides := e.startSearch(log)
 	e.startRouting(ctx, loc)
 	e.bus = eventbus.NewLocal()
-	api, err := agentui.NewServer(agentui.Deps{Tickets: tickets, Auth: authn,
+	deps := agentui.Deps{Tickets: tickets, Auth: authn,
 		Checks: []agentui.Check{{Name: "postgres", Ping: db.Ping}}, Registry: prometheus.NewRegistry(), Log: log, Files: blobs,
 		Dispatch: dispatch.NewAdmin(postgres.NewDispatchStore(db), queueInspector(t), clk),
 		Guides:   guides, Search: e.syncer, CitizenLimit: agentui.CitizenLimit{PerSecond: 0.001, Burst: citizenBurst},
 		Routing: e.routing, RoutingStore: postgres.NewRoutingStore(db), Bus: e.bus, Clock: clk,
-		Hub: agentui.HubConfig{LogoutGrace: logoutGrace, WallboardEvery: 20 * time.Millisecond, PingEvery: 200 * time.Millisecond}})
+		Hub: agentui.HubConfig{LogoutGrace: logoutGrace, WallboardEvery: 20 * time.Millisecond, PingEvery: 200 * time.Millisecond}}
+	for _, c := range change {
+		c(&deps)
+	}
+	api, err := agentui.NewServer(deps)
 	if err != nil {
 		t.Fatal(err)
 	}

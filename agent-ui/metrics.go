@@ -2,6 +2,9 @@ package agentui
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -9,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/ticketing"
 )
 
@@ -36,23 +40,51 @@ func newMetrics(reg *prometheus.Registry, tickets *ticketing.Service) (*metrics,
 }
 
 // observe records one request under its route pattern, never its raw path,
-// so that IDs in paths do not explode the number of series.
+// and under a known method, so that neither IDs in paths nor made-up
+// methods explode the number of series.
 func (m *metrics) observe(r *http.Request, status int, d time.Duration) {
 	route := r.Pattern
 	if route == "" {
 		route = "unmatched"
 	}
-	m.requests.WithLabelValues(r.Method, route, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(r.Method, route).Observe(d.Seconds())
+	method := methodLabel(r.Method)
+	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
 }
 
-func metricsHandler(reg *prometheus.Registry) http.Handler {
-	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+// methodLabel is the method as a label: anything but the standard methods
+// is "other", so made-up methods cannot grow the number of series.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "other"
 }
 
-var ticketsDesc = prometheus.NewDesc("hotline_tickets", "Tickets by status.", []string{"status"}, nil)
+// metricsHandler serves the registry; with a token, only to requests that
+// carry it as their bearer token (compared in constant time).
+func metricsHandler(reg *prometheus.Registry, token string, log *slog.Logger) http.Handler {
+	h := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+	if token == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte("Bearer " + token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := sha256.Sum256([]byte(r.Header.Get("Authorization")))
+		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			writeError(w, r, log, errs.E(errs.Unauthorized, "metrics need Authorization: Bearer <HOTLINE_METRICS_TOKEN>"))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
 
-// ticketCollector counts tickets by status when scraped.
+var ticketsDesc = prometheus.NewDesc("hotline_tickets", "Open tickets by status (accepted, dispatched, in_progress, returned, replied).", []string{"status"}, nil)
+
+// ticketCollector counts open tickets by status when scraped.
 type ticketCollector struct {
 	tickets *ticketing.Service
 }
@@ -62,12 +94,12 @@ func (c *ticketCollector) Describe(ch chan<- *prometheus.Desc) { ch <- ticketsDe
 func (c *ticketCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	counts, err := c.tickets.CountByStatus(ctx)
+	counts, err := c.tickets.CountOpen(ctx)
 	if err != nil {
 		ch <- prometheus.NewInvalidMetric(ticketsDesc, err)
 		return
 	}
-	for _, st := range ticketing.Statuses {
+	for _, st := range ticketing.OpenStatuses {
 		ch <- prometheus.MustNewConstMetric(ticketsDesc, prometheus.GaugeValue, float64(counts[st]), string(st))
 	}
 }

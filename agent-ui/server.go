@@ -49,6 +49,8 @@ type Deps struct {
 	// CitizenLimit bounds the public endpoints per client address
 	// (zero: DefaultCitizenLimit).
 	CitizenLimit CitizenLimit
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
 
 	Routing      *routing.Engine
 	RoutingStore routing.Store
@@ -95,7 +97,7 @@ func NewServer(deps Deps) (*Server, error) {
 	if s.hub, err = newHub(deps.Hub, deps, s.history); err != nil {
 		return nil, err
 	}
-	s.routes(deps.Registry)
+	s.routes(metricsHandler(deps.Registry, deps.MetricsToken, deps.Log))
 	return s, nil
 }
 
@@ -235,11 +237,11 @@ var (
 	overseers  = []auth.Role{auth.RoleAdmin, auth.RoleSupervisor}
 )
 
-func (s *Server) routes(reg *prometheus.Registry) {
+func (s *Server) routes(metrics http.Handler) {
 	m := s.mux
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.HandleFunc("GET /readyz", s.readyz)
-	m.Handle("GET /metrics", metricsHandler(reg))
+	m.Handle("GET /metrics", metrics)
 
 	m.Handle("POST /api/v1/login", s.public(s.login))
 	m.Handle("POST /api/v1/logout", s.public(s.logout))

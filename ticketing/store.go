@@ -33,8 +33,9 @@ type Store interface {
 	TicketByNumber(ctx context.Context, number string) (*Ticket, error)
 	// Tickets lists tickets matching f, newest first, at most f.Limit.
 	Tickets(ctx context.Context, f TicketFilter) ([]*Ticket, error)
-	// CountByStatus counts tickets in each status.
-	CountByStatus(ctx context.Context) (map[Status]int, error)
+	// CountByStatus counts tickets in each of statuses (every status if
+	// none is given).
+	CountByStatus(ctx context.Context, statuses ...Status) (map[Status]int, error)
 	// Events returns a ticket's history, oldest first.
 	Events(ctx context.Context, ticketID int64) ([]Event, error)
 	// UpdateTickets locks the tickets with ids (in ID order, so concurrent

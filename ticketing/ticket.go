@@ -73,6 +73,10 @@ const (
 var Statuses = []Status{StatusAccepted, StatusDispatched, StatusInProgress, StatusReturned,
 	StatusReplied, StatusClosed, StatusMerged, StatusRejected}
 
+// OpenStatuses are the statuses a ticket waits in for someone's work; the
+// rest (closed, merged, rejected) are final.
+var OpenStatuses = []Status{StatusAccepted, StatusDispatched, StatusInProgress, StatusReturned, StatusReplied}
+
 // ParseKind returns the kind named s; invalid if unknown.
 func ParseKind(s string) (Kind, error) { return parseEnum(Kinds, s, "kind") }
 

@@ -131,7 +131,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.api, err = agentui.NewServer(agentui.Deps{Tickets: m.Tickets, Auth: m.Auth, Checks: checks,
 		Registry: reg, Log: m.Log, Files: m.Files, Dispatch: admin, Guides: m.Guides, Search: m.Syncer,
-		Routing: m.Routing, RoutingStore: m.RoutingStore, Bus: m.Bus, Clock: m.Clock, Hub: hub})
+		Routing: m.Routing, RoutingStore: m.RoutingStore, Bus: m.Bus, Clock: m.Clock, Hub: hub,
+		MetricsToken: m.Config.MetricsToken})
 	if err != nil {
 		return err
 	}

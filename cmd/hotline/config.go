@@ -40,6 +40,10 @@ type Config struct {
 	SweepEvery      string
 
 	AllowedOrigins string // comma-separated origins besides the server's own for /ws/agent
+	// TrustedProxies are the CIDRs of reverse proxies whose X-Forwarded-For
+	// and X-Forwarded-Proto are believed.
+	TrustedProxies string
+	MetricsToken   string
 	LogoutGrace    string
 	ChatCapacity   string
 }
@@ -74,6 +78,8 @@ func (c *Config) vars() []configVar {
 		{"HOTLINE_WORKERS", "workers", "50", "dispatch tasks processed at once by this node", &c.Workers},
 		{"HOTLINE_SWEEP_EVERY", "sweep-every", "1m", "interval of the deadline supervision sweep", &c.SweepEvery},
 		{"HOTLINE_ALLOWED_ORIGINS", "allowed-origins", "", "comma-separated origins (https://host) besides the server's own that may open the console websocket", &c.AllowedOrigins},
+		{"HOTLINE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed", &c.TrustedProxies},
+		{"HOTLINE_METRICS_TOKEN", "metrics-token", "", "bearer token /metrics requires; empty: /metrics is open", &c.MetricsToken},
 		{"HOTLINE_LOGOUT_GRACE", "logout-grace", "20s", "how long an agent whose last console tab closed stays in routing", &c.LogoutGrace},
 		{"HOTLINE_CHAT_CAPACITY", "chat-capacity", "3", "chats an agent takes at once unless the agent's profile says otherwise", &c.ChatCapacity},
 	}
