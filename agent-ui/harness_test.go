@@ -117,7 +117,7 @@ func newEnvWith(t *testing.T, change ...func(*agentui.Deps)) *env {
 	log := slog.New(slog.DiscardHandler)
 	store := postgres.NewTicketStore(db)
 	tickets := ticketing.NewService(store, clk, loc, log)
-	authn, err := auth.NewService(postgres.NewUserStore(db), clk, auth.FastHasher(), log)
+	authn, err := auth.NewService(postgres.NewUserStore(db), postgres.NewQuotaStore(db), clk, auth.FastHasher(), log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ package auth
 import (
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/open12345/hotline/errs"
@@ -74,6 +75,55 @@ var System = Actor{Username: "system"}
 
 var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
 
+// normalizeUsername is the form usernames are stored and looked up in.
+func normalizeUsername(u string) string {
+	if len(u) > 256 { // no account has such a name; do not copy it around
+		return u
+	}
+	return strings.ToLower(strings.TrimSpace(u))
+}
+
+// reservedNames are the names the system itself acts under in history
+// and logs, and names that pass for an administrator. "admin" itself is
+// the first administrator's name and stays allowed.
+var reservedNames = []string{"system", "webhook", "citizen", "bot", "hotline", "root", "administrator",
+	"superuser", "sysadmin", "anonymous", "null", "nobody", "support", "security"}
+
+// reserved reports whether a username may not be created: a reserved name,
+// or one that reads as a reserved name or as "admin" once separators,
+// digits standing for letters (0→o, 1→l, 3→e, 4→a, 5→s) and trailing
+// digits are set aside ("sys-tem", "adm1n", "admin2", "admin.").
+func reserved(username string) bool {
+	if username == "admin" {
+		return false
+	}
+	skeleton := strings.Map(func(r rune) rune {
+		switch r {
+		case '.', '_', '-':
+			return -1
+		case '0':
+			return 'o'
+		case '1':
+			return 'i'
+		case '3':
+			return 'e'
+		case '4':
+			return 'a'
+		case '5':
+			return 's'
+		case 'l':
+			return 'i'
+		}
+		return r
+	}, strings.TrimRight(username, "0123456789"))
+	for _, name := range append(reservedNames, "admin") {
+		if skeleton == strings.ReplaceAll(name, "l", "i") {
+			return true
+		}
+	}
+	return false
+}
+
 // NewUser is the input for creating a user.
 type NewUser struct {
 	Username    string
@@ -87,6 +137,9 @@ type NewUser struct {
 func (n NewUser) Validate() error {
 	if !usernamePattern.MatchString(n.Username) {
 		return errs.E(errs.Invalid, "username must be 2-64 characters of a-z, 0-9, '.', '_' or '-'")
+	}
+	if reserved(n.Username) {
+		return errs.E(errs.Invalid, "username %q is reserved", n.Username)
 	}
 	if _, err := ParseRole(string(n.Role)); err != nil {
 		return err

@@ -3,8 +3,7 @@ package auth_test
 import (
 	"strings"
 	"testing"
-	"time"
-
+	
 	"github.com/open12345/hotline/auth"
 )
 
@@ -34,20 +33,6 @@ func TestPassword_HashAndVerify(t *testing.T) {
 	}
 }
 
-func TestThrottle_RetryAfter(t *testing.T) {
-	th := auth.Throttle{Max: 3, Window: 10 * time.Minute}
-	start := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-	if d := th.RetryAfter(auth.Failures{Count: 2, First: start}, start.Add(time.Minute)); d != 0 {
-		t.Fatalf("below the limit: wait %v", d)
-	}
-	if d := th.RetryAfter(auth.Failures{Count: 3, First: start}, start.Add(time.Minute)); d != 9*time.Minute {
-		t.Fatalf("at the limit: wait %v, want 9m", d)
-	}
-	if d := th.RetryAfter(auth.Failures{Count: 30, First: start}, start.Add(10*time.Minute)); d != 0 {
-		t.Fatalf("after the window: wait %v", d)
-	}
-}
-
 func TestNewUser_Validate(t *testing.T) {
 	ok := auth.NewUser{Username: "agent1", Role: auth.RoleAgent, Password: "password1"}
 	if err := ok.Validate(); err != nil {
@@ -61,9 +46,26 @@ func TestNewUser_Validate(t *testing.T) {
 		{Username: "x1", Role: auth.RoleAgent, Department: "rsj", Password: "password1"},
 		{Username: "x1", Role: auth.RoleAgent, Password: "short"},
 		{Username: "x1", Role: auth.RoleAgent, Password: strings.Repeat("p", 257)},
+		{Username: "x1", Role: auth.RoleAgent, DisplayName: "坐席\u202e", Password: "password1"},
 	} {
 		if bad.Validate() == nil {
 			t.Errorf("accepted %+v", bad)
+		}
+	}
+}
+
+func TestNewUser_ReservedNamesAreRefused(t *testing.T) {
+	for _, name := range []string{"system", "sys-tem", "5ystem", "webhook", "root", "administrator", "adm1n",
+		"admin2", "admin_", "a.dmin", "4dmin", "superuser", "citizen"} {
+		n := auth.NewUser{Username: name, Role: auth.RoleAdmin, Password: "password1"}
+		if err := n.Validate(); err == nil || !strings.Contains(err.Error(), "reserved") {
+			t.Errorf("%q: %v, want reserved", name, err)
+		}
+	}
+	for _, name := range []string{"admin", "agent1", "dept-rsj", "supervisor", "lily", "adminstaff", "sysops"} {
+		n := auth.NewUser{Username: name, Role: auth.RoleAdmin, Password: "password1"}
+		if err := n.Validate(); err != nil {
+			t.Errorf("%q refused: %v", name, err)
 		}
 	}
 }

@@ -6,9 +6,10 @@ import (
 )
 
 // sessionCache remembers recently authenticated tokens for a short time,
-// so that most requests skip the token lookup in the database. Logout and
-// password changes evict at once on this instance; on other instances a
-// revoked token lives at most ttl longer.
+// so that most requests skip the token lookup in the database. An entry
+// never outlives its token's expiry. Logout and password changes evict at
+// once on this instance; on other instances a revoked token lives at most
+// ttl longer.
 type sessionCache struct {
 	mu      sync.Mutex
 	ttl     time.Duration
@@ -36,7 +37,8 @@ func (c *sessionCache) get(hash []byte, now time.Time) (*User, bool) {
 	return &u, true
 }
 
-func (c *sessionCache) put(hash []byte, u *User, now time.Time) {
+// put remembers u for the cache's time, but never past the token's expiry.
+func (c *sessionCache) put(hash []byte, u *User, now, expires time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.entries) >= c.max {
@@ -49,7 +51,11 @@ func (c *sessionCache) put(hash []byte, u *User, now time.Time) {
 			clear(c.entries)
 		}
 	}
-	c.entries[string(hash)] = cachedSession{user: *u, until: now.Add(c.ttl)}
+	until := now.Add(c.ttl)
+	if expires.Before(until) {
+		until = expires
+	}
+	c.entries[string(hash)] = cachedSession{user: *u, until: until}
 }
 
 func (c *sessionCache) evict(hash []byte) {

@@ -2,17 +2,16 @@ package auth
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
-	"strings"
+	"runtime"
 	"time"
 
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/quota"
 )
 
-// Store persists users, tokens and login failures.
+// Store persists users and tokens.
 type Store interface {
 	// CreateUser inserts u and sets its ID; conflict if the username is taken,
 	// invalid if the department does not exist.
@@ -25,58 +24,69 @@ type Store interface {
 	Users(ctx context.Context) ([]*User, error)
 	// CreateToken stores a token.
 	CreateToken(ctx context.Context, t Token) error
-	// TokenUser returns the enabled user owning an unexpired token; unauthorized otherwise.
-	TokenUser(ctx context.Context, hash []byte, now time.Time) (*User, error)
+	// TokenUser returns the enabled user owning an unexpired token and the
+	// token's expiry; unauthorized otherwise.
+	TokenUser(ctx context.Context, hash []byte, now time.Time) (*User, time.Time, error)
 	// DeleteToken removes a token; deleting an unknown token is not an error.
 	DeleteToken(ctx context.Context, hash []byte) error
-	// LoginFailures returns the failures recorded for key (zero if none).
-	LoginFailures(ctx context.Context, key string) (Failures, error)
-	// AddLoginFailure atomically counts one failure for key, starting a new
-	// window at now if the old one is older than window.
-	AddLoginFailure(ctx context.Context, key string, now time.Time, window time.Duration) error
-	// ClearLoginFailures forgets the failures of key.
-	ClearLoginFailures(ctx context.Context, key string) error
 }
 
 // Service logs staff in and out and authenticates their requests.
 type Service struct {
 	store      Store
+	quotas     quota.Store
 	clock      clock.Clock
 	hasher     Hasher
+	hashing    *hashSlots // bounds the memory Argon2id takes
 	log        *slog.Logger
 	SessionTTL time.Duration // lifetime of a login session
-	PerUser    Throttle      // failed logins per username
-	PerClient  Throttle      // failed logins per client address
-	dummyHash  string        // verified against when the user is unknown, so timing does not reveal it
+	Limits     LoginLimits
+	dummyHash  string // verified against when the user is unknown, so timing does not reveal it
 	sessions   *sessionCache
 }
 
-// NewService returns a Service with the default limits: sessions of 12 hours
-// (a shift), 5 failures per username and 50 per client address in 15
-// minutes. Authenticated tokens are remembered for 10 seconds.
-func NewService(store Store, clk clock.Clock, hasher Hasher, log *slog.Logger) (*Service, error) {
+// Option changes a Service's defaults.
+type Option func(*Service)
+
+// WithHashing bounds the password hashes computed at once to slots (each
+// Argon2id hash holds its memory, 19 MiB by default, while it runs); a
+// request waits at most wait for a slot and is then refused as unavailable.
+func WithHashing(slots int, wait time.Duration) Option {
+	return func(s *Service) { s.hashing = newHashSlots(slots, wait) }
+}
+
+// NewService returns a Service with the default limits: sessions of 12
+// hours (a shift), DefaultLoginLimits, and as many password hashes at once
+// as the machine has cores (at least 2), each waiting up to 5 seconds.
+// Authenticated tokens are remembered for 10 seconds, never beyond their
+// expiry.
+func NewService(store Store, quotas quota.Store, clk clock.Clock, hasher Hasher, log *slog.Logger, opts ...Option) (*Service, error) {
+	s := &Service{
+		store: store, quotas: quotas, clock: clk, hasher: hasher, log: log,
+		hashing:    newHashSlots(max(2, runtime.NumCPU()), 5*time.Second),
+		SessionTTL: 12 * time.Hour,
+		Limits:     DefaultLoginLimits,
+		sessions:   newSessionCache(10*time.Second, 100_000),
+	}
+	for _, o := range opts {
+		o(s)
+	}
 	dummy, err := hasher.Hash("not a password")
 	if err != nil {
 		return nil, err
 	}
-	return &Service{
-		store: store, clock: clk, hasher: hasher, log: log,
-		SessionTTL: 12 * time.Hour,
-		PerUser:    Throttle{Max: 5, Window: 15 * time.Minute},
-		PerClient:  Throttle{Max: 50, Window: 15 * time.Minute},
-		dummyHash:  dummy,
-		sessions:   newSessionCache(10*time.Second, 100_000),
-	}, nil
+	s.dummyHash = dummy
+	return s, nil
 }
 
 // AddUser validates and creates a user with a hashed password.
 // Errors: invalid, conflict (username taken).
 func (s *Service) AddUser(ctx context.Context, n NewUser) (*User, error) {
-	n.Username = strings.ToLower(strings.TrimSpace(n.Username))
+	n.Username = normalizeUsername(n.Username)
 	if err := n.Validate(); err != nil {
 		return nil, err
 	}
-	hash, err := s.hasher.Hash(n.Password)
+	hash, err := s.hash(ctx, n.Password)
 	if err != nil {
 		return nil, err
 	}
@@ -96,11 +106,11 @@ func (s *Service) SetPassword(ctx context.Context, username, password string) er
 	if len(password) < 8 || len(password) > 256 {
 		return errs.E(errs.Invalid, "password must be 8-256 characters")
 	}
-	hash, err := s.hasher.Hash(password)
+	hash, err := s.hash(ctx, password)
 	if err != nil {
 		return err
 	}
-	if err := s.store.SetPassword(ctx, strings.ToLower(username), hash); err != nil {
+	if err := s.store.SetPassword(ctx, normalizeUsername(username), hash); err != nil {
 		return err
 	}
 	s.sessions.evictAll() // the store ended the user's sessions
@@ -110,73 +120,10 @@ func (s *Service) SetPassword(ctx context.Context, username, password string) er
 // Users lists all users.
 func (s *Service) Users(ctx context.Context) ([]*User, error) { return s.store.Users(ctx) }
 
-// Login checks a username and password and opens a session.
-// Errors: unauthorized (wrong credentials, disabled user), rate_limited.
-func (s *Service) Login(ctx context.Context, username, password, client string) (string, *User, error) {
-	username = strings.ToLower(strings.TrimSpace(username))
-	now := s.clock.Now()
-	keys := []struct {
-		key string
-		t   Throttle
-	}{{"user:" + username, s.PerUser}, {"client:" + client, s.PerClient}}
-	for _, k := range keys {
-		f, err := s.store.LoginFailures(ctx, k.key)
-		if err != nil {
-			return "", nil, err
-		}
-		if wait := k.t.RetryAfter(f, now); wait > 0 {
-			return "", nil, &errs.Error{Code: errs.RateLimited, RetryAfter: wait,
-				Message: fmt.Sprintf("too many failed logins; try again in %d seconds", int(wait.Seconds())+1)}
-		}
-	}
-	u, err := s.check(ctx, username, password)
-	if err != nil {
-		if errs.Is(err, errs.Unauthorized) {
-			for _, k := range keys {
-				if ferr := s.store.AddLoginFailure(ctx, k.key, now, k.t.Window); ferr != nil {
-					return "", nil, errors.Join(err, ferr)
-				}
-			}
-			s.log.WarnContext(ctx, "login failed", "username", username, "client", client)
-		}
-		return "", nil, err
-	}
-	if err := s.store.ClearLoginFailures(ctx, keys[0].key); err != nil {
-		return "", nil, err
-	}
-	token, err := s.issue(ctx, u, s.SessionTTL)
-	if err != nil {
-		return "", nil, err
-	}
-	return token, u, nil
-}
-
-func (s *Service) check(ctx context.Context, username, password string) (*User, error) {
-	denied := errs.E(errs.Unauthorized, "wrong username or password")
-	u, err := s.store.UserByUsername(ctx, username)
-	if errs.Is(err, errs.NotFound) {
-		if _, verr := VerifyPassword(s.dummyHash, password); verr != nil {
-			return nil, verr
-		}
-		return nil, denied
-	}
-	if err != nil {
-		return nil, err
-	}
-	ok, err := VerifyPassword(u.PasswordHash, password)
-	if err != nil {
-		return nil, fmt.Errorf("verify password of %s: %w", username, err)
-	}
-	if !ok || u.Disabled {
-		return nil, denied
-	}
-	return u, nil
-}
-
 // IssueToken opens a session for a user without a password, for scripts
 // run by an operator (`hotline token`). Errors: not_found.
 func (s *Service) IssueToken(ctx context.Context, username string, ttl time.Duration) (string, error) {
-	u, err := s.store.UserByUsername(ctx, strings.ToLower(username))
+	u, err := s.store.UserByUsername(ctx, normalizeUsername(username))
 	if err != nil {
 		return "", err
 	}
@@ -205,11 +152,11 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Actor, *User,
 	if u, ok := s.sessions.get(hash, now); ok {
 		return u.Actor(), u, nil
 	}
-	u, err := s.store.TokenUser(ctx, hash, now)
+	u, expires, err := s.store.TokenUser(ctx, hash, now)
 	if err != nil {
 		return Actor{}, nil, err
 	}
-	s.sessions.put(hash, u, now)
+	s.sessions.put(hash, u, now, expires)
 	return u.Actor(), u, nil
 }
 

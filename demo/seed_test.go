@@ -27,7 +27,7 @@ func TestSeed(t *testing.T) {
 	db := pgtest.NewDB(t)
 	store := postgres.NewTicketStore(db)
 	logger := slog.New(slog.DiscardHandler)
-	users, err := auth.NewService(postgres.NewUserStore(db), clock.System{}, auth.FastHasher(), logger)
+	users, err := auth.NewService(postgres.NewUserStore(db), postgres.NewQuotaStore(db), clock.System{}, auth.FastHasher(), logger)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/open12345/hotline/errs"
 )
 
-// UserStore keeps staff accounts, their tokens and failed logins.
+// UserStore keeps staff accounts and their tokens.
 type UserStore struct {
 	db *DB
 }
@@ -82,50 +82,27 @@ func (s *UserStore) CreateToken(ctx context.Context, t auth.Token) error {
 	return translate(s.db.Pool.SendBatch(ctx, b).Close(), "create token")
 }
 
-// TokenUser returns the enabled user owning an unexpired token.
-func (s *UserStore) TokenUser(ctx context.Context, hash []byte, now time.Time) (*auth.User, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT u.id, u.username, u.display_name, u.role, coalesce(u.department, ''),
-		u.password_hash, u.disabled, u.created_at
+// TokenUser returns the enabled user owning an unexpired token and the
+// token's expiry.
+func (s *UserStore) TokenUser(ctx context.Context, hash []byte, now time.Time) (*auth.User, time.Time, error) {
+	var u auth.User
+	var expires time.Time
+	err := s.db.Pool.QueryRow(ctx, `SELECT u.id, u.username, u.display_name, u.role, coalesce(u.department, ''),
+		u.password_hash, u.disabled, u.created_at, t.expires_at
 		FROM tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.hash = $1 AND t.expires_at > $2 AND NOT u.disabled`, hash, now)
+		WHERE t.hash = $1 AND t.expires_at > $2 AND NOT u.disabled`, hash, now).
+		Scan(&u.ID, &u.Username, &u.DisplayName, &u.Role, &u.Department, &u.PasswordHash, &u.Disabled, &u.CreatedAt, &expires)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, time.Time{}, errs.E(errs.Unauthorized, "session expired or invalid; log in again")
+	}
 	if err != nil {
-		return nil, translate(err, "check token")
+		return nil, time.Time{}, translate(err, "check token")
 	}
-	u, err := pgx.CollectExactlyOneRow(rows, scanUser)
-	if errs.Is(translate(err, ""), errs.NotFound) {
-		return nil, errs.E(errs.Unauthorized, "session expired or invalid; log in again")
-	}
-	return u, translate(err, "check token")
+	return &u, expires, nil
 }
 
 // DeleteToken removes a token.
 func (s *UserStore) DeleteToken(ctx context.Context, hash []byte) error {
 	_, err := s.db.Pool.Exec(ctx, `DELETE FROM tokens WHERE hash = $1`, hash)
 	return translate(err, "delete token")
-}
-
-// LoginFailures returns the failures recorded for key.
-func (s *UserStore) LoginFailures(ctx context.Context, key string) (auth.Failures, error) {
-	var f auth.Failures
-	err := s.db.Pool.QueryRow(ctx, `SELECT count, first_at FROM login_failures WHERE key = $1`, key).Scan(&f.Count, &f.First)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return auth.Failures{}, nil
-	}
-	return f, translate(err, "read login failures")
-}
-
-// AddLoginFailure counts one failure for key in one atomic statement.
-func (s *UserStore) AddLoginFailure(ctx context.Context, key string, now time.Time, window time.Duration) error {
-	_, err := s.db.Pool.Exec(ctx, `INSERT INTO login_failures (key, count, first_at) VALUES ($1, 1, $2)
-		ON CONFLICT (key) DO UPDATE SET
-			count = CASE WHEN login_failures.first_at < $3 THEN 1 ELSE login_failures.count + 1 END,
-			first_at = CASE WHEN login_failures.first_at < $3 THEN $2 ELSE login_failures.first_at END`,
-		key, now, now.Add(-window))
-	return translate(err, "record login failure")
-}
-
-// ClearLoginFailures forgets the failures of key.
-func (s *UserStore) ClearLoginFailures(ctx context.Context, key string) error {
-	_, err := s.db.Pool.Exec(ctx, `DELETE FROM login_failures WHERE key = $1`, key)
-	return translate(err, "clear login failures")
 }

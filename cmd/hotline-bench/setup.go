@@ -136,7 +136,7 @@ func (b *bench) seed(ctx context.Context) error {
 			return err
 		}
 	}
-	authn, err := auth.NewService(postgres.NewUserStore(b.db), clock.System{}, auth.DefaultHasher(), b.log)
+	authn, err := auth.NewService(postgres.NewUserStore(b.db), postgres.NewQuotaStore(b.db), clock.System{}, auth.DefaultHasher(), b.log)
 	if err != nil {
 		return err
 	}

@@ -103,7 +103,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	ticketStore := postgres.NewTicketStore(m.DB)
 	m.Tickets = ticketing.NewService(ticketStore, m.Clock, loc, m.Log)
-	if m.Auth, err = auth.NewService(postgres.NewUserStore(m.DB), m.Clock, m.Hasher, m.Log); err != nil {
+	if m.Auth, err = auth.NewService(postgres.NewUserStore(m.DB), postgres.NewQuotaStore(m.DB), m.Clock, m.Hasher, m.Log); err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()

@@ -90,7 +90,7 @@ func (c *command) migrate(ctx context.Context) error {
 }
 
 func (c *command) authService(db *postgres.DB) (*auth.Service, error) {
-	return auth.NewService(postgres.NewUserStore(db), clock.System{}, auth.DefaultHasher(), c.log)
+	return auth.NewService(postgres.NewUserStore(db), postgres.NewQuotaStore(db), clock.System{}, auth.DefaultHasher(), c.log)
 }
 
 // seed loads reference data, and with --demo the demo data.

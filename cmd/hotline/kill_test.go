@@ -113,7 +113,7 @@ func TestKill_DeliveryArrivesOnceAfterRestart(t *testing.T) {
 		return append([]string(nil), deliveries...)
 	}
 
-	users, err := auth.NewService(postgres.NewUserStore(db), clock.System{}, auth.FastHasher(), slog.New(slog.DiscardHandler))
+	users, err := auth.NewService(postgres.NewUserStore(db), postgres.NewQuotaStore(db), clock.System{}, auth.FastHasher(), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,160 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/quota"
+)
+
+// LoginLimits bound failed logins. Failures are counted per username and
+// client together, so an attacker locks out only themselves: the owner of
+// the account, from a client with no failures, still logs in.
+type LoginLimits struct {
+	// PerUserClient bounds the failures of one username from one client.
+	PerUserClient quota.Rule
+	// UnderAttack replaces PerUserClient while the username has had
+	// AttackAfter failures from all clients together within AttackWindow
+	// (many addresses guessing one password): each client then has one
+	// try per window, and a client that has not failed still has its own.
+	UnderAttack  quota.Rule
+	AttackAfter  int
+	AttackWindow time.Duration
+	// PerClient bounds the failures of one client over all usernames
+	// (one address spraying a password over many accounts).
+	PerClient quota.Rule
+}
+
+// DefaultLoginLimits: 5 failures per username and client in 15 minutes,
+// 1 while the username is under attack (20 failures in 15 minutes), 50
+// per client.
+var DefaultLoginLimits = LoginLimits{
+	PerUserClient: quota.Rule{Max: 5, Window: 15 * time.Minute},
+	UnderAttack:   quota.Rule{Max: 1, Window: 15 * time.Minute},
+	AttackAfter:   20,
+	AttackWindow:  15 * time.Minute,
+	PerClient:     quota.Rule{Max: 50, Window: 15 * time.Minute},
+}
+
+// maxPasswordBytes bounds what is hashed at login, as at creation.
+const maxPasswordBytes = 256
+
+// loginKeys names the counters of one login attempt.
+type loginKeys struct {
+	pair, client, user string
+}
+
+func keysFor(username, client string) loginKeys {
+	return loginKeys{pair: "login:" + username + "@" + client, client: "login-client:" + client, user: "login-user:" + username}
+}
+
+// Login checks a username and password and opens a session. The attempt
+// is counted before the password is checked, atomically with the limit,
+// so parallel attempts cannot get past it; a successful one is given back.
+// Errors: invalid (a username no account can have, a password over 256
+// bytes), unauthorized (wrong credentials, disabled user), rate_limited,
+// unavailable (too many password checks at once).
+func (s *Service) Login(ctx context.Context, username, password, client string) (string, *User, error) {
+	username = normalizeUsername(username)
+	now := s.clock.Now()
+	k := keysFor(username, client)
+	if err := s.checkLoginInput(ctx, username, password, client, k, now); err != nil {
+		return "", nil, err
+	}
+	claims, err := s.loginClaims(ctx, k, now)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := quota.Take(ctx, s.quotas, now, "too many failed logins", claims...); err != nil {
+		if errs.Is(err, errs.RateLimited) {
+			s.log.WarnContext(ctx, "login throttled", "username", username, "client", client)
+		}
+		return "", nil, err
+	}
+	u, err := s.check(ctx, username, password)
+	switch {
+	case err == nil:
+		if err := errors.Join(s.quotas.Reset(ctx, k.pair), s.quotas.Release(ctx, k.client)); err != nil {
+			return "", nil, err
+		}
+	case errs.Is(err, errs.Unauthorized):
+		s.log.WarnContext(ctx, "login failed", "username", username, "client", client)
+		if _, terr := s.quotas.Take(ctx, now, quota.Claim{Key: k.user, Rule: quota.Unlimited(s.Limits.AttackWindow)}); terr != nil {
+			return "", nil, fmt.Errorf("count the failed login of %s: %w", username, terr)
+		}
+		return "", nil, err
+	default:
+		// Not the user's fault (the database, no hashing slot): the
+		// attempt does not count.
+		return "", nil, errors.Join(err, s.quotas.Release(ctx, k.pair, k.client))
+	}
+	token, err := s.issue(ctx, u, s.SessionTTL)
+	if err != nil {
+		return "", nil, err
+	}
+	return token, u, nil
+}
+
+// checkLoginInput refuses a username no account can have, and an
+// oversized password, before any lookup or hashing; the attempt still
+// counts against the client, so a flood of junk is throttled like
+// guessing, and it is logged.
+func (s *Service) checkLoginInput(ctx context.Context, username, password, client string, k loginKeys, now time.Time) error {
+	var bad error
+	switch {
+	case !usernamePattern.MatchString(username):
+		bad = errs.E(errs.Invalid, "username must be 2-64 characters of a-z, 0-9, '.', '_' or '-'")
+	case len(password) > maxPasswordBytes:
+		bad = errs.E(errs.Invalid, "password is longer than %d bytes", maxPasswordBytes)
+	default:
+		return nil
+	}
+	if err := quota.Take(ctx, s.quotas, now, "too many failed logins", quota.Claim{Key: k.client, Rule: s.Limits.PerClient}); err != nil {
+		return err
+	}
+	s.log.WarnContext(ctx, "login refused: malformed input", "client", client,
+		"username_bytes", len(username), "password_bytes", len(password))
+	return bad
+}
+
+// loginClaims are the uses an attempt takes: one of its username and
+// client pair (under the stricter rule while the username is under
+// attack) and one of its client.
+func (s *Service) loginClaims(ctx context.Context, k loginKeys, now time.Time) ([]quota.Claim, error) {
+	uses, err := s.quotas.Uses(ctx, now, k.user)
+	if err != nil {
+		return nil, fmt.Errorf("read login failures: %w", err)
+	}
+	pair := s.Limits.PerUserClient
+	if uses[k.user] >= s.Limits.AttackAfter {
+		pair = s.Limits.UnderAttack
+	}
+	return []quota.Claim{{Key: k.pair, Rule: pair}, {Key: k.client, Rule: s.Limits.PerClient}}, nil
+}
+
+// check verifies the credentials. An unknown user costs the same hash as
+// a known one, so timing does not tell them apart.
+func (s *Service) check(ctx context.Context, username, password string) (*User, error) {
+	denied := errs.E(errs.Unauthorized, "wrong username or password")
+	u, err := s.store.UserByUsername(ctx, username)
+	if errs.Is(err, errs.NotFound) {
+		if _, verr := s.verify(ctx, s.dummyHash, password); verr != nil {
+			return nil, verr
+		}
+		return nil, denied
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := s.verify(ctx, u.PasswordHash, password)
+	if err != nil {
+		return nil, fmt.Errorf("verify password of %s: %w", username, err)
+	}
+	if !ok || u.Disabled {
+		return nil, denied
+	}
+	return u, nil
+}
