@@ -3,7 +3,7 @@ package auth_test
 import (
 	"strings"
 	"testing"
-	
+
 	"github.com/open12345/hotline/auth"
 )
 
