@@ -22,7 +22,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+		Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: clientOf(r).https,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(s.auth.SessionTTL.Seconds()),
 	})
 	writeJSON(w, http.StatusOK, map[string]any{"token": token, "user": viewUser(u, s.tickets.Location())})
@@ -37,7 +37,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 		}
 		s.hub.EndSession(tok)
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: clientOf(r).https,
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -5,7 +5,6 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -27,8 +26,9 @@ const subprotocol = "hotline.v1"
 
 // HubConfig tunes the websocket hub.
 type HubConfig struct {
-	// AllowedOrigins are origins besides the server's own that may open
-	// the websocket (scheme://host[:port]).
+	// AllowedOrigins are origins besides the server's own whose pages may
+	// use the console: open the websocket and send cookie-authenticated
+	// writes (scheme://host[:port]).
 	AllowedOrigins []string
 	// LogoutGrace is how long an agent whose last tab closed stays in
 	// routing, so that a reconnect finds the agent as it was (default 20 s).
@@ -147,17 +147,7 @@ func newHub(cfg HubConfig, deps Deps, history *historyFinder) (*Hub, error) {
 // the configured ones.
 func (h *Hub) originAllowed(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return true
-	}
-	u, err := url.Parse(origin)
-	if err != nil {
-		return false
-	}
-	if strings.EqualFold(u.Host, r.Host) {
-		return true
-	}
-	return slices.ContainsFunc(h.cfg.AllowedOrigins, func(o string) bool { return strings.EqualFold(strings.TrimSuffix(o, "/"), origin) })
+	return origin == "" || originAllowed(r, origin, h.cfg.AllowedOrigins)
 }
 
 // wsToken is the session cookie, else the token offered as a subprotocol.

@@ -61,7 +61,7 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 	}
 	if status >= 500 {
-		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "client", clientAddr(r), "err", err)
 	}
 	writeJSON(w, status, errorBody{errorDetail{Code: code, Message: errs.Message(err)}})
 }

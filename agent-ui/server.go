@@ -7,8 +7,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -51,6 +51,9 @@ type Deps struct {
 	CitizenLimit CitizenLimit
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed; nobody else's are.
+	TrustedProxies []netip.Prefix
 
 	Routing      *routing.Engine
 	RoutingStore routing.Store
@@ -78,6 +81,7 @@ type Server struct {
 	routingStore routing.Store
 	hub          *Hub
 	history      *historyFinder
+	edge         edge
 }
 
 // NewServer returns a Server for deps, with its websocket hub running;
@@ -93,7 +97,8 @@ func NewServer(deps Deps) (*Server, error) {
 	s := &Server{tickets: deps.Tickets, auth: deps.Auth, checks: deps.Checks, log: deps.Log,
 		metrics: m, mux: http.NewServeMux(), files: deps.Files, dispat: deps.Dispatch,
 		guides: deps.Guides, search: deps.Search, citizens: newClientLimiter(deps.CitizenLimit),
-		routing: deps.Routing, routingStore: deps.RoutingStore, history: &historyFinder{tickets: deps.Tickets}}
+		routing: deps.Routing, routingStore: deps.RoutingStore, history: &historyFinder{tickets: deps.Tickets},
+		edge: edge{trusted: deps.TrustedProxies, origins: deps.Hub.AllowedOrigins}}
 	if s.hub, err = newHub(deps.Hub, deps, s.history); err != nil {
 		return nil, err
 	}
@@ -104,8 +109,14 @@ func NewServer(deps Deps) (*Server, error) {
 // Close ends every console websocket and stops the hub.
 func (s *Server) Close() { s.hub.Close() }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler: every request passes the edge's
+// checks (its URL's characters, who the client is, cross-site writes)
+// before a handler sees it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r = s.edge.withClient(r)
+	if clientOf(r).https {
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+	}
 	if r.URL.Path == "/ws/agent" && checkURL(r.URL) == nil {
 		// A websocket lives for hours: it is measured by the hub's own
 		// metrics, not by the request histogram.
@@ -116,7 +127,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
 		if p := recover(); p != nil {
-			s.log.ErrorContext(r.Context(), "panic serving request", "path", r.URL.Path, "panic", p, "stack", string(debug.Stack()))
+			s.log.ErrorContext(r.Context(), "panic serving request", "path", r.URL.Path, "client", clientAddr(r),
+				"panic", p, "stack", string(debug.Stack()))
 			if !rec.wrote {
 				writeError(rec, r, s.log, errs.E(errs.Internal, "internal error"))
 			}
@@ -131,6 +143,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Cache-Control", "no-store")
 	}
 	if err := checkURL(r.URL); err != nil {
+		writeError(rec, r, s.log, err)
+		return
+	}
+	if err := s.edge.checkCSRF(r); err != nil {
 		writeError(rec, r, s.log, err)
 		return
 	}
@@ -219,15 +235,6 @@ func requestToken(r *http.Request) string {
 		return c.Value
 	}
 	return ""
-}
-
-// clientAddr is the peer address used to throttle logins.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 var (

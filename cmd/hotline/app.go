@@ -129,10 +129,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	proxies, err := m.Config.trustedProxies()
+	if err != nil {
+		return err
+	}
 	m.api, err = agentui.NewServer(agentui.Deps{Tickets: m.Tickets, Auth: m.Auth, Checks: checks,
 		Registry: reg, Log: m.Log, Files: m.Files, Dispatch: admin, Guides: m.Guides, Search: m.Syncer,
 		Routing: m.Routing, RoutingStore: m.RoutingStore, Bus: m.Bus, Clock: m.Clock, Hub: hub,
-		MetricsToken: m.Config.MetricsToken})
+		MetricsToken: m.Config.MetricsToken, TrustedProxies: proxies})
 	if err != nil {
 		return err
 	}

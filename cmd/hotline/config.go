@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -125,6 +126,9 @@ func (c *Config) validate() error {
 	if _, err := c.dispatchConfig(); err != nil {
 		return err
 	}
+	if _, err := c.trustedProxies(); err != nil {
+		return err
+	}
 	_, err := c.hubConfig()
 	return err
 }
@@ -167,6 +171,26 @@ func (c *Config) dispatchConfig() (dispatch.Config, error) {
 		*v.dst = n
 	}
 	return d, nil
+}
+
+// trustedProxies parses HOTLINE_TRUSTED_PROXIES: CIDRs or single addresses.
+func (c *Config) trustedProxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.Split(c.TrustedProxies, ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("HOTLINE_TRUSTED_PROXIES: %q is neither a CIDR such as 10.0.0.0/8 nor an address", s)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }
 
 // environ adapts os.Getenv for configFromEnv.

@@ -1,0 +1,30 @@
+package agentui
+
+import (
+	"net/netip"
+	"testing"
+)
+
+func TestEdge_ForwardedFor(t *testing.T) {
+	e := edge{trusted: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}}
+	for _, c := range []struct {
+		values []string
+		want   string
+		ok     bool
+	}{
+		{[]string{"203.0.113.5"}, "203.0.113.5", true},
+		{[]string{"1.2.3.4, 203.0.113.5"}, "203.0.113.5", true},
+		{[]string{"203.0.113.5, 10.1.1.1"}, "203.0.113.5", true},
+		{[]string{"203.0.113.5", "10.1.1.1, 10.2.2.2"}, "203.0.113.5", true},
+		{[]string{"10.1.1.1"}, "10.1.1.1", true},
+		{[]string{"garbage, 10.1.1.1"}, "10.1.1.1", true},
+		{[]string{"203.0.113.5, garbage"}, "", false},
+		{[]string{"::ffff:203.0.113.5"}, "203.0.113.5", true},
+		{nil, "", false},
+	} {
+		got, ok := e.forwardedFor(c.values)
+		if got != c.want || ok != c.ok {
+			t.Errorf("forwardedFor(%q) = %q, %v; want %q, %v", c.values, got, ok, c.want, c.ok)
+		}
+	}
+}
