@@ -10,8 +10,8 @@ import (
 	"github.com/open12345/hotline/ticketing"
 )
 
-func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request, _ auth.Actor) error {
-	ds, err := s.tickets.Departments(r.Context())
+func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	ds, err := s.tickets.Departments(r.Context(), a)
 	if err != nil {
 		return err
 	}

@@ -138,12 +138,12 @@ func (s *DispatchStore) OutboxBacklog(ctx context.Context) (int, error) {
 }
 
 const deliveryColumns = `id::text, department, ticket_id, event, detail, state, webhook_url, attempts,
-	last_status, last_error, created_at, updated_at, delivered_at`
+	last_status, last_error, created_at, updated_at, delivered_at, ticket`
 
 func scanDelivery(r pgx.CollectableRow) (dispatch.Delivery, error) {
 	var d dispatch.Delivery
 	err := r.Scan(&d.ID, &d.Department, &d.TicketID, &d.Event, &d.Detail, &d.State, &d.WebhookURL,
-		&d.Attempts, &d.LastStatus, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt)
+		&d.Attempts, &d.LastStatus, &d.LastError, &d.CreatedAt, &d.UpdatedAt, &d.DeliveredAt, &d.Ticket)
 	return d, err
 }
 
@@ -207,13 +207,14 @@ func (s *DispatchStore) DeliveryWork(ctx context.Context, id string) (dispatch.D
 	return d, t, dept, translate(err, "delivery "+id)
 }
 
-// SaveAttempt records an attempt of a delivery not yet delivered and, once
-// it is delivered or failed, marks its outbox message done, in one statement.
+// SaveAttempt records an attempt of a delivery not yet delivered (or
+// cancelled) and, once it is finished, marks its outbox message done, in
+// one statement.
 func (s *DispatchStore) SaveAttempt(ctx context.Context, id string, outboxID int64, a dispatch.Attempt) error {
 	_, err := s.db.Pool.Exec(ctx, `WITH d AS (UPDATE deliveries SET attempts = attempts + 1, state = $2, webhook_url = $3,
 			last_status = $4, last_error = $5, updated_at = $6,
 			delivered_at = CASE WHEN $2 = 'delivered' THEN $6::timestamptz END
-			WHERE id = $1 AND state <> 'delivered' RETURNING id)
+			WHERE id = $1 AND state NOT IN ('delivered', 'cancelled') RETURNING id)
 		UPDATE outbox SET done_at = $6 WHERE id = $7 AND $2 <> 'pending' AND done_at IS NULL`,
 		id, a.State, a.WebhookURL, a.Status, a.Error, a.At, outboxID)
 	return translate(err, "save delivery attempt")

@@ -160,18 +160,25 @@ func queueEvent(b *pgx.Batch, ev ticketing.Event) error {
 		if err != nil {
 			return fmt.Errorf("encode outbox message: %w", err)
 		}
-		b.Queue(insertOutboxSQL, ev.TicketID, m.Topic, m.Urgent, msg, ev.At, m.Department, m.Event, detail(m.Detail))
+		var snapshot []byte
+		if m.Ticket != nil {
+			if snapshot, err = json.Marshal(m.Ticket); err != nil {
+				return fmt.Errorf("encode delivery snapshot: %w", err)
+			}
+		}
+		b.Queue(insertOutboxSQL, ev.TicketID, m.Topic, m.Urgent, msg, ev.At, m.Department, m.Event, detail(m.Detail), snapshot)
 	}
 	return nil
 }
 
 // insertOutboxSQL writes one outbox message; a message to a department
-// also creates its delivery, whose ID the task carries. A ticket_id of 0
-// means the ticket inserted just before on the same connection.
+// also creates its delivery with the ticket's snapshot, and the task
+// carries the delivery's ID. A ticket_id of 0 means the ticket inserted
+// just before on the same connection.
 const insertOutboxSQL = `WITH t AS (
 		SELECT CASE WHEN $1::bigint = 0 THEN currval('tickets_id_seq') ELSE $1::bigint END AS id),
-	d AS (INSERT INTO deliveries (department, ticket_id, event, detail, created_at, updated_at)
-		SELECT $6, t.id, $7, $8, $5, $5 FROM t WHERE $2 = 'department' RETURNING id)
+	d AS (INSERT INTO deliveries (department, ticket_id, event, detail, ticket, created_at, updated_at)
+		SELECT $6, t.id, $7, $8, $9, $5, $5 FROM t WHERE $2 = 'department' RETURNING id)
 	INSERT INTO outbox (topic, urgent, ticket_id, message, delivery_id, created_at)
 	SELECT $2, $3, t.id, $4, (SELECT id FROM d), $5 FROM t`
 

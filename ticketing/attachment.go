@@ -229,12 +229,20 @@ func (s *Service) Attach(ctx context.Context, actor auth.Actor, ticketID int64, 
 }
 
 // Attachments lists the attachments of a ticket the actor may see, oldest
-// first. Errors: not_found.
+// first; department users get phone and ID numbers in file names masked.
+// Errors: not_found.
 func (s *Service) Attachments(ctx context.Context, actor auth.Actor, ticketID int64) ([]Attachment, error) {
 	if _, err := s.Get(ctx, actor, ticketID); err != nil {
 		return nil, err
 	}
-	return s.store.Attachments(ctx, ticketID)
+	as, err := s.store.Attachments(ctx, ticketID)
+	if err != nil || actor.IsStaff() {
+		return as, err
+	}
+	for i := range as {
+		as[i].Name = MaskText(as[i].Name)
+	}
+	return as, nil
 }
 
 // Attachment returns one attachment of a ticket the actor may see, for
@@ -246,6 +254,9 @@ func (s *Service) Attachment(ctx context.Context, actor auth.Actor, ticketID, at
 	a, err := s.store.Attachment(ctx, attachmentID)
 	if errs.Is(err, errs.NotFound) || (err == nil && a.TicketID != ticketID) {
 		return Attachment{}, errs.E(errs.NotFound, "ticket %d has no attachment %d", ticketID, attachmentID)
+	}
+	if err == nil && !actor.IsStaff() {
+		a.Name = MaskText(a.Name)
 	}
 	return a, err
 }

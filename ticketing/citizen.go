@@ -50,11 +50,14 @@ func (c Citizen) Normalize() (Citizen, error) {
 }
 
 // Masked returns what a department may see: phone and ID number masked,
-// and no name when the ticket is confidential.
+// numbers inside the address masked, and on a confidential ticket neither
+// name nor address. Where the matter is at a place (a burst pipe, a noisy
+// site), the agent writes that place into the ticket's content, which
+// describes the matter, not the person.
 func (c Citizen) Masked(confidential bool) Citizen {
-	m := Citizen{Phone: MaskPhone(c.Phone), IDNumber: MaskIDNumber(c.IDNumber), Address: c.Address}
+	m := Citizen{Phone: MaskPhone(c.Phone), IDNumber: MaskIDNumber(c.IDNumber)}
 	if !confidential {
-		m.Name = c.Name
+		m.Name, m.Address = c.Name, MaskText(c.Address)
 	}
 	return m
 }

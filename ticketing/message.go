@@ -1,5 +1,11 @@
 package ticketing
 
+import (
+	"time"
+
+	"github.com/open12345/hotline/auth"
+)
+
 // Topic says who a message is for.
 type Topic string
 
@@ -33,11 +39,22 @@ type Message struct {
 	Template   string         `json:"template,omitempty"`   // citizen topic
 	Urgent     bool           `json:"urgent,omitempty"`     // goes ahead of other work
 	Detail     map[string]any `json:"detail,omitempty"`     // event specifics for the recipient
+	// Ticket (department topic) is the ticket as the recipient department
+	// may see it at the time of the event. The store keeps it with the
+	// delivery, and the delivery carries it, not the ticket's state at
+	// sending time, which may hold what the department may no longer see.
+	Ticket *View `json:"-"`
+}
+
+// departmentViewer is how a department sees a ticket it receives.
+func departmentViewer(code string) auth.Actor {
+	return auth.Actor{Username: "department:" + code, Role: auth.RoleDepartment, Department: code}
 }
 
 // toDepartments addresses event to the lead and, when withSupport, each
-// supporting department of t.
-func toDepartments(t *Ticket, event string, withSupport bool, detail map[string]any) []Message {
+// supporting department of t, each with the ticket as it sees it now
+// (times in loc) and the detail masked for departments.
+func toDepartments(loc *time.Location, t *Ticket, event string, withSupport bool, detail map[string]any) []Message {
 	depts := []string{t.Department}
 	if withSupport {
 		depts = append(depts, t.CoDepartments...)
@@ -45,8 +62,9 @@ func toDepartments(t *Ticket, event string, withSupport bool, detail map[string]
 	var out []Message
 	for _, d := range depts {
 		if d != "" {
+			v := NewView(ViewFor(departmentViewer(d), t), loc)
 			out = append(out, Message{Topic: TopicDepartment, Event: event, Department: d,
-				Urgent: t.Urgency != UrgencyNormal, Detail: detail})
+				Urgent: t.Urgency != UrgencyNormal, Detail: MaskPayload(detail), Ticket: &v})
 		}
 	}
 	return out
@@ -65,19 +83,20 @@ func toCitizen(t *Ticket, template string) []Message {
 }
 
 // messagesFor returns the messages an action on t sends; t is the ticket
-// after the action, before is the lead department before it.
-func messagesFor(a Action, t *Ticket, before string, payload map[string]any) []Message {
+// after the action, before is the lead department before it, loc the
+// hotline's zone.
+func messagesFor(loc *time.Location, a Action, t *Ticket, before string, payload map[string]any) []Message {
 	switch a {
 	case ActionDispatch:
-		return toDepartments(t, "ticket.dispatched", true, payload)
+		return toDepartments(loc, t, "ticket.dispatched", true, payload)
 	case ActionReopen:
-		return toDepartments(t, "ticket.reopened", true, payload)
+		return toDepartments(loc, t, "ticket.reopened", true, payload)
 	case ActionUrge:
-		return toDepartments(t, "ticket.urged", false, payload)
+		return toDepartments(loc, t, "ticket.urged", false, payload)
 	case ActionApproveExtension:
-		return toDepartments(t, "ticket.extension_approved", false, payload)
+		return toDepartments(loc, t, "ticket.extension_approved", false, payload)
 	case ActionDenyExtension:
-		return toDepartments(t, "ticket.extension_denied", false, payload)
+		return toDepartments(loc, t, "ticket.extension_denied", false, payload)
 	case ActionRequestExtension:
 		return []Message{toStaff(t, AudienceSupervisors, "ticket.extension_requested", payload)}
 	case ActionReturn:
@@ -85,12 +104,12 @@ func messagesFor(a Action, t *Ticket, before string, payload map[string]any) []M
 	case ActionReply:
 		return append(toCitizen(t, TemplateReplied), toStaff(t, AudienceAgents, "ticket.replied", nil))
 	case ActionContribute:
-		return toDepartments(t, "ticket.contributed", false, payload)
+		return toDepartments(loc, t, "ticket.contributed", false, payload)
 	case ActionCallback:
-		return toDepartments(t, "ticket.rated", false, payload)
+		return toDepartments(loc, t, "ticket.rated", false, payload)
 	case ActionClose:
 		if before != "" {
-			return toDepartments(t, "ticket.closed", false, nil)
+			return toDepartments(loc, t, "ticket.closed", false, nil)
 		}
 	}
 	return nil

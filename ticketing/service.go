@@ -116,14 +116,19 @@ func visible(actor auth.Actor, t *Ticket) error {
 	return nil
 }
 
-// ViewFor returns the ticket as the actor may see it: department users get
-// masked phone and ID numbers and no name on confidential tickets.
+// ViewFor returns the ticket as the actor may see it. Department users get
+// the citizen masked (Citizen.Masked) and every phone and ID number inside
+// the free texts masked too (MaskText).
 func ViewFor(actor auth.Actor, t *Ticket) *Ticket {
 	if actor.IsStaff() {
 		return t
 	}
 	v := t.Clone()
 	v.Citizen = t.Citizen.Masked(t.Confidential)
+	v.Title, v.Content, v.Reply = MaskText(t.Title), MaskText(t.Content), MaskText(t.Reply)
+	if v.Extension != nil {
+		v.Extension.Reason = MaskText(v.Extension.Reason)
+	}
 	return v
 }
 
@@ -152,12 +157,20 @@ func (s *Service) GetByNumber(ctx context.Context, actor auth.Actor, number stri
 	return ViewFor(actor, t), nil
 }
 
-// Events returns a ticket's history. Errors: not_found.
+// Events returns a ticket's history; department users get the phone and
+// ID numbers in it masked. Errors: not_found.
 func (s *Service) Events(ctx context.Context, actor auth.Actor, id int64) ([]Event, error) {
 	if _, err := s.Get(ctx, actor, id); err != nil {
 		return nil, err
 	}
-	return s.store.Events(ctx, id)
+	evs, err := s.store.Events(ctx, id)
+	if err != nil || actor.IsStaff() {
+		return evs, err
+	}
+	for i := range evs {
+		evs[i].Payload = MaskPayload(evs[i].Payload)
+	}
+	return evs, nil
 }
 
 // ListQuery is what a user asks a ticket list for.

@@ -107,11 +107,15 @@ func (s *Service) Deadline(ctx context.Context, from time.Time, k Kind, u Urgenc
 	return pol.Compute(cal, from, k, u), nil
 }
 
-// Departments lists every department, without webhook secrets.
-func (s *Service) Departments(ctx context.Context) ([]Department, error) {
+// Departments lists every department, without webhook secrets; only
+// admins see the webhook URLs.
+func (s *Service) Departments(ctx context.Context, actor auth.Actor) ([]Department, error) {
 	ds, err := s.store.Departments(ctx)
 	for i := range ds {
 		ds[i].WebhookSecret = ""
+		if !actor.Is(auth.RoleAdmin) {
+			ds[i].WebhookURL = "" // where departments' systems live is for admins to know
+		}
 	}
 	return ds, err
 }

@@ -51,7 +51,7 @@ func Supervise(env Env, t *Ticket) []Event {
 		t.SignOverdueAt = ptr(now)
 		t.UrgeCount++
 		p := map[string]any{"auto": true, "reason": "sign_overdue", "sign_due_at": *t.SignDueAt}
-		add(string(ActionUrge), p, append(toDepartments(t, "ticket.sign_overdue", false, p),
+		add(string(ActionUrge), p, append(toDepartments(now.Location(), t, "ticket.sign_overdue", false, p),
 			toStaff(t, AudienceSupervisors, "ticket.sign_overdue", p))...)
 	}
 	overdue := active && passed(t.DueAt, now)
@@ -59,7 +59,7 @@ func Supervise(env Env, t *Ticket) []Event {
 		t.WarnedAt = ptr(now)
 		if !overdue {
 			p := map[string]any{"due_at": *t.DueAt}
-			add("warn", p, append(toDepartments(t, "ticket.warning", true, p),
+			add("warn", p, append(toDepartments(now.Location(), t, "ticket.warning", true, p),
 				toStaff(t, AudienceSupervisors, "ticket.warning", p))...)
 		}
 	}
@@ -67,7 +67,7 @@ func Supervise(env Env, t *Ticket) []Event {
 		t.OverdueAt = ptr(now)
 		t.UrgeCount++
 		p := map[string]any{"auto": true, "reason": "overdue", "due_at": *t.DueAt}
-		add(string(ActionUrge), p, append(toDepartments(t, "ticket.overdue", true, p),
+		add(string(ActionUrge), p, append(toDepartments(now.Location(), t, "ticket.overdue", true, p),
 			toStaff(t, AudienceSupervisors, "ticket.overdue", p))...)
 	}
 	if t.Status == StatusReplied && due(t.CallbackDueAt, now) && t.CallbackNotifiedAt == nil {

@@ -162,7 +162,7 @@ func Apply(env Env, actor auth.Actor, t *Ticket, a Action, req Request) (Event, 
 	work.Version++
 	*t = *work
 	ev := newEvent(env.Now, actor, t.ID, string(a), from, t.Status, payload)
-	ev.Outbox = messagesFor(a, t, lead, payload)
+	ev.Outbox = messagesFor(env.Now.Location(), a, t, lead, payload)
 	return ev, nil
 }
 

@@ -13,7 +13,20 @@ CREATE TABLE quotas (
 );
 CREATE INDEX quotas_window_end ON quotas (window_end);
 
+-- A delivery carries the ticket as its department could see it when the
+-- event happened (masked), not the ticket's state when it is sent; one
+-- whose department no longer has the ticket is cancelled, not sent.
+ALTER TABLE deliveries ADD COLUMN ticket jsonb;
+ALTER TABLE deliveries DROP CONSTRAINT deliveries_state_check;
+ALTER TABLE deliveries ADD CONSTRAINT deliveries_state_check
+    CHECK (state IN ('pending', 'delivered', 'failed', 'cancelled'));
+
 ---- create above / drop below ----
+
+UPDATE deliveries SET state = 'failed' WHERE state = 'cancelled';
+ALTER TABLE deliveries DROP CONSTRAINT deliveries_state_check;
+ALTER TABLE deliveries ADD CONSTRAINT deliveries_state_check CHECK (state IN ('pending', 'delivered', 'failed'));
+ALTER TABLE deliveries DROP COLUMN ticket;
 
 DROP TABLE quotas;
 CREATE TABLE login_failures (

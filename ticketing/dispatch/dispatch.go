@@ -13,6 +13,7 @@ package dispatch
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/open12345/hotline/ticketing"
@@ -109,7 +110,8 @@ type OutboxMessage struct {
 const (
 	StatePending   = "pending"
 	StateDelivered = "delivered"
-	StateFailed    = "failed" // every attempt failed; an admin may retry it
+	StateFailed    = "failed"    // every attempt failed; an admin may retry it
+	StateCancelled = "cancelled" // the department no longer had the ticket when it was due to be sent
 )
 
 // Delivery is one ticket event for one department: a console notice and,
@@ -128,6 +130,10 @@ type Delivery struct {
 	CreatedAt   time.Time      `json:"created_at"`
 	UpdatedAt   time.Time      `json:"updated_at"`
 	DeliveredAt *time.Time     `json:"delivered_at"`
+	// Ticket is the JSON of the ticket as the department could see it when
+	// the event happened (a ticketing.View); empty for deliveries made
+	// before snapshots were kept.
+	Ticket json.RawMessage `json:"-"`
 }
 
 // Attempt is the outcome of one delivery attempt.

@@ -56,16 +56,18 @@ func NewHandlers(d Deps, cfg Config) *Handlers {
 
 // webhookBody is what a department's webhook receives.
 type webhookBody struct {
-	Event      string         `json:"event"`
-	DeliveryID string         `json:"delivery_id"`
-	OccurredAt time.Time      `json:"occurred_at"`
-	Detail     map[string]any `json:"detail"`
-	Ticket     ticketing.View `json:"ticket"`
+	Event      string          `json:"event"`
+	DeliveryID string          `json:"delivery_id"`
+	OccurredAt time.Time       `json:"occurred_at"`
+	Detail     map[string]any  `json:"detail"`
+	Ticket     json.RawMessage `json:"ticket"` // a ticketing.View
 }
 
 // HandleDeliverTask delivers a ticket event to a department: a notice to
-// its consoles, then, if it has a webhook, the signed POST. A delivery
-// already made is not made again.
+// its consoles, then, if it has a webhook, the signed POST of the ticket as
+// the department could see it when the event happened. A delivery already
+// made is not made again, and one whose department no longer has the
+// ticket (returned, then dispatched elsewhere) is cancelled, not sent.
 func (h *Handlers) HandleDeliverTask(ctx context.Context, task *asynq.Task) error {
 	m, err := decodeMessage(task)
 	if err != nil {
@@ -75,8 +77,14 @@ func (h *Handlers) HandleDeliverTask(ctx context.Context, task *asynq.Task) erro
 	if err != nil {
 		return skipIfPermanent(fmt.Errorf("delivery %s: %w", m.DeliveryID, err))
 	}
-	if d.State == StateDelivered {
+	if d.State == StateDelivered || d.State == StateCancelled {
 		return h.store.FinishOutbox(ctx, m.ID, h.clock.Now())
+	}
+	if !t.Involves(d.Department) {
+		h.log.InfoContext(ctx, "delivery cancelled: the department no longer has the ticket",
+			"delivery", d.ID, "department", d.Department, "ticket", t.ID)
+		return h.store.SaveAttempt(ctx, d.ID, m.ID, Attempt{State: StateCancelled, At: h.clock.Now(),
+			Error: "not sent: the department no longer has the ticket"})
 	}
 	h.bus.Publish(ctx, eventbus.Notice{Topic: eventbus.DepartmentTopic(d.Department), Type: d.Event,
 		TicketID: t.ID, Number: t.Number, At: d.CreatedAt, Data: d.Detail})
@@ -103,11 +111,20 @@ func (h *Handlers) HandleDeliverTask(ctx context.Context, task *asynq.Task) erro
 	return nil
 }
 
-// post sends the webhook of delivery d with the ticket as the department sees it.
+// post sends the webhook of delivery d with the ticket's snapshot; a
+// delivery recorded before snapshots were kept sends the ticket as the
+// department sees it now.
 func (h *Handlers) post(ctx context.Context, d Delivery, dept ticketing.Department, t *ticketing.Ticket) (int, error) {
-	viewer := auth.Actor{Username: "webhook", Role: auth.RoleDepartment, Department: d.Department}
+	ticket := d.Ticket
+	if len(ticket) == 0 {
+		viewer := auth.Actor{Username: "webhook", Role: auth.RoleDepartment, Department: d.Department}
+		var err error
+		if ticket, err = json.Marshal(ticketing.NewView(ticketing.ViewFor(viewer, t), h.loc)); err != nil {
+			return 0, fmt.Errorf("encode webhook ticket: %w", err)
+		}
+	}
 	body, err := json.Marshal(webhookBody{Event: d.Event, DeliveryID: d.ID, OccurredAt: d.CreatedAt.In(h.loc),
-		Detail: d.Detail, Ticket: ticketing.NewView(ticketing.ViewFor(viewer, t), h.loc)})
+		Detail: d.Detail, Ticket: ticket})
 	if err != nil {
 		return 0, fmt.Errorf("encode webhook body: %w", err)
 	}
