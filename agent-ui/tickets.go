@@ -47,12 +47,23 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request, a auth.Actor)
 	return nil
 }
 
+// ticketEvents answers a page of the history, oldest first; limit and the
+// cursor of the previous page choose it.
 func (s *Server) ticketEvents(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
 	id, err := pathID(r)
 	if err != nil {
 		return err
 	}
-	evs, err := s.tickets.Events(r.Context(), a, id)
+	var q ticketing.EventQuery
+	if q.Limit, err = limitParam(r); err != nil {
+		return err
+	}
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		if q.After, err = decodeCursor(c); err != nil {
+			return err
+		}
+	}
+	evs, next, err := s.tickets.Events(r.Context(), a, id, q)
 	if err != nil {
 		return err
 	}
@@ -60,8 +71,21 @@ func (s *Server) ticketEvents(w http.ResponseWriter, r *http.Request, a auth.Act
 	for i, e := range evs {
 		out[i] = viewEvent(e, s.tickets.Location())
 	}
-	writeJSON(w, http.StatusOK, page[eventView]{Items: out})
+	writeJSON(w, http.StatusOK, page[eventView]{Items: out, NextCursor: encodeCursor(next)})
 	return nil
+}
+
+// limitParam reads ?limit= (0 when absent). Errors: invalid.
+func limitParam(r *http.Request) (int, error) {
+	l := r.URL.Query().Get("limit")
+	if l == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 {
+		return 0, errs.E(errs.Invalid, "limit must be a positive number")
+	}
+	return n, nil
 }
 
 // listQuery reads the list parameters: status and kind take comma-separated
@@ -92,12 +116,9 @@ func listQuery(r *http.Request) (ticketing.ListQuery, error) {
 	default:
 		return lq, errs.E(errs.Invalid, "callback_due must be true or false")
 	}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 {
-			return lq, errs.E(errs.Invalid, "limit must be a positive number")
-		}
-		lq.Limit = n
+	var err error
+	if lq.Limit, err = limitParam(r); err != nil {
+		return lq, err
 	}
 	if c := q.Get("cursor"); c != "" {
 		before, err := decodeCursor(c)

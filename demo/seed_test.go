@@ -151,7 +151,7 @@ func checkTickets(t *testing.T, store *postgres.TicketStore, now time.Time, atLe
 	}
 	direct := 0
 	for _, tk := range tickets {
-		events, err := store.Events(ctx, tk.ID)
+		events, err := store.Events(ctx, tk.ID, 0, 1000)
 		if err != nil {
 			t.Fatal(err)
 		}

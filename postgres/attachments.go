@@ -29,13 +29,18 @@ const insertAttachmentSQL = `INSERT INTO attachments (ticket_id, name, content_t
 // and build the event, and saves the ticket and the event, in one
 // transaction: the history shows an attachment exactly when it exists.
 func (s *TicketStore) AddAttachment(ctx context.Context, a *ticketing.Attachment,
-	fn func(t *ticketing.Ticket, a *ticketing.Attachment) (ticketing.Event, error)) error {
+	fn func(t *ticketing.Ticket, a *ticketing.Attachment, held ticketing.AttachmentTotals) (ticketing.Event, error)) error {
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		t, err := scanTicket(tx.QueryRow(ctx, `SELECT `+ticketColumns+` FROM tickets WHERE id = $1 FOR UPDATE`, a.TicketID))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errs.E(errs.NotFound, "ticket %d not found", a.TicketID)
 		}
 		if err != nil {
+			return err
+		}
+		var held ticketing.AttachmentTotals
+		if err := tx.QueryRow(ctx, `SELECT count(*), coalesce(sum(size), 0) FROM attachments WHERE ticket_id = $1`,
+			a.TicketID).Scan(&held.Count, &held.Bytes); err != nil {
 			return err
 		}
 		var uploader *int64
@@ -46,7 +51,7 @@ func (s *TicketStore) AddAttachment(ctx context.Context, a *ticketing.Attachment
 			a.StorageKey, uploader, a.UploaderName, a.UploaderRole, a.UploaderDepartment, a.CreatedAt).Scan(&a.ID); err != nil {
 			return err
 		}
-		ev, err := fn(t, a)
+		ev, err := fn(t, a, held)
 		if err != nil {
 			return err
 		}

@@ -30,7 +30,7 @@ func attachFixture(t *testing.T, now time.Time) (*postgres.TicketStore, *ticketi
 		t.Fatal(err)
 	}
 	attach := func(a *ticketing.Attachment, fail error) error {
-		return s.AddAttachment(ctx, a, func(t *ticketing.Ticket, a *ticketing.Attachment) (ticketing.Event, error) {
+		return s.AddAttachment(ctx, a, func(t *ticketing.Ticket, a *ticketing.Attachment, _ ticketing.AttachmentTotals) (ticketing.Event, error) {
 			if fail != nil {
 				return ticketing.Event{}, fail
 			}
@@ -59,7 +59,7 @@ func TestTicketStore_Attachments(t *testing.T) {
 		if err != nil || got != *a {
 			t.Fatalf("got %+v, %v; want %+v", got, err, *a)
 		}
-		evs, err := s.Events(ctx, tk.ID)
+		evs, err := s.Events(ctx, tk.ID, 0, 1000)
 		if err != nil || len(evs) != 2 || evs[1].Action != "attach" || evs[1].Payload["attachment_id"] != float64(a.ID) {
 			t.Fatalf("events %+v, %v", evs, err)
 		}
@@ -77,7 +77,7 @@ func TestTicketStore_Attachments(t *testing.T) {
 		if err != nil || len(list) != 1 {
 			t.Fatalf("attachments after a refusal: %d, %v", len(list), err)
 		}
-		if evs, err := s.Events(ctx, tk.ID); err != nil || len(evs) != 2 {
+		if evs, err := s.Events(ctx, tk.ID, 0, 1000); err != nil || len(evs) != 2 {
 			t.Fatalf("events after a refusal: %d, %v", len(evs), err)
 		}
 	})

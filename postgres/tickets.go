@@ -326,11 +326,11 @@ func (s *TicketStore) CountByStatus(ctx context.Context, statuses ...ticketing.S
 	return out, translate(rows.Err(), "count tickets")
 }
 
-// Events returns a ticket's history, oldest first.
-func (s *TicketStore) Events(ctx context.Context, ticketID int64) ([]ticketing.Event, error) {
+// Events returns a page of a ticket's history, oldest first.
+func (s *TicketStore) Events(ctx context.Context, ticketID, after int64, limit int) ([]ticketing.Event, error) {
 	rows, err := s.db.Pool.Query(ctx, `SELECT id, ticket_id, at, coalesce(actor_id, 0), actor_name, actor_role,
 		actor_department, action, status_from, status_to, payload
-		FROM ticket_events WHERE ticket_id = $1 ORDER BY id`, ticketID)
+		FROM ticket_events WHERE ticket_id = $1 AND id > $2 ORDER BY id LIMIT $3`, ticketID, after, limit)
 	if err != nil {
 		return nil, translate(err, "ticket events")
 	}

@@ -63,7 +63,7 @@ func TestTicketStore_RoundTrip(t *testing.T) {
 	if _, err := db.Pool.Exec(ctx, `DELETE FROM ticket_events`); err == nil {
 		t.Fatal("ticket_events accepted a DELETE")
 	}
-	evs, err := s.Events(ctx, id)
+	evs, err := s.Events(ctx, id, 0, 1000)
 	if err != nil || len(evs) != 1 || evs[0].Payload["k"] != "v" {
 		t.Fatalf("events: %v %+v", err, evs)
 	}
@@ -89,7 +89,7 @@ func TestTicketStore_NumbersMatchTheDomainFormat(t *testing.T) {
 		if want := ticketing.FormatNumber(created, next); tk.ID != next || tk.Number != want {
 			t.Errorf("ticket %d numbered %q, want %d %q", tk.ID, tk.Number, next, want)
 		}
-		evs, err := s.Events(ctx, tk.ID)
+		evs, err := s.Events(ctx, tk.ID, 0, 1000)
 		if err != nil || len(evs) != 1 {
 			t.Fatalf("event of ticket %d: %v %v", tk.ID, evs, err)
 		}

@@ -41,6 +41,31 @@ type StoredFile struct {
 // MaxAttachmentSize bounds one attached file: 10 MiB.
 const MaxAttachmentSize = 10 << 20
 
+// A ticket holds at most MaxAttachmentsPerTicket files of together at most
+// MaxAttachmentBytesPerTicket, so that one ticket cannot fill the disk.
+const (
+	MaxAttachmentsPerTicket     = 20
+	MaxAttachmentBytesPerTicket = 100 << 20
+)
+
+// AttachmentTotals is what a ticket's attachments add up to.
+type AttachmentTotals struct {
+	Count int
+	Bytes int64
+}
+
+// room checks that a file of size still fits the ticket.
+// Errors: conflict (too many files), too_large (too many bytes).
+func (h AttachmentTotals) room(size int64) error {
+	if h.Count >= MaxAttachmentsPerTicket {
+		return errs.E(errs.Conflict, "a ticket holds at most %d attachments", MaxAttachmentsPerTicket)
+	}
+	if h.Bytes+size > MaxAttachmentBytesPerTicket {
+		return errs.E(errs.TooLarge, "a ticket's attachments may add up to at most %d MiB", MaxAttachmentBytesPerTicket>>20)
+	}
+	return nil
+}
+
 // MaxAttachmentRefs bounds how many attachments one reply or note names.
 const MaxAttachmentRefs = 20
 
@@ -173,13 +198,25 @@ func mayAttach(actor auth.Actor, t *Ticket) error {
 
 // CheckAttach tells whether the actor may attach a file to the ticket now,
 // so that the edge refuses before storing any content. Attach checks again.
-// Errors: not_found, forbidden, conflict.
+// Errors: not_found, forbidden, conflict (also when the ticket holds the
+// most files it may), too_large.
 func (s *Service) CheckAttach(ctx context.Context, actor auth.Actor, ticketID int64) error {
 	t, err := s.store.Ticket(ctx, ticketID)
 	if err != nil {
+		return sameNotFound(err, ticketID)
+	}
+	if err := mayAttach(actor, t); err != nil {
 		return err
 	}
-	return mayAttach(actor, t)
+	as, err := s.store.Attachments(ctx, ticketID)
+	if err != nil {
+		return err
+	}
+	held := AttachmentTotals{Count: len(as)}
+	for _, a := range as {
+		held.Bytes += a.Size
+	}
+	return held.room(1)
 }
 
 // validate checks what the file store reported and the sniffed type.
@@ -211,8 +248,11 @@ func (s *Service) Attach(ctx context.Context, actor auth.Actor, ticketID int64, 
 		Size: f.Size, SHA256: f.SHA256, StorageKey: f.Key, UploadedBy: actor.UserID,
 		UploaderName: actor.Username, UploaderRole: string(actor.Role), UploaderDepartment: actor.Department,
 		CreatedAt: now}
-	err := s.store.AddAttachment(ctx, a, func(t *Ticket, a *Attachment) (Event, error) {
+	err := s.store.AddAttachment(ctx, a, func(t *Ticket, a *Attachment, held AttachmentTotals) (Event, error) {
 		if err := mayAttach(actor, t); err != nil {
+			return Event{}, err
+		}
+		if err := held.room(a.Size); err != nil {
 			return Event{}, err
 		}
 		t.UpdatedAt = now

@@ -108,7 +108,7 @@ func (s *Service) Create(ctx context.Context, actor auth.Actor, n NewTicket) (*T
 // see only tickets their department leads or supports.
 func visible(actor auth.Actor, t *Ticket) error {
 	if actor.Role == auth.RoleDepartment && !t.Involves(actor.Department) {
-		return errs.E(errs.NotFound, "ticket %d not found", t.ID)
+		return ticketNotFound(t.ID)
 	}
 	if actor.Role == "" {
 		return errs.E(errs.Forbidden, "no role")
@@ -132,11 +132,24 @@ func ViewFor(actor auth.Actor, t *Ticket) *Ticket {
 	return v
 }
 
+// ticketNotFound is the one answer for a ticket that does not exist and
+// for one the actor may not see, so that neither message nor status tells
+// them apart.
+func ticketNotFound(ref any) error { return errs.E(errs.NotFound, "ticket %v not found", ref) }
+
+// sameNotFound answers every not_found as ticketNotFound(ref).
+func sameNotFound(err error, ref any) error {
+	if errs.Is(err, errs.NotFound) {
+		return ticketNotFound(ref)
+	}
+	return err
+}
+
 // Get returns a ticket as the actor may see it. Errors: not_found.
 func (s *Service) Get(ctx context.Context, actor auth.Actor, id int64) (*Ticket, error) {
 	t, err := s.store.Ticket(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, sameNotFound(err, id)
 	}
 	if err := visible(actor, t); err != nil {
 		return nil, err
@@ -149,28 +162,53 @@ func (s *Service) Get(ctx context.Context, actor auth.Actor, id int64) (*Ticket,
 func (s *Service) GetByNumber(ctx context.Context, actor auth.Actor, number string) (*Ticket, error) {
 	t, err := s.store.TicketByNumber(ctx, number)
 	if err != nil {
-		return nil, err
+		return nil, sameNotFound(err, number)
 	}
 	if err := visible(actor, t); err != nil {
-		return nil, err
+		return nil, sameNotFound(err, number)
 	}
 	return ViewFor(actor, t), nil
 }
 
-// Events returns a ticket's history; department users get the phone and
-// ID numbers in it masked. Errors: not_found.
-func (s *Service) Events(ctx context.Context, actor auth.Actor, id int64) ([]Event, error) {
+// EventQuery selects a page of a ticket's history, oldest first: events
+// after the one with ID After, at most Limit (default 200, at most
+// MaxEventPage).
+type EventQuery struct {
+	After int64
+	Limit int
+}
+
+// MaxEventPage bounds one page of a ticket's history.
+const MaxEventPage = 500
+
+// Events returns a page of a ticket's history and the cursor of the next
+// page (0 at the end); department users get the phone and ID numbers in it
+// masked. Errors: not_found, invalid (limit).
+func (s *Service) Events(ctx context.Context, actor auth.Actor, id int64, q EventQuery) ([]Event, int64, error) {
+	if q.Limit <= 0 {
+		q.Limit = 200
+	}
+	if q.Limit > MaxEventPage {
+		return nil, 0, errs.E(errs.Invalid, "limit must be at most %d", MaxEventPage)
+	}
 	if _, err := s.Get(ctx, actor, id); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	evs, err := s.store.Events(ctx, id)
-	if err != nil || actor.IsStaff() {
-		return evs, err
+	evs, err := s.store.Events(ctx, id, q.After, q.Limit+1)
+	if err != nil {
+		return nil, 0, err
 	}
-	for i := range evs {
-		evs[i].Payload = MaskPayload(evs[i].Payload)
+	var next int64
+	if len(evs) > q.Limit {
+		evs = evs[:q.Limit]
+		next = evs[len(evs)-1].ID
 	}
-	return evs, nil
+	if !actor.IsStaff() {
+		for i := range evs {
+			evs[i].Payload = MaskPayload(evs[i].Payload)
+		}
+	}
+	return evs, next, nil
 }
 
 // ListQuery is what a user asks a ticket list for.

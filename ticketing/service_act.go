@@ -37,7 +37,7 @@ func (s *Service) Act(ctx context.Context, actor auth.Actor, id int64, a Action,
 		return []Event{ev}, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, sameNotFound(err, id)
 	}
 	s.log.InfoContext(ctx, "ticket action", "ticket", id, "action", a, "user", actor.Username, "status", ts[0].Status)
 	return ViewFor(actor, ts[0]), nil

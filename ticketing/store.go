@@ -36,8 +36,9 @@ type Store interface {
 	// CountByStatus counts tickets in each of statuses (every status if
 	// none is given).
 	CountByStatus(ctx context.Context, statuses ...Status) (map[Status]int, error)
-	// Events returns a ticket's history, oldest first.
-	Events(ctx context.Context, ticketID int64) ([]Event, error)
+	// Events returns up to limit events of a ticket's history with IDs
+	// above after, oldest first.
+	Events(ctx context.Context, ticketID, after int64, limit int) ([]Event, error)
 	// UpdateTickets locks the tickets with ids (in ID order, so concurrent
 	// updates cannot deadlock), passes them to fn in the order of ids, and
 	// saves them and the events fn returns in one transaction. An error from
@@ -76,10 +77,11 @@ type Store interface {
 
 	// AddAttachment records a.TicketID's attachment a and sets a.ID, in one
 	// transaction that locks the ticket: after the insert it passes the
-	// ticket and a to fn, which checks the rules, may change the ticket and
-	// returns the event to append; the ticket is saved with the event. An
-	// error from fn rolls everything back and is returned as is.
-	AddAttachment(ctx context.Context, a *Attachment, fn func(t *Ticket, a *Attachment) (Event, error)) error
+	// ticket, a and what the ticket held before to fn, which checks the
+	// rules, may change the ticket and returns the event to append; the
+	// ticket is saved with the event. An error from fn rolls everything
+	// back and is returned as is.
+	AddAttachment(ctx context.Context, a *Attachment, fn func(t *Ticket, a *Attachment, held AttachmentTotals) (Event, error)) error
 	// Attachments lists a ticket's attachments, oldest first.
 	Attachments(ctx context.Context, ticketID int64) ([]Attachment, error)
 	// Attachment returns one attachment.

@@ -99,11 +99,24 @@ function closeDetail() {
   emit("detail:closed");
 }
 
+// historyOf loads a ticket's history page by page (at most 20 pages).
+async function historyOf(id) {
+  const items = [];
+  let cursor = "";
+  for (let pages = 0; pages < 20; pages++) {
+    const p = await api(`/tickets/${id}/events` + query({ limit: 500, cursor }));
+    items.push(...(p.items || []));
+    if (!p.next_cursor) break;
+    cursor = p.next_cursor;
+  }
+  return { items };
+}
+
 // showTicket loads a ticket and its history into the detail panel.
 export async function showTicket(id, { keepFocus = false } = {}) {
   let t, history;
   try {
-    [t, history] = await Promise.all([api(`/tickets/${id}`), api(`/tickets/${id}/events`)]);
+    [t, history] = await Promise.all([api(`/tickets/${id}`), historyOf(id)]);
   } catch (err) {
     toast("打开工单失败：" + errorText(err), "error");
     return;

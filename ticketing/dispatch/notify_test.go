@@ -12,7 +12,7 @@ import (
 // events returns the ticket's history entries with the given action.
 func (h *harness) events(id int64, action string) []ticketing.Event {
 	h.t.Helper()
-	evs, err := h.tickets.Events(h.ctx, admin, id)
+	evs, _, err := h.tickets.Events(h.ctx, admin, id, ticketing.EventQuery{Limit: ticketing.MaxEventPage})
 	if err != nil {
 		h.t.Fatal(err)
 	}
