@@ -12,14 +12,19 @@ import (
 	"github.com/open12345/hotline/ticketing"
 )
 
+// createTicket records a ticket; with an Idempotency-Key header, a retry
+// answers the ticket the first request created (Idempotent-Replayed: true).
 func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
 	var req ticketing.NewTicket
 	if err := decodeJSON(w, r, &req, false); err != nil {
 		return err
 	}
-	t, err := s.tickets.Create(r.Context(), a, req)
+	t, replayed, err := s.tickets.CreateOnce(r.Context(), a, req, r.Header.Get("Idempotency-Key"))
 	if err != nil {
 		return err
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	w.Header().Set("Location", "/api/v1/tickets/"+strconv.FormatInt(t.ID, 10))
 	writeJSON(w, http.StatusCreated, ticketing.NewView(t, s.tickets.Location()))

@@ -1,14 +1,18 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/ticketing"
@@ -113,17 +117,8 @@ var insertTicketSQL = func() string {
 // a batch runs as one implicit transaction, and the event takes the
 // ticket's ID from currval on the same connection.
 func (s *TicketStore) CreateTicket(ctx context.Context, t *ticketing.Ticket, ev ticketing.Event) error {
-	args, err := ticketArgs(t)
+	batch, err := createBatch(t, ev)
 	if err != nil {
-		return err
-	}
-	args = append([]any{ticketing.NumberPrefix(t.CreatedAt), ticketing.NumberDigits}, args[2:]...)
-	batch := &pgx.Batch{}
-	batch.Queue(insertTicketSQL, args...).QueryRow(func(row pgx.Row) error {
-		return row.Scan(&t.ID, &t.Number)
-	})
-	ev.TicketID = 0 // currval: the ID is not known when the batch is sent
-	if err := queueEvent(batch, ev); err != nil {
 		return err
 	}
 	if err := s.db.Pool.SendBatch(ctx, batch).Close(); err != nil {
@@ -133,6 +128,64 @@ func (s *TicketStore) CreateTicket(ctx context.Context, t *ticketing.Ticket, ev 
 		s.db.outboxWritten()
 	}
 	return nil
+}
+
+// createBatch queues the inserts of a new ticket and its first event.
+func createBatch(t *ticketing.Ticket, ev ticketing.Event) (*pgx.Batch, error) {
+	args, err := ticketArgs(t)
+	if err != nil {
+		return nil, err
+	}
+	args = append([]any{ticketing.NumberPrefix(t.CreatedAt), ticketing.NumberDigits}, args[2:]...)
+	batch := &pgx.Batch{}
+	batch.Queue(insertTicketSQL, args...).QueryRow(func(row pgx.Row) error {
+		return row.Scan(&t.ID, &t.Number)
+	})
+	ev.TicketID = 0 // currval: the ID is not known when the batch is sent
+	if err := queueEvent(batch, ev); err != nil {
+		return nil, err
+	}
+	return batch, nil
+}
+
+// CreateTicketOnce inserts the ticket with its idempotency key in the same
+// implicit transaction: a key already taken fails the key's insert, which
+// rolls the ticket back, and the first ticket is looked up instead. A key
+// older than since is dropped first, so it may be used again.
+func (s *TicketStore) CreateTicketOnce(ctx context.Context, t *ticketing.Ticket, ev ticketing.Event, idem ticketing.Idempotency, since time.Time) (int64, error) {
+	batch, err := createBatch(t, ev)
+	if err != nil {
+		return 0, err
+	}
+	batch.Queue(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND created_at < $3`, idem.Scope, idem.Key, since)
+	batch.Queue(`INSERT INTO idempotency_keys (scope, key, ticket_id, request_hash, created_at)
+		VALUES ($1, $2, currval('tickets_id_seq'), $3, $4)`, idem.Scope, idem.Key, idem.RequestHash, t.CreatedAt)
+	if rand.IntN(256) == 0 { // now and then, drop the keys of every scope that have expired
+		batch.Queue(`DELETE FROM idempotency_keys WHERE created_at < $1`, since)
+	}
+	err = s.db.Pool.SendBatch(ctx, batch).Close()
+	if err == nil {
+		if len(ev.Outbox) > 0 {
+			s.db.outboxWritten()
+		}
+		return 0, nil
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.ConstraintName != "idempotency_keys_pkey" {
+		return 0, translate(err, "create ticket")
+	}
+	var first int64
+	var hash []byte
+	err = s.db.Pool.QueryRow(ctx, `SELECT ticket_id, request_hash FROM idempotency_keys WHERE scope = $1 AND key = $2`,
+		idem.Scope, idem.Key).Scan(&first, &hash)
+	if err != nil {
+		return 0, translate(err, "idempotency key")
+	}
+	if !bytes.Equal(hash, idem.RequestHash) {
+		return 0, errs.E(errs.Conflict, "this Idempotency-Key was used for a different request")
+	}
+	t.ID, t.Number = 0, ""
+	return first, nil
 }
 
 // insertEventSQL appends an event; a ticket_id of 0 means the ticket

@@ -81,11 +81,24 @@ func (n *NewTicket) validate() error {
 // Create records a new ticket in status accepted.
 // Errors: invalid, forbidden (department users cannot record tickets).
 func (s *Service) Create(ctx context.Context, actor auth.Actor, n NewTicket) (*Ticket, error) {
+	t, ev, err := s.prepare(actor, n)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.CreateTicket(ctx, t, ev); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// prepare checks a new ticket and returns it with its first event, for the
+// store to insert. Errors: invalid, forbidden.
+func (s *Service) prepare(actor auth.Actor, n NewTicket) (*Ticket, Event, error) {
 	if actor.Role == auth.RoleDepartment {
-		return nil, errs.E(errs.Forbidden, "departments do not record tickets")
+		return nil, Event{}, errs.E(errs.Forbidden, "departments do not record tickets")
 	}
 	if err := n.validate(); err != nil {
-		return nil, err
+		return nil, Event{}, err
 	}
 	now := s.now()
 	t := &Ticket{
@@ -98,10 +111,7 @@ func (s *Service) Create(ctx context.Context, actor auth.Actor, n NewTicket) (*T
 	ev := newEvent(now, actor, 0, "create", "", StatusAccepted, map[string]any{
 		"kind": t.Kind, "channel": t.Channel, "urgency": t.Urgency, "title": t.Title, "confidential": t.Confidential})
 	ev.Outbox = toCitizen(t, TemplateAccepted)
-	if err := s.store.CreateTicket(ctx, t, ev); err != nil {
-		return nil, err
-	}
-	return t, nil
+	return t, ev, nil
 }
 
 // visible returns not_found when the actor may not see t: department users

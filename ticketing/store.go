@@ -27,6 +27,11 @@ type Store interface {
 	// CreateTicket inserts t and its first event atomically, and sets the
 	// ticket's new ID and its number, FormatNumber(t.CreatedAt, ID).
 	CreateTicket(ctx context.Context, t *Ticket, ev Event) error
+	// CreateTicketOnce is CreateTicket under an idempotency key: if the key
+	// of idem's scope already names a ticket created after since, nothing
+	// is inserted and the first ticket's ID is returned (0 when t was
+	// created); conflict if that key was used for another request.
+	CreateTicketOnce(ctx context.Context, t *Ticket, ev Event, idem Idempotency, since time.Time) (int64, error)
 	// Ticket returns one ticket.
 	Ticket(ctx context.Context, id int64) (*Ticket, error)
 	// TicketByNumber returns the ticket with the number.

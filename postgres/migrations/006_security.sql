@@ -13,6 +13,19 @@ CREATE TABLE quotas (
 );
 CREATE INDEX quotas_window_end ON quotas (window_end);
 
+-- Idempotency keys of ticket creation: a retry with the same key (in the
+-- same scope: one staff user, or one citizen's phone) answers the ticket
+-- the first request created. Kept a day.
+CREATE TABLE idempotency_keys (
+    scope        text NOT NULL,
+    key          text NOT NULL CHECK (octet_length(key) BETWEEN 1 AND 255),
+    ticket_id    bigint NOT NULL REFERENCES tickets (id),
+    request_hash bytea NOT NULL,
+    created_at   timestamptz NOT NULL,
+    PRIMARY KEY (scope, key)
+);
+CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
+
 -- A delivery carries the ticket as its department could see it when the
 -- event happened (masked), not the ticket's state when it is sent; one
 -- whose department no longer has the ticket is cancelled, not sent.
@@ -23,6 +36,7 @@ ALTER TABLE deliveries ADD CONSTRAINT deliveries_state_check
 
 ---- create above / drop below ----
 
+DROP TABLE idempotency_keys;
 UPDATE deliveries SET state = 'failed' WHERE state = 'cancelled';
 ALTER TABLE deliveries DROP CONSTRAINT deliveries_state_check;
 ALTER TABLE deliveries ADD CONSTRAINT deliveries_state_check CHECK (state IN ('pending', 'delivered', 'failed'));
