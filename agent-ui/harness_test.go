@@ -25,6 +25,7 @@ import (
 	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/knowledge"
 	"github.com/open12345/hotline/knowledge/bleve"
+	"github.com/open12345/hotline/phonecode"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/postgres/pgtest"
 	"github.com/open12345/hotline/routing"
@@ -47,6 +48,7 @@ type env struct {
 	// routing runs on the fake clock: tests move it and call Expire.
 	routing *routing.Engine
 	bus     *eventbus.Local
+	sms     *smsBox // the SMS the public endpoints sent
 }
 
 // logoutGrace is how long an agent stays in routing after the last tab closed, in tests.
@@ -117,7 +119,8 @@ func newEnvWith(t *testing.T, change ...func(*agentui.Deps)) *env {
 	log := slog.New(slog.DiscardHandler)
 	store := postgres.NewTicketStore(db)
 	tickets := ticketing.NewService(store, clk, loc, log)
-	authn, err := auth.NewService(postgres.NewUserStore(db), postgres.NewQuotaStore(db), clk, auth.FastHasher(), log)
+	quotas := postgres.NewQuotaStore(db)
+	authn, err := auth.NewService(postgres.NewUserStore(db), quotas, clk, auth.FastHasher(), log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +134,7 @@ func newEnvWith(t *testing.T, change ...func(*agentui.Deps)) *env {
 			t.Fatal(err)
 		}
 	}
-	e := &env{t: t, db: db, clock: clk, loc: loc, tokens: map[string]string{}}
+	e := &env{t: t, db: db, clock: clk, loc: loc, tokens: map[string]string{}, sms: &smsBox{}}
 	users := []auth.NewUser{
 		{Username: "admin", Role: auth.RoleAdmin}, {Username: "supervisor", Role: auth.RoleSupervisor},
 		{Username: "agent1", Role: auth.RoleAgent}, {Username: "agent2", Role: auth.RoleAgent},
@@ -157,6 +160,7 @@ func newEnvWith(t *testing.T, change ...func(*agentui.Deps)) *env {
 		Dispatch: dispatch.NewAdmin(postgres.NewDispatchStore(db), queueInspector(t), clk),
 		Guides:   guides, Search: e.syncer, CitizenLimit: agentui.CitizenLimit{PerSecond: 0.001, Burst: citizenBurst},
 		Routing: e.routing, RoutingStore: postgres.NewRoutingStore(db), Bus: e.bus, Clock: clk,
+		Quotas: quotas, Codes: phonecode.NewService(postgres.NewPhoneCodeStore(db), quotas, e.sms, clk, log),
 		Hub: agentui.HubConfig{LogoutGrace: logoutGrace, WallboardEvery: 20 * time.Millisecond, PingEvery: 200 * time.Millisecond}}
 	for _, c := range change {
 		c(&deps)

@@ -21,6 +21,8 @@ import (
 	"github.com/open12345/hotline/eventbus"
 	"github.com/open12345/hotline/files"
 	"github.com/open12345/hotline/knowledge"
+	"github.com/open12345/hotline/phonecode"
+	"github.com/open12345/hotline/quota"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/ticketing"
 )
@@ -54,6 +56,11 @@ type Deps struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed; nobody else's are.
 	TrustedProxies []netip.Prefix
+	// Codes send and check the SMS codes of the public web form; Quotas
+	// count what citizens do across instances.
+	Codes        *phonecode.Service
+	Quotas       quota.Store
+	PublicLimits PublicLimits // zero: DefaultPublicLimits
 
 	Routing      *routing.Engine
 	RoutingStore routing.Store
@@ -82,13 +89,22 @@ type Server struct {
 	hub          *Hub
 	history      *historyFinder
 	edge         edge
+
+	clock        clock.Clock
+	codes        *phonecode.Service
+	quotas       quota.Store
+	publicLimits PublicLimits
 }
 
 // NewServer returns a Server for deps, with its websocket hub running;
 // metrics are registered on deps.Registry. Close stops the hub.
 func NewServer(deps Deps) (*Server, error) {
-	if deps.Files == nil || deps.Guides == nil || deps.Routing == nil || deps.RoutingStore == nil || deps.Clock == nil {
-		return nil, errors.New("agentui: Deps.Files, Guides, Routing, RoutingStore and Clock are required")
+	if deps.Files == nil || deps.Guides == nil || deps.Routing == nil || deps.RoutingStore == nil || deps.Clock == nil ||
+		deps.Codes == nil || deps.Quotas == nil {
+		return nil, errors.New("agentui: Deps.Files, Guides, Routing, RoutingStore, Clock, Codes and Quotas are required")
+	}
+	if deps.PublicLimits == (PublicLimits{}) {
+		deps.PublicLimits = DefaultPublicLimits
 	}
 	m, err := newMetrics(deps.Registry, deps.Tickets)
 	if err != nil {
@@ -98,7 +114,8 @@ func NewServer(deps Deps) (*Server, error) {
 		metrics: m, mux: http.NewServeMux(), files: deps.Files, dispat: deps.Dispatch,
 		guides: deps.Guides, search: deps.Search, citizens: newClientLimiter(deps.CitizenLimit),
 		routing: deps.Routing, routingStore: deps.RoutingStore, history: &historyFinder{tickets: deps.Tickets},
-		edge: edge{trusted: deps.TrustedProxies, origins: deps.Hub.AllowedOrigins}}
+		edge:  edge{trusted: deps.TrustedProxies, origins: deps.Hub.AllowedOrigins},
+		clock: deps.Clock, codes: deps.Codes, quotas: deps.Quotas, publicLimits: deps.PublicLimits}
 	if s.hub, err = newHub(deps.Hub, deps, s.history); err != nil {
 		return nil, err
 	}
@@ -283,6 +300,7 @@ func (s *Server) routes(metrics http.Handler) {
 
 	s.guideRoutes()
 	s.routingRoutes()
+	s.publicTicketRoutes()
 
 	m.Handle("/api/", s.public(s.noRoute))
 	m.Handle("/", consoleHandler())

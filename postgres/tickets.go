@@ -174,17 +174,29 @@ func (s *TicketStore) CreateTicketOnce(ctx context.Context, t *ticketing.Ticket,
 	if !errors.As(err, &pgErr) || pgErr.ConstraintName != "idempotency_keys_pkey" {
 		return 0, translate(err, "create ticket")
 	}
+	t.ID, t.Number = 0, ""
+	first, err := s.IdempotentTicket(ctx, idem, since)
+	if err == nil && first == 0 { // the key expired in between: the caller may try again
+		return 0, errs.E(errs.Conflict, "this Idempotency-Key is being used; try again")
+	}
+	return first, err
+}
+
+// IdempotentTicket returns the ticket the key names, if it is not older than since.
+func (s *TicketStore) IdempotentTicket(ctx context.Context, idem ticketing.Idempotency, since time.Time) (int64, error) {
 	var first int64
 	var hash []byte
-	err = s.db.Pool.QueryRow(ctx, `SELECT ticket_id, request_hash FROM idempotency_keys WHERE scope = $1 AND key = $2`,
-		idem.Scope, idem.Key).Scan(&first, &hash)
+	err := s.db.Pool.QueryRow(ctx, `SELECT ticket_id, request_hash FROM idempotency_keys
+		WHERE scope = $1 AND key = $2 AND created_at >= $3`, idem.Scope, idem.Key, since).Scan(&first, &hash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
 	if err != nil {
 		return 0, translate(err, "idempotency key")
 	}
 	if !bytes.Equal(hash, idem.RequestHash) {
 		return 0, errs.E(errs.Conflict, "this Idempotency-Key was used for a different request")
 	}
-	t.ID, t.Number = 0, ""
 	return first, nil
 }
 

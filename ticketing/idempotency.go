@@ -60,26 +60,51 @@ func (s *Service) CreateOnce(ctx context.Context, actor auth.Actor, n NewTicket,
 		t, err = s.Create(ctx, actor, n)
 		return t, false, err
 	}
-	if err := CheckIdempotencyKey(key); err != nil {
-		return nil, false, err
-	}
 	t, ev, err := s.prepare(actor, n)
 	if err != nil {
 		return nil, false, err
 	}
-	asked, err := json.Marshal(n)
-	if err != nil {
-		return nil, false, fmt.Errorf("encode request: %w", err)
-	}
-	sum := sha256.Sum256(asked)
-	idem := Idempotency{Scope: idempotencyScope(actor, n), Key: key, RequestHash: sum[:]}
-	first, err := s.store.CreateTicketOnce(ctx, t, ev, idem, t.CreatedAt.Add(-IdempotencyTTL))
+	idem, err := s.idempotency(actor, n, key)
 	if err != nil {
 		return nil, false, err
 	}
-	if first == 0 {
-		return t, false, nil
+	first, err := s.store.CreateTicketOnce(ctx, t, ev, idem, t.CreatedAt.Add(-IdempotencyTTL))
+	if err != nil || first == 0 {
+		return t, false, err
 	}
 	t, err = s.store.Ticket(ctx, first)
 	return t, true, err
+}
+
+// Replayed returns the ticket an earlier request with the same key and
+// input created (see CreateOnce), or nil if there is none, without
+// creating anything: the public form asks before it spends the citizen's
+// SMS code. Errors: invalid (the key or the input), conflict.
+func (s *Service) Replayed(ctx context.Context, actor auth.Actor, n NewTicket, key string) (*Ticket, error) {
+	idem, err := s.idempotency(actor, n, key)
+	if err != nil {
+		return nil, err
+	}
+	first, err := s.store.IdempotentTicket(ctx, idem, s.now().Add(-IdempotencyTTL))
+	if err != nil || first == 0 {
+		return nil, err
+	}
+	return s.store.Ticket(ctx, first)
+}
+
+// idempotency names the request n under key: its scope and a hash of the
+// normalised input. Errors: invalid.
+func (s *Service) idempotency(actor auth.Actor, n NewTicket, key string) (Idempotency, error) {
+	if err := CheckIdempotencyKey(key); err != nil {
+		return Idempotency{}, err
+	}
+	if err := n.validate(); err != nil {
+		return Idempotency{}, err
+	}
+	asked, err := json.Marshal(n)
+	if err != nil {
+		return Idempotency{}, fmt.Errorf("encode request: %w", err)
+	}
+	sum := sha256.Sum256(asked)
+	return Idempotency{Scope: idempotencyScope(actor, n), Key: key, RequestHash: sum[:]}, nil
 }

@@ -45,6 +45,10 @@ type NewTicket struct {
 	ChatID       string  `json:"chat_id"`
 }
 
+// Check reports whether the input would be accepted, without recording
+// anything. Errors: invalid.
+func (n NewTicket) Check() error { return n.validate() }
+
 // validate checks and normalises the input. Errors: invalid.
 func (n *NewTicket) validate() error {
 	var err error

@@ -32,6 +32,10 @@ type Store interface {
 	// is inserted and the first ticket's ID is returned (0 when t was
 	// created); conflict if that key was used for another request.
 	CreateTicketOnce(ctx context.Context, t *Ticket, ev Event, idem Idempotency, since time.Time) (int64, error)
+	// IdempotentTicket returns the ID of the ticket idem's key names if it
+	// was created after since (0 if none); conflict if the key was used
+	// for another request.
+	IdempotentTicket(ctx context.Context, idem Idempotency, since time.Time) (int64, error)
 	// Ticket returns one ticket.
 	Ticket(ctx context.Context, id int64) (*Ticket, error)
 	// TicketByNumber returns the ticket with the number.

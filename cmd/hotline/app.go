@@ -22,6 +22,7 @@ import (
 	"github.com/open12345/hotline/eventbus"
 	"github.com/open12345/hotline/files"
 	"github.com/open12345/hotline/knowledge"
+	"github.com/open12345/hotline/phonecode"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/ticketing"
@@ -103,7 +104,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 
 	ticketStore := postgres.NewTicketStore(m.DB)
 	m.Tickets = ticketing.NewService(ticketStore, m.Clock, loc, m.Log)
-	if m.Auth, err = auth.NewService(postgres.NewUserStore(m.DB), postgres.NewQuotaStore(m.DB), m.Clock, m.Hasher, m.Log); err != nil {
+	quotas := postgres.NewQuotaStore(m.DB)
+	if m.Auth, err = auth.NewService(postgres.NewUserStore(m.DB), quotas, m.Clock, m.Hasher, m.Log); err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()
@@ -115,7 +117,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Files, err = files.New(filepath.Join(m.Config.DataDir, "attachments")); err != nil {
 		return fmt.Errorf("HOTLINE_DATA_DIR: %w", err)
 	}
-	admin, err := m.startDispatch(ticketStore, loc, reg)
+	var sms dispatch.SMS = &dispatch.LogSMS{Log: m.Log}
+	if m.Config.SMSURL != "" {
+		sms = dispatch.NewHTTPSMS(m.Config.SMSURL, m.Config.SMSKey)
+	}
+	admin, err := m.startDispatch(ticketStore, sms, loc, reg)
 	if err != nil {
 		return err
 	}
@@ -136,7 +142,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.api, err = agentui.NewServer(agentui.Deps{Tickets: m.Tickets, Auth: m.Auth, Checks: checks,
 		Registry: reg, Log: m.Log, Files: m.Files, Dispatch: admin, Guides: m.Guides, Search: m.Syncer,
 		Routing: m.Routing, RoutingStore: m.RoutingStore, Bus: m.Bus, Clock: m.Clock, Hub: hub,
-		MetricsToken: m.Config.MetricsToken, TrustedProxies: proxies})
+		MetricsToken: m.Config.MetricsToken, TrustedProxies: proxies, Quotas: quotas,
+		Codes: phonecode.NewService(postgres.NewPhoneCodeStore(m.DB), quotas, sms, m.Clock, m.Log)})
 	if err != nil {
 		return err
 	}
@@ -149,7 +156,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 // startDispatch starts the outbox relay, the dispatch workers and the
 // sweep schedule. None of them needs Redis to be up: messages wait in the
 // outbox until it is.
-func (m *Main) startDispatch(tickets *postgres.TicketStore, loc *time.Location, reg *prometheus.Registry) (*dispatch.Admin, error) {
+func (m *Main) startDispatch(tickets *postgres.TicketStore, sms dispatch.SMS, loc *time.Location, reg *prometheus.Registry) (*dispatch.Admin, error) {
 	cfg, err := m.Config.dispatchConfig()
 	if err != nil {
 		return nil, err
@@ -159,10 +166,6 @@ func (m *Main) startDispatch(tickets *postgres.TicketStore, loc *time.Location, 
 	metrics, err := dispatch.NewMetrics(reg, inspector, store)
 	if err != nil {
 		return nil, err
-	}
-	var sms dispatch.SMS = &dispatch.LogSMS{Log: m.Log}
-	if m.Config.SMSURL != "" {
-		sms = dispatch.NewHTTPSMS(m.Config.SMSURL, m.Config.SMSKey)
 	}
 	m.Bus = eventbus.NewLocal()
 	handlers := dispatch.NewHandlers(dispatch.Deps{Store: store, Tickets: tickets, Sweeper: m.Tickets,

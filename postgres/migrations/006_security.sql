@@ -26,6 +26,16 @@ CREATE TABLE idempotency_keys (
 );
 CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
 
+-- One-time codes that prove a citizen holds a phone (hashed with the
+-- phone); a new code replaces the old one.
+CREATE TABLE phone_codes (
+    phone      text PRIMARY KEY,
+    code_hash  bytea NOT NULL,
+    expires_at timestamptz NOT NULL,
+    tries      integer NOT NULL DEFAULT 0
+);
+CREATE INDEX phone_codes_expires_at ON phone_codes (expires_at);
+
 -- A delivery carries the ticket as its department could see it when the
 -- event happened (masked), not the ticket's state when it is sent; one
 -- whose department no longer has the ticket is cancelled, not sent.
@@ -36,7 +46,7 @@ ALTER TABLE deliveries ADD CONSTRAINT deliveries_state_check
 
 ---- create above / drop below ----
 
-DROP TABLE idempotency_keys;
+DROP TABLE idempotency_keys, phone_codes;
 UPDATE deliveries SET state = 'failed' WHERE state = 'cancelled';
 ALTER TABLE deliveries DROP CONSTRAINT deliveries_state_check;
 ALTER TABLE deliveries ADD CONSTRAINT deliveries_state_check CHECK (state IN ('pending', 'delivered', 'failed'));
