@@ -301,6 +301,7 @@ func (s *Server) routes(metrics http.Handler) {
 	s.guideRoutes()
 	s.routingRoutes()
 	s.publicTicketRoutes()
+	s.citizenRoutes()
 
 	m.Handle("/api/", s.public(s.noRoute))
 	m.Handle("/", consoleHandler())
