@@ -22,16 +22,24 @@ type hashSlots struct {
 
 func newHashSlots(n int, wait time.Duration) *hashSlots {
 	n = max(n, 1)
-	return &hashSlots{slots: make(chan struct{}, n), wait: wait, maxWaiting: int64(32 * n)}
+	// A slot serves about 30 hashes a second: more waiting than can be
+	// served within the wait is refused at once rather than at its end.
+	return &hashSlots{slots: make(chan struct{}, n), wait: wait, maxWaiting: int64(128 * n)}
 }
 
-// busy is the error of a request that found no slot.
+// noSlot is the error of a request that found no slot: f did not run.
+type noSlot struct{ err error }
+
+func (n *noSlot) Error() string { return n.err.Error() }
+func (n *noSlot) Unwrap() error { return n.err }
+
 func busy() error {
-	return &errs.Error{Code: errs.Unavailable, RetryAfter: time.Second,
-		Message: "the server is busy checking passwords; try again in a moment"}
+	return &noSlot{&errs.Error{Code: errs.Unavailable, RetryAfter: time.Second,
+		Message: "the server is busy checking passwords; try again in a moment"}}
 }
 
-// do runs f in a slot. Errors: unavailable (no slot in time), or f's.
+// do runs f in a slot. Errors: unavailable as *noSlot (no slot in time:
+// f did not run), or f's.
 func (h *hashSlots) do(ctx context.Context, f func() error) error {
 	select {
 	case h.slots <- struct{}{}:
@@ -51,7 +59,7 @@ func (h *hashSlots) do(ctx context.Context, f func() error) error {
 		case <-ctx.Done():
 			t.Stop()
 			h.waiting.Add(-1)
-			return errs.Wrap(errs.Unavailable, ctx.Err(), "request ended while waiting to check the password")
+			return &noSlot{errs.Wrap(errs.Unavailable, ctx.Err(), "request ended while waiting to check the password")}
 		}
 	}
 	defer func() { <-h.slots }()
@@ -66,14 +74,4 @@ func (s *Service) hash(ctx context.Context, password string) (string, error) {
 		return err
 	})
 	return hash, err
-}
-
-// verify checks a password against a hash in a slot.
-func (s *Service) verify(ctx context.Context, encoded, password string) (bool, error) {
-	var ok bool
-	err := s.hashing.do(ctx, func() (err error) {
-		ok, err = VerifyPassword(encoded, password)
-		return err
-	})
-	return ok, err
 }

@@ -64,18 +64,32 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 	if err := s.checkLoginInput(ctx, username, password, client, k, now); err != nil {
 		return "", nil, err
 	}
-	claims, err := s.loginClaims(ctx, k, now)
-	if err != nil {
-		return "", nil, err
-	}
-	if err := quota.Take(ctx, s.quotas, now, "too many failed logins", claims...); err != nil {
-		if errs.Is(err, errs.RateLimited) {
-			s.log.WarnContext(ctx, "login throttled", "username", username, "client", client)
+	// The attempt is counted inside its hashing slot: attempts in flight
+	// are then at most the slots, however many wait, so a crowd of staff
+	// logging in at a shift's start from one address does not add up to
+	// the client's limit while it waits.
+	var u *User
+	err := s.hashing.do(ctx, func() error {
+		claims, err := s.loginClaims(ctx, k, now)
+		if err != nil {
+			return err
 		}
-		return "", nil, err
-	}
-	u, err := s.check(ctx, username, password)
+		if err := quota.Take(ctx, s.quotas, now, "too many failed logins", claims...); err != nil {
+			if errs.Is(err, errs.RateLimited) {
+				s.log.WarnContext(ctx, "login throttled", "username", username, "client", client)
+			}
+			return &throttled{err}
+		}
+		u, err = s.check(ctx, username, password)
+		return err
+	})
+	var refused *throttled
+	var waited *noSlot
 	switch {
+	case errors.As(err, &refused):
+		return "", nil, refused.err
+	case errors.As(err, &waited):
+		return "", nil, waited.err // nothing was counted
 	case err == nil:
 		if err := errors.Join(s.quotas.Reset(ctx, k.pair), s.quotas.Release(ctx, k.client)); err != nil {
 			return "", nil, err
@@ -87,8 +101,7 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 		}
 		return "", nil, err
 	default:
-		// Not the user's fault (the database, no hashing slot): the
-		// attempt does not count.
+		// Not the user's fault (the database): the attempt does not count.
 		return "", nil, errors.Join(err, s.quotas.Release(ctx, k.pair, k.client))
 	}
 	token, err := s.issue(ctx, u, s.SessionTTL)
@@ -135,13 +148,21 @@ func (s *Service) loginClaims(ctx context.Context, k loginKeys, now time.Time) (
 	return []quota.Claim{{Key: k.pair, Rule: pair}, {Key: k.client, Rule: s.Limits.PerClient}}, nil
 }
 
-// check verifies the credentials. An unknown user costs the same hash as
-// a known one, so timing does not tell them apart.
+// throttled carries a refusal of the limits out of the hashing slot, so
+// that it is not taken for a failed check.
+type throttled struct{ err error }
+
+func (t *throttled) Error() string { return t.err.Error() }
+func (t *throttled) Unwrap() error { return t.err }
+
+// check verifies the credentials; it runs in a hashing slot. An unknown
+// user costs the same hash as a known one, so timing does not tell them
+// apart.
 func (s *Service) check(ctx context.Context, username, password string) (*User, error) {
 	denied := errs.E(errs.Unauthorized, "wrong username or password")
 	u, err := s.store.UserByUsername(ctx, username)
 	if errs.Is(err, errs.NotFound) {
-		if _, verr := s.verify(ctx, s.dummyHash, password); verr != nil {
+		if _, verr := VerifyPassword(s.dummyHash, password); verr != nil {
 			return nil, verr
 		}
 		return nil, denied
@@ -149,7 +170,7 @@ func (s *Service) check(ctx context.Context, username, password string) (*User, 
 	if err != nil {
 		return nil, err
 	}
-	ok, err := s.verify(ctx, u.PasswordHash, password)
+	ok, err := VerifyPassword(u.PasswordHash, password)
 	if err != nil {
 		return nil, fmt.Errorf("verify password of %s: %w", username, err)
 	}

@@ -1,8 +1,9 @@
 // Command hotline-bench measures the hotline against its own database:
 // ticket creation through the HTTP API beside pgbench's single-row INSERT
 // on the same PostgreSQL, ticket listing over a million tickets, search,
-// 5,000 staff websockets (memory, wallboard delivery) and the routing
-// engine's decisions in-process. It prints one table of figures and the
+// 5,000 staff websockets (memory, wallboard delivery), logins with and
+// without the bound on password hashing, and the routing engine's
+// decisions in-process. It prints one table of figures and the
 // query plans behind the listing.
 //
 // It creates (and drops) a database named hotline_bench on the server of
@@ -35,6 +36,8 @@ type options struct {
 	wsConns      int
 	wsRounds     int
 	routingFor   time.Duration
+	loginClients int
+	loginRounds  int
 	only         string
 	adminURL     string
 	redisURL     string
@@ -57,10 +60,14 @@ func main() {
 	flag.IntVar(&o.wsConns, "ws-conns", 5000, "agent websockets for the websocket benchmark (0 skips it)")
 	flag.IntVar(&o.wsRounds, "ws-rounds", 20, "wallboard changes timed to every websocket")
 	flag.DurationVar(&o.routingFor, "routing-duration", 5*time.Second, "length of each routing decision run (0 skips it)")
-	flag.StringVar(&o.only, "only", "", "run only this benchmark: search, websocket or routing")
+	flag.IntVar(&o.loginClients, "login-clients", 100, "clients logging in at once for the login benchmark (0 skips it)")
+	flag.IntVar(&o.loginRounds, "login-rounds", 5, "logins of each client in the login benchmark")
+	flag.StringVar(&o.only, "only", "", "run only this benchmark: search, websocket, routing or login")
 	flag.Parse()
-	if o.only != "" && o.only != "search" && o.only != "websocket" && o.only != "routing" {
-		fmt.Fprintf(os.Stderr, "hotline-bench: -only %q: want search, websocket or routing\n", o.only)
+	switch o.only {
+	case "", "search", "websocket", "routing", "login":
+	default:
+		fmt.Fprintf(os.Stderr, "hotline-bench: -only %q: want search, websocket, routing or login\n", o.only)
 		os.Exit(2)
 	}
 	o.adminURL, o.redisURL, o.pgBin = os.Getenv("HOTLINE_TEST_DATABASE_URL"), os.Getenv("HOTLINE_REDIS_URL"), os.Getenv("HOTLINE_PG_BIN")
@@ -92,7 +99,8 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	}
 	defer b.close(ctx)
 	var rows []row
-	if only := map[string]func(context.Context) ([]row, error){"search": b.searchBench, "websocket": b.websocketBench}[o.only]; only != nil {
+	if only := map[string]func(context.Context) ([]row, error){"search": b.searchBench, "websocket": b.websocketBench,
+		"login": b.loginBench}[o.only]; only != nil {
 		rows, err := only(ctx)
 		if err != nil {
 			return err
@@ -148,6 +156,13 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 			return err
 		}
 		rows = append(rows, wrows...)
+	}
+	if o.loginClients > 0 {
+		lrows, err := b.loginBench(ctx)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, lrows...)
 	}
 	if o.queueTasks > 0 {
 		qrows, err := b.queueThroughput(ctx)

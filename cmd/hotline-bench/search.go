@@ -256,21 +256,7 @@ func (b *bench) ilikeSearch(ctx context.Context, qc demo.QualityCase) ([]string,
 }
 
 // residentBytes is this process's resident set size.
-func residentBytes() int64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
-			if err == nil {
-				return kb << 10
-			}
-		}
-	}
-	return 0
-}
+func residentBytes() int64 { return procStatusBytes(os.Getpid(), "VmRSS:") }
 
 func dirBytes(dir string) int64 {
 	var n int64

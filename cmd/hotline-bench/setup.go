@@ -161,15 +161,17 @@ func freeAddr() (string, error) {
 	return addr, ln.Close()
 }
 
-func (b *bench) startServer(ctx context.Context) error {
+// startServer runs the hotline on the bench database, with extra
+// environment settings, and waits until it is ready.
+func (b *bench) startServer(ctx context.Context, env ...string) error {
 	addr, err := freeAddr()
 	if err != nil {
 		return err
 	}
 	b.base = "http://" + addr
 	b.server = exec.Command(b.o.binary, "serve")
-	b.server.Env = append(os.Environ(), "HOTLINE_DATABASE_URL="+b.url, "HOTLINE_REDIS_URL="+b.serverRedis,
-		"HOTLINE_HTTP_ADDR="+addr, "HOTLINE_LOG_LEVEL=warn")
+	b.server.Env = append(append(os.Environ(), "HOTLINE_DATABASE_URL="+b.url, "HOTLINE_REDIS_URL="+b.serverRedis,
+		"HOTLINE_HTTP_ADDR="+addr, "HOTLINE_LOG_LEVEL=warn"), env...)
 	b.server.Stdout, b.server.Stderr = os.Stderr, os.Stderr
 	if err := b.server.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", b.o.binary, err)
@@ -190,6 +192,14 @@ func (b *bench) startServer(ctx context.Context) error {
 		}
 	}
 	return fmt.Errorf("server at %s not ready after 30s", addr)
+}
+
+// restartServer starts the server again with the default settings.
+func (b *bench) restartServer(ctx context.Context) error {
+	if err := b.stopServer(); err != nil {
+		return err
+	}
+	return b.startServer(ctx)
 }
 
 func (b *bench) stopServer() error {

@@ -105,7 +105,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	ticketStore := postgres.NewTicketStore(m.DB)
 	m.Tickets = ticketing.NewService(ticketStore, m.Clock, loc, m.Log)
 	quotas := postgres.NewQuotaStore(m.DB)
-	if m.Auth, err = auth.NewService(postgres.NewUserStore(m.DB), quotas, m.Clock, m.Hasher, m.Log); err != nil {
+	authOpts, err := m.Config.authOptions()
+	if err != nil {
+		return err
+	}
+	if m.Auth, err = auth.NewService(postgres.NewUserStore(m.DB), quotas, m.Clock, m.Hasher, m.Log, authOpts...); err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()

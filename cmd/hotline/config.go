@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/ticketing/dispatch"
 )
 
@@ -45,8 +46,10 @@ type Config struct {
 	// and X-Forwarded-Proto are believed.
 	TrustedProxies string
 	MetricsToken   string
-	LogoutGrace    string
-	ChatCapacity   string
+	// LoginConcurrency bounds the password checks (Argon2id) run at once.
+	LoginConcurrency string
+	LogoutGrace      string
+	ChatCapacity     string
 }
 
 // configVar binds one setting to its variable and flag.
@@ -81,6 +84,7 @@ func (c *Config) vars() []configVar {
 		{"HOTLINE_ALLOWED_ORIGINS", "allowed-origins", "", "comma-separated origins (https://host) besides the server's own that may open the console websocket", &c.AllowedOrigins},
 		{"HOTLINE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed", &c.TrustedProxies},
 		{"HOTLINE_METRICS_TOKEN", "metrics-token", "", "bearer token /metrics requires; empty: /metrics is open", &c.MetricsToken},
+		{"HOTLINE_LOGIN_CONCURRENCY", "login-concurrency", "", "password checks run at once (each holds 19 MiB); empty: the number of cores, at least 2", &c.LoginConcurrency},
 		{"HOTLINE_LOGOUT_GRACE", "logout-grace", "20s", "how long an agent whose last console tab closed stays in routing", &c.LogoutGrace},
 		{"HOTLINE_CHAT_CAPACITY", "chat-capacity", "3", "chats an agent takes at once unless the agent's profile says otherwise", &c.ChatCapacity},
 	}
@@ -129,6 +133,9 @@ func (c *Config) validate() error {
 	if _, err := c.trustedProxies(); err != nil {
 		return err
 	}
+	if _, err := c.authOptions(); err != nil {
+		return err
+	}
 	_, err := c.hubConfig()
 	return err
 }
@@ -171,6 +178,18 @@ func (c *Config) dispatchConfig() (dispatch.Config, error) {
 		*v.dst = n
 	}
 	return d, nil
+}
+
+// authOptions are the settings of logins: HOTLINE_LOGIN_CONCURRENCY.
+func (c *Config) authOptions() ([]auth.Option, error) {
+	if c.LoginConcurrency == "" {
+		return nil, nil
+	}
+	n, err := strconv.Atoi(c.LoginConcurrency)
+	if err != nil || n < 1 || n > 1000 {
+		return nil, fmt.Errorf("HOTLINE_LOGIN_CONCURRENCY must be a number from 1 to 1000, not %q", c.LoginConcurrency)
+	}
+	return []auth.Option{auth.WithHashing(n, 5*time.Second)}, nil
 }
 
 // trustedProxies parses HOTLINE_TRUSTED_PROXIES: CIDRs or single addresses.
