@@ -34,6 +34,19 @@ func (h *harness) confidentialTicket() *ticketing.Ticket {
 	return tk
 }
 
+// dispatchedWhileDown dispatches a confidential ticket to rsj while rsj's
+// webhook is down (up brings it back) and waits for the first failed attempt.
+func dispatchedWhileDown(t *testing.T) (*harness, *receiver, *atomic.Bool, *ticketing.Ticket) {
+	h := newHarness(t, fastConfig())
+	up := &atomic.Bool{}
+	rsj := flakyReceiver(t, up)
+	h.department("rsj", "市人力资源和社会保障局", rsj.srv.URL)
+	tk := h.confidentialTicket()
+	h.act(agent, tk.ID, ticketing.ActionDispatch, ticketing.Request{Department: "rsj"})
+	eventually(t, 5*time.Second, "a failed attempt at rsj", func() bool { return len(rsj.requests()) > 0 })
+	return h, rsj, up, tk
+}
+
 // retryUntil waits for the delivery to reach state, retrying it by hand
 // whenever its automatic retries are used up.
 func (h *harness) retryUntil(id, state string) dispatch.Delivery {
@@ -59,13 +72,7 @@ func (h *harness) retryUntil(id, state string) dispatch.Delivery {
 // there. When rsj's webhook is back, the retry must not post the ticket
 // (before, it posted status replied, department cgj and cgj's reply).
 func TestDeliver_RetryAfterRedispatchIsCancelledNotLeaked(t *testing.T) {
-	h := newHarness(t, fastConfig())
-	var up atomic.Bool
-	rsj := flakyReceiver(t, &up)
-	h.department("rsj", "市人力资源和社会保障局", rsj.srv.URL)
-	tk := h.confidentialTicket()
-	h.act(agent, tk.ID, ticketing.ActionDispatch, ticketing.Request{Department: "rsj"})
-	eventually(t, 5*time.Second, "a failed attempt at rsj", func() bool { return len(rsj.requests()) > 0 })
+	h, rsj, up, tk := dispatchedWhileDown(t)
 	toRSJ := h.deliveries(dispatch.DeliveryFilter{TicketID: tk.ID, Department: "rsj"})[0]
 
 	h.act(deptActor("rsj"), tk.ID, ticketing.ActionReturn, ticketing.Request{Reason: "不属于本单位职责"})
@@ -92,13 +99,7 @@ func TestDeliver_RetryAfterRedispatchIsCancelledNotLeaked(t *testing.T) {
 // A delivery carries the ticket as it was when the event happened, masked
 // for the department, however much later it is sent.
 func TestDeliver_CarriesTheSnapshotOfTheEvent(t *testing.T) {
-	h := newHarness(t, fastConfig())
-	var up atomic.Bool
-	rsj := flakyReceiver(t, &up)
-	h.department("rsj", "市人力资源和社会保障局", rsj.srv.URL)
-	tk := h.confidentialTicket()
-	h.act(agent, tk.ID, ticketing.ActionDispatch, ticketing.Request{Department: "rsj"})
-	eventually(t, 5*time.Second, "a failed attempt", func() bool { return len(rsj.requests()) > 0 })
+	h, rsj, up, tk := dispatchedWhileDown(t)
 	h.act(deptActor("rsj"), tk.ID, ticketing.ActionSign, ticketing.Request{})
 	h.act(deptActor("rsj"), tk.ID, ticketing.ActionReply, ticketing.Request{Reply: "已回电13912345678"})
 	up.Store(true)
