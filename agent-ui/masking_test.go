@@ -42,6 +42,18 @@ func TestDepartment_FreeTextsAreMasked(t *testing.T) {
 			t.Fatalf("%s's list holds a full number: %s", user, r.Body)
 		}
 	}
+	// A search cannot confirm the digits a department sees masked.
+	var list struct{ Items []ticket }
+	for q, found := range map[string]bool{"请回电": true, "13812341234": false, "81234": false, "0519491231": false} {
+		e.must(e.call("dept-rsj", "GET", "/api/v1/tickets?q="+urlq(q), nil), 200, &list)
+		if (len(list.Items) == 1) != found {
+			t.Errorf("department search %q found %d tickets, want found=%v", q, len(list.Items), found)
+		}
+		e.must(e.call("agent1", "GET", "/api/v1/tickets?q="+urlq(q), nil), 200, &list)
+		if len(list.Items) != 1 {
+			t.Errorf("agent search %q found %d tickets", q, len(list.Items))
+		}
+	}
 	if r := e.call("admin", "GET", fmt.Sprintf("/api/v1/tickets/%d/events", tk.ID), nil); !strings.Contains(string(r.Body), "139 0000 1111") {
 		t.Fatalf("staff see the history as written: %s", r.Body)
 	}

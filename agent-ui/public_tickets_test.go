@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -20,11 +21,15 @@ import (
 type smsBox struct {
 	mu   sync.Mutex
 	sent []string // "phone text"
+	down bool     // the gateway fails
 }
 
 func (b *smsBox) Send(_ context.Context, phone, text string) (string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	if b.down {
+		return "", errors.New("gateway down")
+	}
 	b.sent = append(b.sent, phone+" "+text)
 	return fmt.Sprintf("sms-%d", len(b.sent)), nil
 }
@@ -188,6 +193,16 @@ func TestPublic_CodesAndLimits(t *testing.T) {
 	if r := e.askCode("020-87654321"); r.Status != 400 {
 		t.Fatalf("a landline cannot get a code: %d", r.Status)
 	}
+	// A code the gateway could not send does not count against the phone.
+	e.sms.mu.Lock()
+	e.sms.down = true
+	e.sms.mu.Unlock()
+	if r := e.askCode("13812345678"); r.Status != 503 {
+		t.Fatalf("with the SMS gateway down: %d", r.Status)
+	}
+	e.sms.mu.Lock()
+	e.sms.down = false
+	e.sms.mu.Unlock()
 	e.must(e.askCode("13812345678"), 202, nil)
 	if r := e.askCode("13812345678"); r.Status != 429 {
 		t.Fatalf("a second code within a minute: %d", r.Status)

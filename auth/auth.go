@@ -91,8 +91,9 @@ var reservedNames = []string{"system", "webhook", "citizen", "bot", "hotline", "
 
 // reserved reports whether a username may not be created: a reserved name,
 // or one that reads as a reserved name or as "admin" once separators,
-// digits standing for letters (0→o, 1→l, 3→e, 4→a, 5→s) and trailing
-// digits are set aside ("sys-tem", "adm1n", "admin2", "admin.").
+// digits standing for letters (0→o, 3→e, 4→a, 5→s; 1 and l both read as
+// i) and trailing digits are set aside ("sys-tem", "adm1n", "admin2",
+// "admin.").
 func reserved(username string) bool {
 	if username == "admin" {
 		return false

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -75,11 +76,11 @@ func NewService(store Store, quotas quota.Store, sms Sender, clk clock.Clock, lo
 // Errors: rate_limited, unavailable (the SMS gateway failed).
 func (s *Service) Send(ctx context.Context, phone, client string) error {
 	now := s.clock.Now()
-	err := quota.Take(ctx, s.quotas, now, "too many codes requested",
-		quota.Claim{Key: "code-phone-min:" + phone, Rule: s.Limits.PerPhoneMinute},
-		quota.Claim{Key: "code-phone-day:" + phone, Rule: s.Limits.PerPhoneDay},
-		quota.Claim{Key: "code-client:" + client, Rule: s.Limits.PerClient})
-	if err != nil {
+	claims := []quota.Claim{
+		{Key: "code-phone-min:" + phone, Rule: s.Limits.PerPhoneMinute},
+		{Key: "code-phone-day:" + phone, Rule: s.Limits.PerPhoneDay},
+		{Key: "code-client:" + client, Rule: s.Limits.PerClient}}
+	if err := quota.Take(ctx, s.quotas, now, "too many codes requested", claims...); err != nil {
 		if errs.Is(err, errs.RateLimited) {
 			s.log.WarnContext(ctx, "verification code refused", "client", client, "err", err)
 		}
@@ -94,7 +95,13 @@ func (s *Service) Send(ctx context.Context, phone, client string) error {
 	}
 	text := fmt.Sprintf("【12345热线】您的验证码是%s，%d分钟内有效。如非本人操作，请忽略本短信。", code, int(TTL.Minutes()))
 	if _, err := s.sms.Send(ctx, phone, text); err != nil {
-		return errs.Wrap(errs.Unavailable, err, "the code could not be sent by SMS; try again later")
+		// Nothing reached the phone: the citizen may ask again at once.
+		keys := make([]string, len(claims))
+		for i, c := range claims {
+			keys[i] = c.Key
+		}
+		return errors.Join(errs.Wrap(errs.Unavailable, err, "the code could not be sent by SMS; try again later"),
+			s.quotas.Release(ctx, keys...))
 	}
 	return nil
 }

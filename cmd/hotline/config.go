@@ -41,7 +41,7 @@ type Config struct {
 	Workers         string
 	SweepEvery      string
 
-	AllowedOrigins string // comma-separated origins besides the server's own for /ws/agent
+	AllowedOrigins string // comma-separated origins besides the server's own whose pages may use the console
 	// TrustedProxies are the CIDRs of reverse proxies whose X-Forwarded-For
 	// and X-Forwarded-Proto are believed.
 	TrustedProxies string
@@ -81,7 +81,7 @@ func (c *Config) vars() []configVar {
 		{"HOTLINE_RETRY_BASE", "retry-base", "30s", "delay before the first retry; doubled for each further one, up to 1h", &c.RetryBase},
 		{"HOTLINE_WORKERS", "workers", "50", "dispatch tasks processed at once by this node", &c.Workers},
 		{"HOTLINE_SWEEP_EVERY", "sweep-every", "1m", "interval of the deadline supervision sweep", &c.SweepEvery},
-		{"HOTLINE_ALLOWED_ORIGINS", "allowed-origins", "", "comma-separated origins (https://host) besides the server's own that may open the console websocket", &c.AllowedOrigins},
+		{"HOTLINE_ALLOWED_ORIGINS", "allowed-origins", "", "comma-separated origins (https://host) besides the server's own whose pages may use the console (websocket, cookie writes)", &c.AllowedOrigins},
 		{"HOTLINE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed", &c.TrustedProxies},
 		{"HOTLINE_METRICS_TOKEN", "metrics-token", "", "bearer token /metrics requires; empty: /metrics is open", &c.MetricsToken},
 		{"HOTLINE_LOGIN_CONCURRENCY", "login-concurrency", "", "password checks run at once (each holds 19 MiB); empty: the number of cores, at least 2", &c.LoginConcurrency},
