@@ -6,11 +6,11 @@ import "strings"
 // text (a reply, a note, the citizen's own words) the way MaskPhone and
 // MaskIDNumber mask the citizen's fields: 13812341234 → 138****1234,
 // 020-87654321 → 020-****4321, an ID number → 4401**********1234. Numbers
-// may be spelled with spaces or dashes between their groups, full-width
-// digits, and +86 or 0086 in front. Other numbers (dates, amounts, ticket
-// numbers) are left alone: a number is masked only when its digits, with
-// nothing but separators between them and no digit on either side, form
-// one of those.
+// may be spelled in groups (spaces, dashes, dots, parentheses between
+// them), with full-width digits, and with +86 or 0086 in front. Other
+// numbers (dates, amounts, ticket numbers) are left alone: digits are
+// masked only when some consecutive groups of them, with no digit on
+// either side, spell one of those numbers.
 func MaskText(s string) string {
 	if !strings.ContainsAny(s, "0123456789０１２３４５６７８９") {
 		return s
@@ -34,15 +34,27 @@ func MaskText(s string) string {
 	return string(r)
 }
 
-// digitRun is the rune positions of one run of digits (and a final X).
+// digitRun is the rune positions of one run of digits (and a final X, the
+// check character an ID number may end with).
 type digitRun []int
 
 func isDigit(c rune) bool { return c >= '0' && c <= '9' || c >= '０' && c <= '９' }
 
-func isSeparator(c rune) bool { return c == ' ' || c == '-' || c == '　' || c == '－' }
+// isJoiner reports whether c may stand between the groups of one number:
+// 138 1234 5678, 138-1234-5678, 138.1234.5678, (020)8765 4321.
+func isJoiner(c rune) bool {
+	switch c {
+	case ' ', '　', '-', '－', '—', '–', '.', '．', '·', '(', ')', '（', '）':
+		return true
+	}
+	return false
+}
 
-// numberGroup reads the runs of digits from i that are joined by single
-// separators, and returns them and the position after the group.
+// maxJoiner bounds the characters between two groups (" - ").
+const maxJoiner = 3
+
+// numberGroup reads the runs of digits from i that are joined by short
+// runs of joiners, and returns them and the position after the group.
 func numberGroup(r []rune, i int) ([]digitRun, int) {
 	var runs []digitRun
 	for {
@@ -51,40 +63,54 @@ func numberGroup(r []rune, i int) ([]digitRun, int) {
 			run = append(run, i)
 			i++
 		}
-		if len(run) == 17 && i < len(r) && (r[i] == 'X' || r[i] == 'x') {
-			run = append(run, i) // the check character of an ID number
+		if i < len(r) && (r[i] == 'X' || r[i] == 'x') && (i+1 == len(r) || !isLetter(r[i+1])) {
+			run = append(run, i)
 			i++
 		}
 		runs = append(runs, run)
-		if i+1 < len(r) && isSeparator(r[i]) && isDigit(r[i+1]) {
-			i++
-			continue
+		j := i
+		for j < len(r) && j-i < maxJoiner && isJoiner(r[j]) {
+			j++
 		}
-		return runs, i
+		if j == i || j >= len(r) || !isDigit(r[j]) || run[len(run)-1] != i-1 || !isDigit(r[i-1]) {
+			return runs, i
+		}
+		i = j
 	}
 }
 
-// maskGroup masks the group as one number if it is one, else each run
-// that is one on its own.
+func isLetter(c rune) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// maxRunsInNumber bounds how many groups one number is spelled in (a
+// mobile read out digit by digit has eleven).
+const maxRunsInNumber = 11
+
+// maskGroup masks, from left to right, the longest consecutive runs of the
+// group that spell a number, and reports whether it masked anything.
 func maskGroup(r []rune, runs []digitRun) bool {
-	var all digitRun
-	for _, run := range runs {
-		all = append(all, run...)
-	}
-	if maskNumber(r, all) {
-		return true
-	}
 	changed := false
-	if len(runs) > 1 {
-		for _, run := range runs {
-			changed = maskNumber(r, run) || changed
+	for i := 0; i < len(runs); {
+		matched := false
+		for j := min(len(runs), i+maxRunsInNumber); j > i; j-- {
+			var pos digitRun
+			for _, run := range runs[i:j] {
+				pos = append(pos, run...)
+			}
+			if len(pos) <= 19 && maskNumber(r, pos) {
+				changed, matched, i = true, true, j
+				break
+			}
+		}
+		if !matched {
+			i++
 		}
 	}
 	return changed
 }
 
 // maskNumber masks the digits at positions pos if they spell a mobile,
-// a landline with its area code, or an ID number.
+// a landline with its area code, or an ID number, with or without the
+// country code.
 func maskNumber(r []rune, pos digitRun) bool {
 	d := make([]byte, len(pos))
 	for i, p := range pos {
@@ -97,33 +123,55 @@ func maskNumber(r []rune, pos digitRun) bool {
 		}
 		d[i] = byte(c)
 	}
-	n := len(d)
+	if x := strings.IndexByte(string(d), 'X'); x >= 0 && (x != len(d)-1 || len(d) != 18) {
+		return false // an X ends an ID number and nothing else
+	}
 	mask := func(from, to int) bool {
 		for _, p := range pos[from:to] {
 			r[p] = '*'
 		}
 		return true
 	}
-	mobile := func(d []byte) bool { return len(d) == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9' }
-	switch {
-	case d[n-1] == 'X' || n == 18 && d[0] != '0':
-		return n == 18 && mask(4, 14)
-	case mobile(d):
-		return mask(3, 7)
-	case n == 13 && string(d[:2]) == "86" && mobile(d[2:]):
-		return mask(5, 9)
-	case n == 15 && string(d[:4]) == "0086" && mobile(d[4:]):
-		return mask(7, 11)
-	case n >= 10 && n <= 12 && d[0] == '0' && d[1] != '0':
-		area := 4
-		if d[1] == '1' || d[1] == '2' {
-			area = 3
+	if len(d) == 18 && d[0] != '0' {
+		return mask(4, 14)
+	}
+	for _, cc := range []string{"", "86", "0086"} {
+		if !strings.HasPrefix(string(d), cc) {
+			continue
 		}
-		if local := n - area; local == 7 || local == 8 {
-			return mask(area, n-4)
+		rest := d[len(cc):]
+		if isMobile(rest) {
+			return mask(len(cc)+3, len(cc)+7)
+		}
+		if cc != "" && len(rest) > 0 && rest[0] != '0' {
+			rest = append([]byte{'0'}, rest...) // +86 20 …: the trunk 0 is dropped after the country code
+		}
+		if area, ok := landline(rest); ok {
+			off := len(d) - len(rest)
+			return mask(off+area, len(d)-4)
 		}
 	}
 	return false
+}
+
+func isMobile(d []byte) bool { return len(d) == 11 && d[0] == '1' && d[1] >= '3' && d[1] <= '9' }
+
+// landline reports whether d is an area code and a 7- or 8-digit number,
+// and the area code's length: 010 and 02x have three digits, the others
+// (03xx … 09xx) four.
+func landline(d []byte) (int, bool) {
+	if len(d) < 10 || len(d) > 12 || d[0] != '0' {
+		return 0, false
+	}
+	area := 4
+	switch {
+	case d[1] == '1' && d[2] == '0', d[1] == '2':
+		area = 3
+	case d[1] < '3':
+		return 0, false
+	}
+	local := len(d) - area
+	return area, local == 7 || local == 8
 }
 
 // MaskPayload returns a copy of an event's payload or a message's detail
