@@ -2,8 +2,10 @@ package agentui
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/errs"
 )
 
 type loginRequest struct {
@@ -11,13 +13,20 @@ type loginRequest struct {
 	Password string `json:"password"`
 }
 
+// loginRate is how fast one address may send logins to one node: a call
+// centre's whole shift behind one NAT at once, not a flood.
+var loginRate = CitizenLimit{PerSecond: 10, Burst: 200}
+
 // login checks credentials, sets the session cookie and returns the token.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	if ok, wait := s.logins.allow(clientKey(r), time.Now()); !ok {
+		return &errs.Error{Code: errs.RateLimited, Message: "too many login requests; try again shortly", RetryAfter: wait}
+	}
 	var req loginRequest
 	if err := decodeJSON(w, r, &req, false); err != nil {
 		return err
 	}
-	token, u, err := s.auth.Login(r.Context(), req.Username, req.Password, clientAddr(r))
+	token, u, err := s.auth.Login(r.Context(), req.Username, req.Password, clientKey(r))
 	if err != nil {
 		return err
 	}

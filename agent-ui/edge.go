@@ -40,22 +40,48 @@ func checkURL(u *url.URL) error {
 
 // client is who sent a request, as far as the edge can tell.
 type client struct {
-	addr  string // the client's IP address
+	addr  string // the client's IP address, for logs
+	key   string // what its limits count under (limitKey)
 	https bool   // the client's connection is TLS (here or at a trusted proxy)
 }
 
-type clientKey struct{}
+type clientCtxKey struct{}
 
 // clientOf returns the client the edge found for r.
 func clientOf(r *http.Request) client {
-	if c, ok := r.Context().Value(clientKey{}).(client); ok {
+	if c, ok := r.Context().Value(clientCtxKey{}).(client); ok {
 		return c
 	}
-	return client{addr: peerAddr(r), https: r.TLS != nil}
+	return newClient(peerAddr(r), r.TLS != nil)
 }
 
-// clientAddr is the client's address, for throttles, rate limits and logs.
+func newClient(addr string, https bool) client {
+	return client{addr: addr, key: limitKey(addr), https: https}
+}
+
+// clientAddr is the client's address, for logs.
 func clientAddr(r *http.Request) string { return clientOf(r).addr }
+
+// clientKey is what the client's throttles and rate limits count under.
+func clientKey(r *http.Request) string { return clientOf(r).key }
+
+// limitKey is an IPv4 address itself, and the /64 network of an IPv6
+// address: one subscriber gets a whole /64 and could otherwise take a new
+// address, and a fresh allowance, for every request.
+func limitKey(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	if a = a.Unmap(); a.Is4() {
+		return a.String()
+	}
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return addr
+	}
+	return p.String()
+}
 
 func peerAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
@@ -77,17 +103,17 @@ type edge struct {
 // (right to left, since each proxy appends what it saw), and the scheme
 // the proxy was reached by from X-Forwarded-Proto.
 func (e edge) withClient(r *http.Request) *http.Request {
-	c := client{addr: peerAddr(r), https: r.TLS != nil}
-	if e.isTrusted(c.addr) {
-		if addr, ok := e.forwardedFor(r.Header.Values("X-Forwarded-For")); ok {
-			c.addr = addr
+	addr, https := peerAddr(r), r.TLS != nil
+	if e.isTrusted(addr) {
+		if fwd, ok := e.forwardedFor(r.Header.Values("X-Forwarded-For")); ok {
+			addr = fwd
 		}
 		if protos := r.Header.Values("X-Forwarded-Proto"); len(protos) > 0 {
 			parts := strings.Split(protos[len(protos)-1], ",")
-			c.https = strings.EqualFold(strings.TrimSpace(parts[len(parts)-1]), "https")
+			https = strings.EqualFold(strings.TrimSpace(parts[len(parts)-1]), "https")
 		}
 	}
-	return r.WithContext(context.WithValue(r.Context(), clientKey{}, c))
+	return r.WithContext(context.WithValue(r.Context(), clientCtxKey{}, newClient(addr, https)))
 }
 
 func (e edge) isTrusted(addr string) bool {
@@ -111,7 +137,7 @@ func (e edge) forwardedFor(values []string) (string, bool) {
 	}
 	last := ""
 	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		a, err := hopAddr(strings.TrimSpace(hops[i]))
 		if err != nil {
 			break
 		}
@@ -121,6 +147,16 @@ func (e edge) forwardedFor(values []string) (string, bool) {
 		}
 	}
 	return last, last != ""
+}
+
+// hopAddr reads one entry of X-Forwarded-For: an address, or an address
+// with a port (1.2.3.4:5678, [2001:db8::1]:443), as some proxies write.
+func hopAddr(s string) (netip.Addr, error) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a, nil
+	}
+	ap, err := netip.ParseAddrPort(s)
+	return ap.Addr(), err
 }
 
 // originAllowed accepts the server's own origin and the configured ones.

@@ -20,11 +20,24 @@ func TestEdge_ForwardedFor(t *testing.T) {
 		{[]string{"garbage, 10.1.1.1"}, "10.1.1.1", true},
 		{[]string{"203.0.113.5, garbage"}, "", false},
 		{[]string{"::ffff:203.0.113.5"}, "203.0.113.5", true},
+		{[]string{"203.0.113.5:5678"}, "203.0.113.5", true},
+		{[]string{"[2001:db8::1]:443, 10.1.1.1"}, "2001:db8::1", true},
 		{nil, "", false},
 	} {
 		got, ok := e.forwardedFor(c.values)
 		if got != c.want || ok != c.ok {
 			t.Errorf("forwardedFor(%q) = %q, %v; want %q, %v", c.values, got, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestEdge_LimitKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"203.0.113.5": "203.0.113.5", "::ffff:203.0.113.5": "203.0.113.5",
+		"2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64", "fe80::1%eth0": "fe80::/64", "junk": "junk",
+	} {
+		if got := limitKey(in); got != want {
+			t.Errorf("limitKey(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

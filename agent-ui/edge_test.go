@@ -2,6 +2,7 @@ package agentui_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -139,5 +140,23 @@ func TestEdge_ForwardedHeadersIgnoredFromUntrustedPeers(t *testing.T) {
 	r := loginFrom(e, "agent2", testPassword, map[string]string{"X-Forwarded-For": "198.51.100.9", "X-Forwarded-Proto": "https"})
 	if r.Status != 429 {
 		t.Fatalf("a forged X-Forwarded-For escaped the throttle: %d", r.Status)
+	}
+}
+
+// An IPv6 subscriber's whole /64 counts as one client: a new address per
+// request is no new allowance.
+func TestEdge_IPv6NetworksShareLimits(t *testing.T) {
+	e := newEnvWith(t, func(d *agentui.Deps) { d.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")} })
+	for i := range 5 {
+		h := map[string]string{"X-Forwarded-For": fmt.Sprintf("2001:db8:1:2::%x", i+1)}
+		if r := loginFrom(e, "agent2", "wrong", h); r.Status != 401 {
+			t.Fatalf("wrong password: %d", r.Status)
+		}
+	}
+	if r := loginFrom(e, "agent2", testPassword, map[string]string{"X-Forwarded-For": "2001:db8:1:2:abcd::99"}); r.Status != 429 {
+		t.Fatalf("another address of the same /64: %d", r.Status)
+	}
+	if r := loginFrom(e, "agent2", testPassword, map[string]string{"X-Forwarded-For": "[2001:db8:1:3::1]:443"}); r.Status != 200 {
+		t.Fatalf("another network (written with a port): %d %s", r.Status, r.Body)
 	}
 }

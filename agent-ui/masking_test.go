@@ -79,3 +79,33 @@ func TestDepartment_FreeTextsAreMasked(t *testing.T) {
 		}
 	}
 }
+
+// The cursor of a department's search comes from what it is shown, so
+// neither the tickets nor the cursor tell of a match in masked digits.
+func TestDepartment_SearchCursorTellsNothingMasked(t *testing.T) {
+	e := newEnv(t)
+	for range 2 {
+		tk := e.newTicket("help", map[string]any{"content": "市民电话13912345678，路灯不亮"})
+		e.mustAct("agent1", tk.ID, "dispatch", map[string]any{"department": "rsj"})
+	}
+	type page struct {
+		Items      []ticket
+		NextCursor string `json:"next_cursor"`
+	}
+	for _, q := range []string{"1391", "1234", "9123", "0000"} {
+		var p page
+		e.must(e.call("dept-rsj", "GET", "/api/v1/tickets?limit=1&q="+q, nil), 200, &p)
+		if len(p.Items) != 0 || p.NextCursor != "" {
+			t.Errorf("q=%s: %d tickets, cursor %q; want neither", q, len(p.Items), p.NextCursor)
+		}
+	}
+	var p1, p2 page
+	e.must(e.call("dept-rsj", "GET", "/api/v1/tickets?limit=1&q="+urlq("路灯"), nil), 200, &p1)
+	if len(p1.Items) != 1 || p1.NextCursor == "" {
+		t.Fatalf("first page: %+v", p1)
+	}
+	e.must(e.call("dept-rsj", "GET", "/api/v1/tickets?limit=1&q="+urlq("路灯")+"&cursor="+p1.NextCursor, nil), 200, &p2)
+	if len(p2.Items) != 1 || p2.NextCursor != "" || p2.Items[0].ID == p1.Items[0].ID {
+		t.Fatalf("second page: %+v", p2)
+	}
+}

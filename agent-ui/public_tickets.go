@@ -21,12 +21,14 @@ type PublicLimits struct {
 }
 
 // DefaultPublicLimits: 5 tickets an hour per address and 10 a day per
-// phone; 10 wrong phones a day per number and 30 misses an hour per
-// address, after which lookups wait.
+// phone; 10 wrong phones an hour per number (then even the right phone
+// waits: guessing the 10,000 phones that fit a masked 138****1234 takes
+// 42 days, and locking a number out costs 10 requests an hour) and 30
+// misses an hour per address.
 var DefaultPublicLimits = PublicLimits{
 	TicketsPerClient: quota.Rule{Max: 5, Window: time.Hour},
 	TicketsPerPhone:  quota.Rule{Max: 10, Window: 24 * time.Hour},
-	MissesPerNumber:  quota.Rule{Max: 10, Window: 24 * time.Hour},
+	MissesPerNumber:  quota.Rule{Max: 10, Window: time.Hour},
 	MissesPerClient:  quota.Rule{Max: 30, Window: time.Hour},
 }
 
@@ -61,7 +63,7 @@ func (s *Server) publicVerify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.codes.Send(r.Context(), phone, clientAddr(r)); err != nil {
+	if err := s.codes.Send(r.Context(), phone, clientKey(r)); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusAccepted, map[string]int{"expires_in": 600})
@@ -125,7 +127,7 @@ func (s *Server) publicCreateTicket(w http.ResponseWriter, r *http.Request) erro
 // createForCitizen takes the ticket limits, spends the code and records
 // the ticket; a ticket not recorded gives its place in the limits back.
 func (s *Server) createForCitizen(r *http.Request, n ticketing.NewTicket, code, key string) (*ticketing.Ticket, error) {
-	ctx, client := r.Context(), clientAddr(r)
+	ctx, client := r.Context(), clientKey(r)
 	keys := []string{"web-ticket-client:" + client, "web-ticket-phone:" + n.Citizen.Phone}
 	if err := quota.Take(ctx, s.quotas, s.clock.Now(), "too many tickets from the web form",
 		quota.Claim{Key: keys[0], Rule: s.publicLimits.TicketsPerClient},
@@ -152,7 +154,7 @@ func (s *Server) createForCitizen(r *http.Request, n ticketing.NewTicket, code, 
 // finds the ticket gives them back, so that only misses count and parallel
 // guesses cannot pass the limits.
 func (s *Server) publicProgress(w http.ResponseWriter, r *http.Request) error {
-	ctx, client, number := r.Context(), clientAddr(r), r.PathValue("number")
+	ctx, client, number := r.Context(), clientKey(r), r.PathValue("number")
 	phone := r.URL.Query().Get("phone")
 	if phone == "" {
 		return errs.E(errs.Invalid, "phone is required: the phone number given with the request")

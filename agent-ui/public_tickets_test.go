@@ -193,7 +193,9 @@ func TestPublic_CodesAndLimits(t *testing.T) {
 	if r := e.askCode("020-87654321"); r.Status != 400 {
 		t.Fatalf("a landline cannot get a code: %d", r.Status)
 	}
-	// A code the gateway could not send does not count against the phone.
+	// A code the gateway could not send still counts against the phone (a
+	// gateway that delivers and then times out must not open it to
+	// flooding), but not against the address.
 	e.sms.mu.Lock()
 	e.sms.down = true
 	e.sms.mu.Unlock()
@@ -203,6 +205,10 @@ func TestPublic_CodesAndLimits(t *testing.T) {
 	e.sms.mu.Lock()
 	e.sms.down = false
 	e.sms.mu.Unlock()
+	if r := e.askCode("13812345678"); r.Status != 429 {
+		t.Fatalf("the same phone again within the minute: %d", r.Status)
+	}
+	e.clock.Advance(time.Minute)
 	e.must(e.askCode("13812345678"), 202, nil)
 	if r := e.askCode("13812345678"); r.Status != 429 {
 		t.Fatalf("a second code within a minute: %d", r.Status)

@@ -83,6 +83,9 @@ type Server struct {
 	search  SearchAdmin
 	// citizens rate-limits the public endpoints.
 	citizens *clientLimiter
+	// logins bounds the login requests of one client address on this
+	// node, before the database is asked anything.
+	logins *clientLimiter
 
 	routing      *routing.Engine
 	routingStore routing.Store
@@ -113,6 +116,7 @@ func NewServer(deps Deps) (*Server, error) {
 	s := &Server{tickets: deps.Tickets, auth: deps.Auth, checks: deps.Checks, log: deps.Log,
 		metrics: m, mux: http.NewServeMux(), files: deps.Files, dispat: deps.Dispatch,
 		guides: deps.Guides, search: deps.Search, citizens: newClientLimiter(deps.CitizenLimit),
+		logins:  newClientLimiter(loginRate),
 		routing: deps.Routing, routingStore: deps.RoutingStore, history: &historyFinder{tickets: deps.Tickets},
 		edge:  edge{trusted: deps.TrustedProxies, origins: deps.Hub.AllowedOrigins},
 		clock: deps.Clock, codes: deps.Codes, quotas: deps.Quotas, publicLimits: deps.PublicLimits}

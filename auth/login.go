@@ -12,30 +12,41 @@ import (
 
 // LoginLimits bound failed logins. Failures are counted per username and
 // client together, so an attacker locks out only themselves: the owner of
-// the account, from a client with no failures, still logs in.
+// the account, from a client with no failures, still logs in. A client
+// the user logged in from before (within KnownFor) is known, and keeps
+// PerUserClient however hard the username is attacked from elsewhere.
 type LoginLimits struct {
 	// PerUserClient bounds the failures of one username from one client.
 	PerUserClient quota.Rule
-	// UnderAttack replaces PerUserClient while the username has had
-	// AttackAfter failures from all clients together within AttackWindow
-	// (many addresses guessing one password): each client then has one
-	// try per window, and a client that has not failed still has its own.
+	// UnderAttack replaces PerUserClient for unknown clients while the
+	// username has had AttackAfter failures from all clients together
+	// within AttackWindow (many addresses guessing one password): each
+	// such client then has one try per window.
 	UnderAttack  quota.Rule
 	AttackAfter  int
 	AttackWindow time.Duration
+	// LockdownAfter failures within AttackWindow close the username to
+	// unknown clients altogether until the window ends: a botnet gets that
+	// many guesses per window, not one per address.
+	LockdownAfter int
+	// KnownFor is how long a successful login makes its client known.
+	KnownFor time.Duration
 	// PerClient bounds the failures of one client over all usernames
 	// (one address spraying a password over many accounts).
 	PerClient quota.Rule
 }
 
-// DefaultLoginLimits: 5 failures per username and client in 15 minutes,
-// 1 while the username is under attack (20 failures in 15 minutes), 50
-// per client.
+// DefaultLoginLimits: 5 failures per username and client in 15 minutes;
+// while a username is under attack (20 failures in 15 minutes) 1 per
+// unknown client, and none after 100; clients known for 30 days; 50 per
+// client over all usernames.
 var DefaultLoginLimits = LoginLimits{
 	PerUserClient: quota.Rule{Max: 5, Window: 15 * time.Minute},
 	UnderAttack:   quota.Rule{Max: 1, Window: 15 * time.Minute},
 	AttackAfter:   20,
 	AttackWindow:  15 * time.Minute,
+	LockdownAfter: 100,
+	KnownFor:      30 * 24 * time.Hour,
 	PerClient:     quota.Rule{Max: 50, Window: 15 * time.Minute},
 }
 
@@ -44,19 +55,23 @@ const maxPasswordBytes = 256
 
 // loginKeys names the counters of one login attempt.
 type loginKeys struct {
-	pair, client, user string
+	pair, client, user, known string
 }
 
 func keysFor(username, client string) loginKeys {
-	return loginKeys{pair: "login:" + username + "@" + client, client: "login-client:" + client, user: "login-user:" + username}
+	return loginKeys{pair: "login:" + username + "@" + client, client: "login-client:" + client,
+		user: "login-user:" + username, known: "login-known:" + username + "@" + client}
 }
+
+const tooMany = "too many failed logins"
 
 // Login checks a username and password and opens a session. The attempt
 // is counted before the password is checked, atomically with the limit,
 // so parallel attempts cannot get past it; a successful one is given back.
-// Errors: invalid (a username no account can have, a password over 256
-// bytes), unauthorized (wrong credentials, disabled user), rate_limited,
-// unavailable (too many password checks at once).
+// client is what the caller's limits count under (an address, or an IPv6
+// network). Errors: invalid (a username no account can have, a password
+// over 256 bytes), unauthorized (wrong credentials, disabled user),
+// rate_limited, unavailable (too many password checks at once).
 func (s *Service) Login(ctx context.Context, username, password, client string) (string, *User, error) {
 	username = normalizeUsername(username)
 	now := s.clock.Now()
@@ -64,22 +79,28 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 	if err := s.checkLoginInput(ctx, username, password, client, k, now); err != nil {
 		return "", nil, err
 	}
+	claims, err := s.loginClaims(ctx, k, now)
+	if err != nil {
+		if errs.Is(err, errs.RateLimited) {
+			s.log.WarnContext(ctx, "login throttled", "username", username, "client", client)
+		}
+		return "", nil, err
+	}
 	// The attempt is counted inside its hashing slot: attempts in flight
 	// are then at most the slots, however many wait, so a crowd of staff
 	// logging in at a shift's start from one address does not add up to
-	// the client's limit while it waits.
+	// the client's limit while it waits. A client already over its limits
+	// was refused above, without a slot.
 	var u *User
-	err := s.hashing.do(ctx, func() error {
-		claims, err := s.loginClaims(ctx, k, now)
-		if err != nil {
-			return err
-		}
-		if err := quota.Take(ctx, s.quotas, now, "too many failed logins", claims...); err != nil {
+	taken := false
+	err = s.hashing.do(ctx, func() error {
+		if err := quota.Take(ctx, s.quotas, now, tooMany, claims...); err != nil {
 			if errs.Is(err, errs.RateLimited) {
 				s.log.WarnContext(ctx, "login throttled", "username", username, "client", client)
 			}
 			return &throttled{err}
 		}
+		taken = true
 		u, err = s.check(ctx, username, password)
 		return err
 	})
@@ -91,7 +112,11 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 	case errors.As(err, &waited):
 		return "", nil, waited.err // nothing was counted
 	case err == nil:
-		if err := errors.Join(s.quotas.Reset(ctx, k.pair), s.quotas.Release(ctx, k.client)); err != nil {
+		err := errors.Join(s.quotas.Reset(ctx, k.pair), s.quotas.Release(ctx, k.client))
+		if _, kerr := s.quotas.Take(ctx, now, quota.Claim{Key: k.known, Rule: quota.Unlimited(s.Limits.KnownFor)}); kerr != nil {
+			err = errors.Join(err, kerr)
+		}
+		if err != nil {
 			return "", nil, err
 		}
 	case errs.Is(err, errs.Unauthorized):
@@ -100,9 +125,11 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 			return "", nil, fmt.Errorf("count the failed login of %s: %w", username, terr)
 		}
 		return "", nil, err
-	default:
+	case taken:
 		// Not the user's fault (the database): the attempt does not count.
 		return "", nil, errors.Join(err, s.quotas.Release(ctx, k.pair, k.client))
+	default:
+		return "", nil, err
 	}
 	token, err := s.issue(ctx, u, s.SessionTTL)
 	if err != nil {
@@ -125,7 +152,7 @@ func (s *Service) checkLoginInput(ctx context.Context, username, password, clien
 	default:
 		return nil
 	}
-	if err := quota.Take(ctx, s.quotas, now, "too many failed logins", quota.Claim{Key: k.client, Rule: s.Limits.PerClient}); err != nil {
+	if err := quota.Take(ctx, s.quotas, now, tooMany, quota.Claim{Key: k.client, Rule: s.Limits.PerClient}); err != nil {
 		return err
 	}
 	s.log.WarnContext(ctx, "login refused: malformed input", "client", client,
@@ -134,18 +161,32 @@ func (s *Service) checkLoginInput(ctx context.Context, username, password, clien
 }
 
 // loginClaims are the uses an attempt takes: one of its username and
-// client pair (under the stricter rule while the username is under
-// attack) and one of its client.
+// client pair (under the rule the username's state calls for) and one of
+// its client. It refuses at once, without a hashing slot, a client whose
+// counters are already used up, or an unknown client while the username
+// is locked down. Errors: rate_limited.
 func (s *Service) loginClaims(ctx context.Context, k loginKeys, now time.Time) ([]quota.Claim, error) {
-	uses, err := s.quotas.Uses(ctx, now, k.user)
+	uses, err := s.quotas.Uses(ctx, now, k.user, k.known, k.pair, k.client)
 	if err != nil {
 		return nil, fmt.Errorf("read login failures: %w", err)
 	}
-	pair := s.Limits.PerUserClient
-	if uses[k.user] >= s.Limits.AttackAfter {
-		pair = s.Limits.UnderAttack
+	l := s.Limits
+	pair := l.PerUserClient
+	if _, known := uses[k.known]; !known {
+		switch attacked := uses[k.user]; {
+		case attacked.Count >= l.LockdownAfter:
+			return nil, quota.Refusal("too many failed logins for this account from elsewhere; log in from a place you used before", attacked.WindowEnd.Sub(now))
+		case attacked.Count >= l.AttackAfter:
+			pair = l.UnderAttack
+		}
 	}
-	return []quota.Claim{{Key: k.pair, Rule: pair}, {Key: k.client, Rule: s.Limits.PerClient}}, nil
+	claims := []quota.Claim{{Key: k.pair, Rule: pair}, {Key: k.client, Rule: l.PerClient}}
+	for _, c := range claims {
+		if u, ok := uses[c.Key]; ok && u.Count >= c.Rule.Max {
+			return nil, quota.Refusal(tooMany, u.WindowEnd.Sub(now))
+		}
+	}
+	return claims, nil
 }
 
 // throttled carries a refusal of the limits out of the hashing slot, so

@@ -279,3 +279,56 @@ func TestAuthenticate_CacheNeverOutlivesTheToken(t *testing.T) {
 		t.Fatalf("at 3 s the token has expired, got %v", err)
 	}
 }
+
+// A client the user logged in from before keeps its five tries while the
+// username is under attack, and stays open when it is locked down to
+// every other client.
+func TestLogin_KnownClientsKeepTheirTriesUnderAttack(t *testing.T) {
+	h := newHarness(t, auth.FastHasher())
+	if err := h.login("admin", password, "10.1.2.3"); err != nil { // the owner's desk
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		if err := h.login("admin", "guess", fmt.Sprintf("198.51.%d.%d", i/200, i%200)); !errs.Is(err, errs.Unauthorized) && !errs.Is(err, errs.RateLimited) {
+			t.Fatal(err)
+		}
+	}
+	// Locked down: a new client is refused outright, with a wait.
+	err := h.login("admin", password, "192.0.2.50")
+	if !errs.Is(err, errs.RateLimited) || errs.RetryAfterOf(err) <= 0 || !strings.Contains(errs.Message(err), "place you used before") {
+		t.Fatalf("a new client during a lockdown: %v", err)
+	}
+	// The owner mistypes twice and still logs in from the known desk.
+	for range 2 {
+		if err := h.login("admin", "typo", "10.1.2.3"); !errs.Is(err, errs.Unauthorized) {
+			t.Fatalf("a typo from the known desk: %v", err)
+		}
+	}
+	if err := h.login("admin", password, "10.1.2.3"); err != nil {
+		t.Fatalf("the owner from the known desk: %v", err)
+	}
+	h.clock.Advance(15 * time.Minute)
+	if err := h.login("admin", password, "192.0.2.50"); err != nil {
+		t.Fatalf("after the window: %v", err)
+	}
+}
+
+// A client over its limits is refused before it waits for a hashing slot,
+// so a flood from one address cannot keep everyone else from logging in.
+func TestLogin_ThrottledFloodTakesNoSlots(t *testing.T) {
+	h := newHarness(t, auth.FastHasher(), auth.WithHashing(1, 250*time.Millisecond))
+	for i := range 50 {
+		if err := h.login(fmt.Sprintf("user%d", i), "x-password", "203.0.113.9"); !errs.Is(err, errs.Unauthorized) {
+			t.Fatal(err)
+		}
+	}
+	got := h.burst(t, 300, func(i int) error {
+		if i%30 == 0 { // the owner, now and then, from another address
+			return h.login("agent1", password, "10.1.2.3")
+		}
+		return h.login("agent1", "guess", "203.0.113.9")
+	})
+	if got[""] != 10 || got[errs.RateLimited] != 290 {
+		t.Fatalf("a throttled flood with the owner among it: %v, want 10 logins and 290 rate_limited", got)
+	}
+}

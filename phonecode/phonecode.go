@@ -23,9 +23,10 @@ import (
 type Store interface {
 	// Save replaces the phone's code.
 	Save(ctx context.Context, phone string, hash []byte, expires time.Time) error
-	// Consume deletes the phone's code if it has hash, has not expired at
-	// now and has had fewer than maxTries wrong tries, and reports whether
-	// it did; otherwise it counts a wrong try against the code.
+	// Consume counts a try against the phone's code if it has not expired
+	// at now and has had fewer than maxTries, atomically, and if the code
+	// has hash deletes it and reports true; parallel tries cannot exceed
+	// maxTries, and one code is consumed once.
 	Consume(ctx context.Context, phone string, hash []byte, now time.Time, maxTries int) (bool, error)
 }
 
@@ -76,11 +77,10 @@ func NewService(store Store, quotas quota.Store, sms Sender, clk clock.Clock, lo
 // Errors: rate_limited, unavailable (the SMS gateway failed).
 func (s *Service) Send(ctx context.Context, phone, client string) error {
 	now := s.clock.Now()
-	claims := []quota.Claim{
-		{Key: "code-phone-min:" + phone, Rule: s.Limits.PerPhoneMinute},
-		{Key: "code-phone-day:" + phone, Rule: s.Limits.PerPhoneDay},
-		{Key: "code-client:" + client, Rule: s.Limits.PerClient}}
-	if err := quota.Take(ctx, s.quotas, now, "too many codes requested", claims...); err != nil {
+	byClient := quota.Claim{Key: "code-client:" + client, Rule: s.Limits.PerClient}
+	if err := quota.Take(ctx, s.quotas, now, "too many codes requested",
+		quota.Claim{Key: "code-phone-min:" + phone, Rule: s.Limits.PerPhoneMinute},
+		quota.Claim{Key: "code-phone-day:" + phone, Rule: s.Limits.PerPhoneDay}, byClient); err != nil {
 		if errs.Is(err, errs.RateLimited) {
 			s.log.WarnContext(ctx, "verification code refused", "client", client, "err", err)
 		}
@@ -95,13 +95,11 @@ func (s *Service) Send(ctx context.Context, phone, client string) error {
 	}
 	text := fmt.Sprintf("【12345热线】您的验证码是%s，%d分钟内有效。如非本人操作，请忽略本短信。", code, int(TTL.Minutes()))
 	if _, err := s.sms.Send(ctx, phone, text); err != nil {
-		// Nothing reached the phone: the citizen may ask again at once.
-		keys := make([]string, len(claims))
-		for i, c := range claims {
-			keys[i] = c.Key
-		}
+		// The requester may try again, but the phone's limits stay
+		// counted: a gateway that delivers and then times out must not
+		// open the phone to flooding.
 		return errors.Join(errs.Wrap(errs.Unavailable, err, "the code could not be sent by SMS; try again later"),
-			s.quotas.Release(ctx, keys...))
+			s.quotas.Release(ctx, byClient.Key))
 	}
 	return nil
 }
@@ -148,7 +146,9 @@ func validCode(c string) bool {
 	return true
 }
 
-// hash is what is stored of a code: a leaked table shows no codes.
+// hash is what is stored of a code, so that the table does not show codes
+// at a glance (a code has only 10⁶ values; its protection is its ten
+// minutes and five tries, not the hash).
 func hash(phone, code string) []byte {
 	sum := sha256.Sum256([]byte(phone + ":" + code))
 	return sum[:]

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 
@@ -31,17 +32,23 @@ func (s *PhoneCodeStore) Save(ctx context.Context, phone string, hash []byte, ex
 	return translate(s.db.Pool.SendBatch(ctx, b).Close(), "save phone code")
 }
 
-// Consume deletes the code if it matches, in one statement, so that two
-// requests with the same code cannot both use it; a miss counts a try.
+// Consume takes a try and, if the code matches, consumes it: the try is
+// counted by one conditional UPDATE (so parallel tries queue on the row
+// and cannot pass maxTries), and the DELETE of a match removes the row
+// once, so two requests with the right code cannot both use it.
 func (s *PhoneCodeStore) Consume(ctx context.Context, phone string, hash []byte, now time.Time, maxTries int) (bool, error) {
-	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM phone_codes
-		WHERE phone = $1 AND code_hash = $2 AND expires_at > $3 AND tries < $4`, phone, hash, now, maxTries)
+	var match bool
+	err := s.db.Pool.QueryRow(ctx, `UPDATE phone_codes SET tries = tries + 1
+		WHERE phone = $1 AND expires_at > $3 AND tries < $4 RETURNING code_hash = $2`, phone, hash, now, maxTries).Scan(&match)
+	if errors.Is(err, pgx.ErrNoRows) || (err == nil && !match) {
+		return false, nil
+	}
 	if err != nil {
 		return false, translate(err, "check phone code")
 	}
-	if tag.RowsAffected() == 1 {
-		return true, nil
+	tag, err := s.db.Pool.Exec(ctx, `DELETE FROM phone_codes WHERE phone = $1 AND code_hash = $2`, phone, hash)
+	if err != nil {
+		return false, translate(err, "use phone code")
 	}
-	_, err = s.db.Pool.Exec(ctx, `UPDATE phone_codes SET tries = tries + 1 WHERE phone = $1`, phone)
-	return false, translate(err, "count a wrong phone code")
+	return tag.RowsAffected() == 1, nil
 }

@@ -108,16 +108,16 @@ func (s *QuotaStore) Reset(ctx context.Context, keys ...string) error {
 }
 
 // Uses returns the keys' uses in their running windows.
-func (s *QuotaStore) Uses(ctx context.Context, now time.Time, keys ...string) (map[string]int, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT key, uses FROM quotas WHERE key = ANY($1) AND window_end > $2`, keys, now)
+func (s *QuotaStore) Uses(ctx context.Context, now time.Time, keys ...string) (map[string]quota.Use, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT key, uses, window_end FROM quotas WHERE key = ANY($1) AND window_end > $2`, keys, now)
 	if err != nil {
 		return nil, translate(err, "read quota")
 	}
-	out := map[string]int{}
+	out := map[string]quota.Use{}
 	var key string
-	var uses int
-	_, err = pgx.ForEachRow(rows, []any{&key, &uses}, func() error {
-		out[key] = uses
+	var u quota.Use
+	_, err = pgx.ForEachRow(rows, []any{&key, &u.Count, &u.WindowEnd}, func() error {
+		out[key] = u
 		return nil
 	})
 	return out, translate(err, "read quota")

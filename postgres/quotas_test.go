@@ -37,7 +37,7 @@ func TestQuotaStore_WindowsReleaseAndReset(t *testing.T) {
 		t.Fatalf("a new window: wait %v", wait)
 	}
 	uses, err := s.Uses(ctx, now.Add(time.Minute), "a", "b")
-	if err != nil || uses["a"] != 1 || len(uses) != 1 {
+	if err != nil || uses["a"].Count != 1 || len(uses) != 1 || !uses["a"].WindowEnd.Equal(now.Add(2*time.Minute)) {
 		t.Fatalf("uses %v %v", uses, err)
 	}
 	// All or none: a used-up claim counts nothing of the others.
@@ -48,7 +48,7 @@ func TestQuotaStore_WindowsReleaseAndReset(t *testing.T) {
 	if wait, _ := s.Take(ctx, now, a, b); wait <= 0 {
 		t.Fatal("a take with a used-up claim passed")
 	}
-	if uses, _ := s.Uses(ctx, now.Add(time.Minute), "a"); uses["a"] != 1 {
+	if uses, _ := s.Uses(ctx, now.Add(time.Minute), "a"); uses["a"].Count != 1 {
 		t.Fatalf("the refused take counted a: %v", uses)
 	}
 	if err := s.Reset(ctx, "a", "b"); err != nil {
@@ -85,7 +85,7 @@ func TestQuotaStore_ParallelTakesNeverExceedTheRule(t *testing.T) {
 	if granted.Load() != 7 {
 		t.Fatalf("%d of 60 parallel takes passed a rule of 7", granted.Load())
 	}
-	if uses, _ := s.Uses(ctx, now, "j"); uses["j"] != 7 {
-		t.Fatalf("j counted %d, want 7 (only with k)", uses["j"])
+	if uses, _ := s.Uses(ctx, now, "j"); uses["j"].Count != 7 {
+		t.Fatalf("j counted %d, want 7 (only with k)", uses["j"].Count)
 	}
 }

@@ -42,7 +42,20 @@ type Store interface {
 	Reset(ctx context.Context, keys ...string) error
 	// Uses returns each key's uses in its current window at now (keys
 	// without a running window are absent).
-	Uses(ctx context.Context, now time.Time, keys ...string) (map[string]int, error)
+	Uses(ctx context.Context, now time.Time, keys ...string) (map[string]Use, error)
+}
+
+// Use is a key's count in its running window.
+type Use struct {
+	Count     int
+	WindowEnd time.Time
+}
+
+// Refusal is the rate_limited error of a used-up rule: what, the
+// user-facing reason, and the wait.
+func Refusal(what string, wait time.Duration) error {
+	return &errs.Error{Code: errs.RateLimited, RetryAfter: wait,
+		Message: fmt.Sprintf("%s; try again in %s", what, humanWait(wait))}
 }
 
 // MaxKeyBytes bounds a key; longer keys are the caller's bug.
@@ -61,8 +74,7 @@ func Take(ctx context.Context, s Store, now time.Time, what string, claims ...Cl
 		return err
 	}
 	if wait > 0 {
-		return &errs.Error{Code: errs.RateLimited, RetryAfter: wait,
-			Message: fmt.Sprintf("%s; try again in %s", what, humanWait(wait))}
+		return Refusal(what, wait)
 	}
 	return nil
 }

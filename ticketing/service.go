@@ -270,6 +270,9 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, q ListQuery) ([]*T
 			f.Text = query
 		}
 	}
+	if !actor.IsStaff() && f.Text != "" {
+		return s.listAsSeen(ctx, actor, f)
+	}
 	f.Limit++ // one more tells whether a next page exists
 	ts, err := s.store.Tickets(ctx, f)
 	if err != nil {
@@ -280,22 +283,52 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, q ListQuery) ([]*T
 		ts = ts[:len(ts)-1]
 		next = ts[len(ts)-1].ID
 	}
-	out := ts[:0]
-	for _, t := range ts {
-		v := ViewFor(actor, t)
-		if !actor.IsStaff() && f.Text != "" && !showsText(v, f.Text) {
-			continue
-		}
-		out = append(out, v)
+	for i, t := range ts {
+		ts[i] = ViewFor(actor, t)
 	}
-	return out, next, nil
+	return ts, next, nil
+}
+
+// maxSeenScan bounds the tickets one department text search reads.
+const maxSeenScan = 2000
+
+// listAsSeen is a department's text search: it matches the texts as the
+// department sees them, masked. The database matches the texts as written,
+// so a search for digits masked in the department's view (the middle of a
+// phone number in the content) would otherwise tell them; such matches are
+// dropped, and the cursor comes from what is shown, reading further pages
+// until the page is full (up to maxSeenScan tickets), so that neither the
+// tickets nor the cursor tell of a dropped match.
+func (s *Service) listAsSeen(ctx context.Context, actor auth.Actor, f TicketFilter) ([]*Ticket, int64, error) {
+	limit := f.Limit
+	f.Limit = max(limit+1, 100)
+	var out []*Ticket
+	for scanned := 0; ; {
+		ts, err := s.store.Tickets(ctx, f)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, t := range ts {
+			if v := ViewFor(actor, t); showsText(v, f.Text) {
+				out = append(out, v)
+			}
+			if len(out) > limit {
+				return out[:limit], out[limit-1].ID, nil
+			}
+		}
+		scanned += len(ts)
+		if len(ts) < f.Limit {
+			return out, 0, nil
+		}
+		f.Before = ts[len(ts)-1].ID
+		if scanned >= maxSeenScan {
+			return out, f.Before, nil
+		}
+	}
 }
 
 // showsText reports whether a ticket as a department sees it holds the
-// searched text. The database matches the texts as written, so a search
-// for digits that are masked in the department's view (the middle of a
-// phone number in the content) would tell them; such a match is dropped,
-// and a page may hold fewer tickets than asked for.
+// searched text (ILIKE's case folding).
 func showsText(v *Ticket, text string) bool {
 	return strings.Contains(strings.ToLower(v.Title+" "+v.Content), strings.ToLower(text))
 }
