@@ -2,6 +2,7 @@ package agentui
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -40,4 +41,33 @@ func TestEdge_LimitKey(t *testing.T) {
 			t.Errorf("limitKey(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// FuzzForwardedFor: any header value gives one of its own entries or
+// nothing, and every entry right of the answer is a trusted proxy.
+func FuzzForwardedFor(f *testing.F) {
+	for _, s := range []string{"203.0.113.5", "1.2.3.4, 10.0.0.1", "[::1]:80, junk", ",,,", "::ffff:1.2.3.4:5", strings.Repeat("1.1.1.1,", 100)} {
+		f.Add(s)
+	}
+	e := edge{trusted: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+	f.Fuzz(func(t *testing.T, v string) {
+		got, ok := e.forwardedFor([]string{v})
+		if !ok {
+			return
+		}
+		hops := strings.Split(v, ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			a, err := hopAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				t.Fatalf("forwardedFor(%q) = %q from beyond a malformed entry", v, got)
+			}
+			if a.Unmap().String() == got {
+				return
+			}
+			if !e.isTrusted(a.Unmap().String()) {
+				t.Fatalf("forwardedFor(%q) = %q passed the untrusted %q", v, got, hops[i])
+			}
+		}
+		t.Fatalf("forwardedFor(%q) = %q is none of its entries", v, got)
+	})
 }
