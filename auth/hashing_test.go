@@ -9,7 +9,7 @@ import (
 )
 
 func TestHashSlots_RefuseWhenFullOrTooManyWait(t *testing.T) {
-	h := newHashSlots(1, 20*time.Millisecond)
+	h := newHashSlots(1, 200*time.Millisecond)
 	h.maxWaiting = 1
 	hold, held := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -26,7 +26,7 @@ func TestHashSlots_RefuseWhenFullOrTooManyWait(t *testing.T) {
 	if err := h.do(context.Background(), func() error { return nil }); !errs.Is(err, errs.Unavailable) {
 		t.Fatalf("with too many waiting: %v", err)
 	}
-	if time.Since(start) >= 20*time.Millisecond {
+	if time.Since(start) >= 200*time.Millisecond {
 		t.Fatal("a request beyond the waiting room waited")
 	}
 	h.waiting.Store(0)

@@ -86,49 +86,8 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 		}
 		return "", nil, err
 	}
-	// The attempt is counted inside its hashing slot: attempts in flight
-	// are then at most the slots, however many wait, so a crowd of staff
-	// logging in at a shift's start from one address does not add up to
-	// the client's limit while it waits. A client already over its limits
-	// was refused above, without a slot.
-	var u *User
-	taken := false
-	err = s.hashing.do(ctx, func() error {
-		if err := quota.Take(ctx, s.quotas, now, tooMany, claims...); err != nil {
-			if errs.Is(err, errs.RateLimited) {
-				s.log.WarnContext(ctx, "login throttled", "username", username, "client", client)
-			}
-			return &throttled{err}
-		}
-		taken = true
-		u, err = s.check(ctx, username, password)
-		return err
-	})
-	var refused *throttled
-	var waited *noSlot
-	switch {
-	case errors.As(err, &refused):
-		return "", nil, refused.err
-	case errors.As(err, &waited):
-		return "", nil, waited.err // nothing was counted
-	case err == nil:
-		err := errors.Join(s.quotas.Reset(ctx, k.pair), s.quotas.Release(ctx, k.client))
-		if _, kerr := s.quotas.Take(ctx, now, quota.Claim{Key: k.known, Rule: quota.Unlimited(s.Limits.KnownFor)}); kerr != nil {
-			err = errors.Join(err, kerr)
-		}
-		if err != nil {
-			return "", nil, err
-		}
-	case errs.Is(err, errs.Unauthorized):
-		s.log.WarnContext(ctx, "login failed", "username", username, "client", client)
-		if _, terr := s.quotas.Take(ctx, now, quota.Claim{Key: k.user, Rule: quota.Unlimited(s.Limits.AttackWindow)}); terr != nil {
-			return "", nil, fmt.Errorf("count the failed login of %s: %w", username, terr)
-		}
-		return "", nil, err
-	case taken:
-		// Not the user's fault (the database): the attempt does not count.
-		return "", nil, errors.Join(err, s.quotas.Release(ctx, k.pair, k.client))
-	default:
+	u, err := s.attempt(ctx, k, claims, username, password, client, now)
+	if err != nil {
 		return "", nil, err
 	}
 	token, err := s.issue(ctx, u, s.SessionTTL)
@@ -136,6 +95,51 @@ func (s *Service) Login(ctx context.Context, username, password, client string) 
 		return "", nil, err
 	}
 	return token, u, nil
+}
+
+// attempt counts the attempt and checks the password, inside a hashing
+// slot: attempts in flight are then at most the slots, however many wait,
+// so a crowd of staff logging in at a shift's start from one address does
+// not add up to the client's limit while it waits (a client already over
+// its limits was refused before, without a slot). Then it settles the
+// counters: a success gives its use back, clears the pair's failures and
+// makes the client known; a failure counts for the username; an outage
+// counts for nobody.
+func (s *Service) attempt(ctx context.Context, k loginKeys, claims []quota.Claim, username, password, client string, now time.Time) (*User, error) {
+	var u *User
+	taken := false
+	err := s.hashing.do(ctx, func() error {
+		if err := quota.Take(ctx, s.quotas, now, tooMany, claims...); err != nil {
+			if errs.Is(err, errs.RateLimited) {
+				s.log.WarnContext(ctx, "login throttled", "username", username, "client", client)
+			}
+			return &throttled{err}
+		}
+		taken = true
+		var err error
+		u, err = s.check(ctx, username, password)
+		return err
+	})
+	var refused *throttled
+	var waited *noSlot
+	switch {
+	case errors.As(err, &refused):
+		return nil, refused.err
+	case errors.As(err, &waited):
+		return nil, waited.err // nothing was counted
+	case err == nil:
+		_, known := s.quotas.Take(ctx, now, quota.Claim{Key: k.known, Rule: quota.Unlimited(s.Limits.KnownFor)})
+		return u, errors.Join(s.quotas.Reset(ctx, k.pair), s.quotas.Release(ctx, k.client), known)
+	case errs.Is(err, errs.Unauthorized):
+		s.log.WarnContext(ctx, "login failed", "username", username, "client", client)
+		if _, terr := s.quotas.Take(ctx, now, quota.Claim{Key: k.user, Rule: quota.Unlimited(s.Limits.AttackWindow)}); terr != nil {
+			return nil, fmt.Errorf("count the failed login of %s: %w", username, terr)
+		}
+		return nil, err
+	case taken:
+		return nil, errors.Join(err, s.quotas.Release(ctx, k.pair, k.client))
+	}
+	return nil, err
 }
 
 // checkLoginInput refuses a username no account can have, and an
