@@ -227,16 +227,17 @@ func TestLogin_ConcurrentHashingIsBoundedInMemory(t *testing.T) {
 	sampled := make(chan struct{})
 	go func() {
 		defer close(sampled)
+		tick := time.NewTicker(200 * time.Microsecond) // sampling, not waiting for anything
+		defer tick.Stop()
 		for {
-			select {
-			case <-done:
-				return
-			default:
-			}
 			if b := heapBytes(); b > peak.Load() {
 				peak.Store(b)
 			}
-			time.Sleep(200 * time.Microsecond)
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
 		}
 	}()
 	got := h.burst(t, 40, func(i int) error {

@@ -197,7 +197,7 @@ func (ix *Index) Versions(ctx context.Context) (map[string]int, error) {
 				Code    string `json:"code"`
 				Version int    `json:"version"`
 			}
-			if err := h.Decode(&d); err != nil {
+			if err := h.DecodeInto(&d); err != nil {
 				return nil, errs.Wrap(errs.Internal, err, "%s: unexpected document", doing)
 			}
 			out[guideCode(d.Code)] = d.Version

@@ -51,7 +51,7 @@ func (ix *Index) Search(ctx context.Context, p knowledge.Plan) ([]knowledge.Hit,
 	hits := make([]knowledge.Hit, 0, len(res.Hits))
 	for _, h := range res.Hits {
 		var d hitDocument
-		if err := h.Decode(&d); err != nil {
+		if err := h.DecodeInto(&d); err != nil {
 			return nil, 0, errs.Wrap(errs.Internal, err, "%s: unexpected hit", doing)
 		}
 		hits = append(hits, knowledge.Hit{Guide: d.guide(), Score: d.RankingScore})

@@ -38,9 +38,9 @@ func NewWorker(rc redis.UniversalClient, h *Handlers, store Store, cfg Config, m
 	})
 	scheduler := asynq.NewSchedulerFromRedisClient(rc, &asynq.SchedulerOpts{
 		Logger: alog, LogLevel: asynq.WarnLevel,
-		EnqueueErrorHandler: func(t *asynq.Task, _ []asynq.Option, err error) {
-			if !errors.Is(err, asynq.ErrDuplicateTask) {
-				log.Warn("schedule task", "type", t.Type(), "err", err)
+		PostEnqueueFunc: func(_ *asynq.TaskInfo, err error) {
+			if err != nil && !errors.Is(err, asynq.ErrDuplicateTask) {
+				log.Warn("schedule the sweep", "err", err)
 			}
 		},
 	})
