@@ -2,7 +2,6 @@ package agentui
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
@@ -19,7 +18,7 @@ var loginRate = CitizenLimit{PerSecond: 10, Burst: 200}
 
 // login checks credentials, sets the session cookie and returns the token.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
-	if ok, wait := s.logins.allow(clientKey(r), time.Now()); !ok {
+	if ok, wait := s.logins.allow(clientKey(r), s.clock.Now()); !ok {
 		return &errs.Error{Code: errs.RateLimited, Message: "too many login requests; try again shortly", RetryAfter: wait}
 	}
 	var req loginRequest

@@ -51,8 +51,13 @@ type env struct {
 	sms     *smsBox // the SMS the public endpoints sent
 }
 
-// logoutGrace is how long an agent stays in routing after the last tab closed, in tests.
-const logoutGrace = 300 * time.Millisecond
+// logoutGrace is how long an agent stays in routing after the last tab
+// closed, and wallboardEvery the wallboards' interval, in tests; both run
+// on the fake clock.
+const (
+	logoutGrace    = 300 * time.Millisecond
+	wallboardEvery = 20 * time.Millisecond
+)
 
 // startRouting gives the env a routing engine with the queues of the migration.
 func (e *env) startRouting(ctx context.Context, loc *time.Location) {
@@ -137,8 +142,8 @@ func newEnvWith(t *testing.T, change ...func(*agentui.Deps)) *env {
 	e := &env{t: t, db: db, clock: clk, loc: loc, tokens: map[string]string{}, sms: &smsBox{}}
 	users := []auth.NewUser{
 		{Username: "admin", Role: auth.RoleAdmin}, {Username: "supervisor", Role: auth.RoleSupervisor},
-		{Username: "agent1", Role: auth.RoleAgent}, {Username: "agent2", Role: auth.RoleAgent},
-		{Username: "dept-rsj", Role: auth.RoleDepartment, Department: "rsj"},
+		{Username: "agent1", DisplayName: "话务员一号", Role: auth.RoleAgent}, {Username: "agent2", Role: auth.RoleAgent},
+		{Username: "dept-rsj", DisplayName: "人社局信访科", Role: auth.RoleDepartment, Department: "rsj"},
 		{Username: "dept-cgj", Role: auth.RoleDepartment, Department: "cgj"},
 	}
 	for _, u := range users {
@@ -161,7 +166,7 @@ func newEnvWith(t *testing.T, change ...func(*agentui.Deps)) *env {
 		Guides:   guides, Search: e.syncer, CitizenLimit: agentui.CitizenLimit{PerSecond: 0.001, Burst: citizenBurst},
 		Routing: e.routing, RoutingStore: postgres.NewRoutingStore(db), Bus: e.bus, Clock: clk,
 		Quotas: quotas, Codes: phonecode.NewService(postgres.NewPhoneCodeStore(db), quotas, e.sms, clk, log),
-		Hub: agentui.HubConfig{LogoutGrace: logoutGrace, WallboardEvery: 20 * time.Millisecond, PingEvery: 200 * time.Millisecond}}
+		Hub: agentui.HubConfig{LogoutGrace: logoutGrace, WallboardEvery: wallboardEvery, PingEvery: 200 * time.Millisecond}}
 	for _, c := range change {
 		c(&deps)
 	}

@@ -300,13 +300,13 @@ func (h *Hub) unregister(c *wsClient) {
 		grace = 0 // logged out or expired: no reconnect to wait for
 	}
 	g := &graceTimer{}
-	g.timer = time.AfterFunc(grace, func() { h.logoutAfterGrace(user, g) })
+	g.timer = h.clock.AfterFunc(grace, func() { h.logoutAfterGrace(user, g) })
 	h.grace[user] = g
 }
 
 // graceTimer is an agent's pending logout; its identity tells a timer
 // that fired late from the one that replaced it.
-type graceTimer struct{ timer *time.Timer }
+type graceTimer struct{ timer clock.Timer }
 
 // logoutAfterGrace logs the agent out of routing unless a tab came back
 // (or this timer was replaced) meanwhile.

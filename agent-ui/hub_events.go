@@ -288,10 +288,13 @@ func (w *wallboard) run(ctx context.Context) {
 		if !w.publish() {
 			continue // nothing sent: the interval has not restarted
 		}
+		interval := make(chan struct{})
+		t := w.hub.clock.AfterFunc(w.every, func() { close(interval) })
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
-		case <-time.After(w.every):
+		case <-interval:
 		}
 	}
 }

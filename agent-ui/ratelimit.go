@@ -75,7 +75,7 @@ func (c *clientLimiter) evictIdle(now time.Time) {
 // citizen wraps a handler for the public, rate-limited per client address.
 func (s *Server) citizen(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
 	return s.public(func(w http.ResponseWriter, r *http.Request) error {
-		if ok, wait := s.citizens.allow(clientKey(r), time.Now()); !ok {
+		if ok, wait := s.citizens.allow(clientKey(r), s.clock.Now()); !ok {
 			return &errs.Error{Code: errs.RateLimited, Message: "too many requests; try again shortly", RetryAfter: wait}
 		}
 		return h(w, r)

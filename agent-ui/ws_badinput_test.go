@@ -9,6 +9,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/routing"
 )
 
@@ -208,7 +209,8 @@ func TestWS_LogoutClosesSocketAndLeavesRouting(t *testing.T) {
 	if code := c.closedWith(); code != 4001 {
 		t.Fatalf("close code %d, want 4001", code)
 	}
-	e.waitAgentState("agent1", routing.Offline)
+	// At once: the fake clock does not move, so no grace period passes.
+	testenv.Eventually(t, "agent1 out of routing", e.agentIs("agent1", routing.Offline))
 }
 
 // An expired session closes the socket at the next check, and cannot
@@ -227,22 +229,6 @@ func TestWS_ExpiredSession(t *testing.T) {
 	}
 	if v, ok := e.routing.Agent("agent1"); !ok || v.ID != "agent1" {
 		t.Fatalf("agent1 was never in routing: %+v", v)
-	}
-}
-
-// waitAgentState waits a few seconds for an agent's routing state.
-func (e *env) waitAgentState(agent string, want routing.State) {
-	e.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		v, _ := e.routing.Agent(agent)
-		if v.State == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("%s is %s, want %s", agent, v.State, want)
-		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

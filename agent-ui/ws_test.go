@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/open12345/hotline/eventbus"
+	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/routing"
 )
 
@@ -199,6 +201,9 @@ func TestWS_AgentTakesAContactWithScreenPop(t *testing.T) {
 	if err := json.Unmarshal(ack.Data, &contact); ack.Type != "ack" || err != nil || contact.Status != routing.Connected {
 		t.Fatalf("accept: %s %s", ack.Type, ack.Data)
 	}
+	// Wallboards go out at most once per interval, on the fake clock.
+	e.awaitTimer("the wallboard's interval", wallboardEvery)
+	e.clock.Advance(wallboardEvery)
 	sup.await("wallboard", func(d json.RawMessage) bool {
 		var w struct{ Queues []routing.QueueStats }
 		if json.Unmarshal(d, &w) != nil {
@@ -237,10 +242,12 @@ func TestWS_OfferReachesEveryTabAndResyncsOnReconnect(t *testing.T) {
 		t.Fatalf("tabs got offers %v and %v", o1, o2)
 	}
 
-	// Both tabs close; one comes back within the grace period and finds
-	// the agent ready with the offer still ringing.
+	// Both tabs close; one comes back just within the grace period and
+	// finds the agent ready with the offer still ringing.
 	tab1.conn.Close()
 	tab2.conn.Close()
+	e.awaitTimer("the grace period of agent1's last tab", logoutGrace)
+	e.clock.Advance(logoutGrace - time.Nanosecond)
 	back := e.mustWS("agent1")
 	back.await("presence", stateIs(routing.Ready), nil)
 	var again struct {
@@ -255,9 +262,11 @@ func TestWS_OfferReachesEveryTabAndResyncsOnReconnect(t *testing.T) {
 	}
 	back.await("offer.withdrawn", nil, nil)
 
-	// Gone for longer than the grace period: logged out of routing.
+	// Gone for the grace period: logged out of routing.
 	back.conn.Close()
-	e.waitAgentState("agent1", routing.Offline)
+	e.awaitTimer("the grace period of agent1's last tab", logoutGrace)
+	e.clock.Advance(logoutGrace)
+	testenv.Eventually(t, "agent1 out of routing", e.agentIs("agent1", routing.Offline))
 }
 
 func TestWS_DepartmentGetsOnlyItsNotices(t *testing.T) {
@@ -283,4 +292,20 @@ func TestWS_DepartmentGetsOnlyItsNotices(t *testing.T) {
 	if m := rsj.request("presence.set", map[string]string{"state": "ready"}); m.Type != "error" || !strings.Contains(string(m.Data), "forbidden") {
 		t.Fatalf("department presence.set: %s %s", m.Type, m.Data)
 	}
+}
+
+// agentIs returns whether an agent's routing state is want, for Eventually.
+func (e *env) agentIs(agent string, want routing.State) func() bool {
+	return func() bool {
+		v, _ := e.routing.Agent(agent)
+		return v.State == want
+	}
+}
+
+// awaitTimer waits until the hub has set a timer for d from now on the
+// fake clock, so that moving the clock afterwards fires it.
+func (e *env) awaitTimer(what string, d time.Duration) {
+	e.t.Helper()
+	at := e.clock.Now().Add(d)
+	testenv.Eventually(e.t, what, func() bool { return slices.ContainsFunc(e.clock.Timers(), at.Equal) })
 }

@@ -191,7 +191,7 @@ func (c *wsClient) readLoop() {
 
 // replyError answers a bad request; too many in a minute close the socket.
 func (c *wsClient) replyError(id string, err error) {
-	now := time.Now()
+	now := c.hub.clock.Now()
 	if now.Sub(c.errWindow) > time.Minute {
 		c.errWindow, c.errCount = now, 0
 	}

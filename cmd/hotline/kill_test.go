@@ -18,12 +18,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/postgres/pgtest"
 	"github.com/open12345/hotline/ticketing"
+	"github.com/open12345/hotline/ticketing/dispatch"
 )
 
 // buildHotline compiles the hotline binary for tests that run it as a
@@ -164,8 +167,8 @@ func TestKill_DeliveryArrivesOnceAfterRestart(t *testing.T) {
 
 	r.Start()
 	second := serve(t, bin, env)
-	waitFor(t, "the delivery after the restart", func() bool { return len(received()) >= 1 })
-	time.Sleep(500 * time.Millisecond)
+	testenv.Eventually(t, "the delivery after the restart", func() bool { return len(received()) >= 1 })
+	waitIdle(t, db, asynq.NewInspectorFromRedisClient(r.Client()))
 	if got := received(); len(got) != 1 {
 		t.Fatalf("department received %d deliveries (%v), want 1", len(got), got)
 	}
@@ -175,4 +178,25 @@ func TestKill_DeliveryArrivesOnceAfterRestart(t *testing.T) {
 	if err := <-second.done; err != nil {
 		t.Fatalf("hotline serve after SIGTERM: %v", err)
 	}
+}
+
+// waitIdle waits until the hotline in the other process has nothing left
+// to send: every outbox message relayed and done, and no queue holding a
+// pending, running, scheduled or retrying task, looked at before and
+// after the outbox. The relay enqueues inside the transaction that marks
+// a message relayed, so a message on its way reads as waiting until its
+// task is in Redis; a duplicate would have arrived once this returns.
+func waitIdle(t *testing.T, db *postgres.DB, in *asynq.Inspector) {
+	t.Helper()
+	queues := []string{dispatch.QueueUrgent, dispatch.QueueDefault, dispatch.QueueLow}
+	testenv.Eventually(t, "the outbox and the queues to go idle", func() bool {
+		if !testenv.QueuesIdle(t, in, queues...) {
+			return false
+		}
+		var waiting int
+		if err := db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM outbox WHERE enqueued_at IS NULL OR done_at IS NULL`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		return waiting == 0 && testenv.QueuesIdle(t, in, queues...)
+	})
 }

@@ -140,14 +140,14 @@ func TestMain_GracefulShutdownFinishesInFlightRequests(t *testing.T) {
 		resp.Body.Close()
 		inFlight <- resp.StatusCode
 	}()
-	waitFor(t, "the action to wait on the row lock", func() bool {
+	testenv.Eventually(t, "the action to wait on the row lock", func() bool {
 		var waiting int
 		err := m.DB.Pool.QueryRow(ctx, "SELECT count(*) FROM pg_locks WHERE NOT granted").Scan(&waiting)
 		return err == nil && waiting > 0
 	})
 	closed := make(chan error, 1)
 	go func() { closed <- m.Close() }()
-	waitFor(t, "the listener to close", func() bool {
+	testenv.Eventually(t, "the listener to close", func() bool {
 		c, err := net.DialTimeout("tcp", m.HTTPAddr(), 100*time.Millisecond)
 		if err == nil {
 			c.Close()
@@ -167,17 +167,6 @@ func TestMain_GracefulShutdownFinishesInFlightRequests(t *testing.T) {
 	}
 	if err := <-closed; err != nil {
 		t.Fatalf("close: %v", err)
-	}
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -1,6 +1,7 @@
-// Package testenv finds the real services integration tests run against.
-// A missing service fails the test with instructions; only under
-// `go test -short` is it skipped.
+// Package testenv finds the real services integration tests run against,
+// and waits for what they do (Eventually, QueuesIdle). A missing service
+// fails the test with instructions; only under `go test -short` is it
+// skipped.
 package testenv
 
 import (

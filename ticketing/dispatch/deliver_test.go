@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/ticketing"
 	"github.com/open12345/hotline/ticketing/dispatch"
 )
@@ -23,12 +24,12 @@ func TestDeliver_OnceSignedAndMasked(t *testing.T) {
 	tk := h.newTicket("13800001234")
 	h.act(agent, tk.ID, ticketing.ActionDispatch, ticketing.Request{Department: "rsj"})
 
-	eventually(t, 5*time.Second, "the webhook", func() bool { return len(rc.requests()) == 1 })
-	eventually(t, 5*time.Second, "the delivery recorded", func() bool {
+	testenv.Eventually(t, "the webhook", func() bool { return len(rc.requests()) == 1 })
+	testenv.Eventually(t, "the delivery recorded", func() bool {
 		ds := h.deliveries(dispatch.DeliveryFilter{TicketID: tk.ID})
 		return len(ds) == 1 && ds[0].State == dispatch.StateDelivered
 	})
-	time.Sleep(200 * time.Millisecond) // room for a duplicate to show up
+	h.waitIdle() // a duplicate would have arrived by now
 	got := rc.requests()
 	if len(got) != 1 {
 		t.Fatalf("receiver got %d requests, want 1", len(got))
@@ -75,11 +76,11 @@ func TestDeliver_RetriesKeepTheDeliveryID(t *testing.T) {
 	tk := h.newTicket("")
 	h.act(agent, tk.ID, ticketing.ActionDispatch, ticketing.Request{Department: "rsj"})
 
-	eventually(t, 10*time.Second, "four attempts", func() bool { return len(rc.requests()) == 4 })
-	eventually(t, 5*time.Second, "the success recorded", func() bool {
+	testenv.Eventually(t, "four attempts", func() bool { return len(rc.requests()) == 4 })
+	testenv.Eventually(t, "the success recorded", func() bool {
 		return h.deliveries(dispatch.DeliveryFilter{TicketID: tk.ID})[0].State == dispatch.StateDelivered
 	})
-	time.Sleep(200 * time.Millisecond)
+	h.waitIdle()
 	got := rc.requests()
 	if len(got) != 4 {
 		t.Fatalf("%d requests, want 4", len(got))
@@ -110,7 +111,7 @@ func TestDeliver_BrokenReceivers(t *testing.T) {
 		handler func(n int, w http.ResponseWriter, r *http.Request)
 		want    string
 	}{
-		"slow": {func(int, http.ResponseWriter, *http.Request) { time.Sleep(time.Second) }, "did not answer within"},
+		"slow": {func(_ int, _ http.ResponseWriter, r *http.Request) { <-r.Context().Done() }, "did not answer within"},
 		"redirect": {func(_ int, w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, target.srv.URL, http.StatusTemporaryRedirect)
 		}, "redirect"},
@@ -135,7 +136,7 @@ func TestDeliver_BrokenReceivers(t *testing.T) {
 	tk := h.newTicket("")
 	h.act(agent, tk.ID, ticketing.ActionDispatch, ticketing.Request{Department: "good"})
 
-	eventually(t, 20*time.Second, "five failed deliveries", func() bool {
+	testenv.Eventually(t, "five failed deliveries", func() bool {
 		return len(h.deliveries(dispatch.DeliveryFilter{State: dispatch.StateFailed})) == 5
 	})
 	for _, d := range h.deliveries(dispatch.DeliveryFilter{State: dispatch.StateFailed}) {
@@ -172,11 +173,11 @@ func TestDeliver_BrokenReceivers(t *testing.T) {
 	if _, err := h.admin.Retry(h.ctx, admin, failed.ID); !errs.Is(err, errs.Conflict) {
 		t.Fatalf("second retry of a pending delivery: %v, want conflict", err)
 	}
-	eventually(t, 5*time.Second, "the retried delivery", func() bool { return len(fixed.requests()) == 1 })
+	testenv.Eventually(t, "the retried delivery", func() bool { return len(fixed.requests()) == 1 })
 	if got := fixed.requests()[0].Delivery; got != failed.ID {
 		t.Fatalf("retried under delivery ID %s, want %s", got, failed.ID)
 	}
-	eventually(t, 5*time.Second, "delivered", func() bool {
+	testenv.Eventually(t, "delivered", func() bool {
 		d, err := h.store.Delivery(h.ctx, failed.ID)
 		return err == nil && d.State == dispatch.StateDelivered && d.Attempts == 3
 	})

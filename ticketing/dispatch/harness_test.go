@@ -157,16 +157,26 @@ func (h *harness) deliveries(f dispatch.DeliveryFilter) []dispatch.Delivery {
 	return ds
 }
 
-// eventually polls cond until it holds or the time runs out.
-func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", within, what)
+// waitIdle waits until the dispatch loop has nothing left to do: the relay
+// waits between passes and finished none while the queues and the outbox
+// were looked at, no queue holds a task that is pending, running,
+// scheduled or waiting for a retry, and no outbox message waits for the
+// relay. Only then may a test say that something did not happen (a
+// second delivery, a third SMS): whatever was on its way has arrived.
+func (h *harness) waitIdle() {
+	h.t.Helper()
+	testenv.Eventually(h.t, "the relay and the queues to go idle", func() bool {
+		before, idle := h.relay.Idle()
+		if !idle || !testenv.QueuesIdle(h.t, h.inspect, dispatch.QueueUrgent, dispatch.QueueDefault, dispatch.QueueLow) {
+			return false
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		backlog, err := h.store.OutboxBacklog(h.ctx)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		after, idle := h.relay.Idle()
+		return backlog == 0 && idle && after == before
+	})
 }
 
 // received is one request a receiver got.

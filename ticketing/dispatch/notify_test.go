@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/ticketing"
 	"github.com/open12345/hotline/ticketing/dispatch"
 )
@@ -32,7 +33,7 @@ func TestNotify_CitizenSMS(t *testing.T) {
 	h := newHarness(t, fastConfig())
 	h.sms.fails = 2
 	tk := h.newTicket("13800001234")
-	eventually(t, 5*time.Second, "the accepted SMS", func() bool { return len(h.events(tk.ID, "notify")) == 1 })
+	testenv.Eventually(t, "the accepted SMS", func() bool { return len(h.events(tk.ID, "notify")) == 1 })
 	msgs := h.sms.messages()
 	if len(msgs) != 1 || !strings.HasPrefix(msgs[0], "13800001234 ") || !strings.Contains(msgs[0], tk.Number) {
 		t.Fatalf("sms = %q", msgs)
@@ -45,11 +46,11 @@ func TestNotify_CitizenSMS(t *testing.T) {
 	h.act(agent, tk.ID, ticketing.ActionDispatch, ticketing.Request{Department: "rsj"})
 	h.act(deptActor("rsj"), tk.ID, ticketing.ActionSign, ticketing.Request{})
 	h.act(deptActor("rsj"), tk.ID, ticketing.ActionReply, ticketing.Request{Reply: "已安排清运，今后每日清运一次。"})
-	eventually(t, 5*time.Second, "the replied SMS", func() bool { return len(h.events(tk.ID, "notify")) == 2 })
+	testenv.Eventually(t, "the replied SMS", func() bool { return len(h.events(tk.ID, "notify")) == 2 })
 	if msgs := h.sms.messages(); !strings.Contains(msgs[1], "已安排清运") {
 		t.Fatalf("reply sms = %q", msgs[1])
 	}
-	time.Sleep(200 * time.Millisecond)
+	h.waitIdle()
 	if n := len(h.sms.messages()); n != 2 {
 		t.Fatalf("%d SMS sent, want 2", n)
 	}
@@ -62,7 +63,7 @@ func TestNotify_GatewayDownIsRecorded(t *testing.T) {
 	h := newHarness(t, cfg)
 	h.sms.fails = 1000
 	tk := h.newTicket("13800001234")
-	eventually(t, 5*time.Second, "the failure recorded", func() bool { return len(h.events(tk.ID, "notify")) == 1 })
+	testenv.Eventually(t, "the failure recorded", func() bool { return len(h.events(tk.ID, "notify")) == 1 })
 	if ev := h.events(tk.ID, "notify")[0]; ev.Payload["state"] != "failed" || ev.Payload["error"] == "" {
 		t.Fatalf("notify event %+v", ev.Payload)
 	}
@@ -77,18 +78,14 @@ func TestSweep_ThroughTheQueue(t *testing.T) {
 	h.department("rsj", "市人力资源和社会保障局", rc.srv.URL)
 	tk := h.newTicket("")
 	h.act(agent, tk.ID, ticketing.ActionDispatch, ticketing.Request{Department: "rsj"}) // 2026-09-30 10:00
-	eventually(t, 5*time.Second, "the dispatch delivery", func() bool { return len(rc.requests()) == 1 })
+	testenv.Eventually(t, "the dispatch delivery", func() bool { return len(rc.requests()) == 1 })
 
 	sweep := func() {
 		t.Helper()
 		if _, err := h.client.Enqueue(dispatch.NewSweepTask(time.Second)); err != nil {
 			t.Fatal(err)
 		}
-		// The sweep task has no result to wait on: wait for the queue to empty.
-		eventually(t, 5*time.Second, "the sweep", func() bool {
-			info, err := h.inspect.GetQueueInfo(dispatch.QueueDefault)
-			return err == nil && info.Pending == 0 && info.Active == 0
-		})
+		h.waitIdle() // the sweep task has no result to wait on
 	}
 	h.clock.Set(time.Date(2026, 10, 8, 23, 59, 59, 0, h.loc))
 	sweep()
@@ -108,7 +105,7 @@ func TestSweep_ThroughTheQueue(t *testing.T) {
 	if n := len(h.events(tk.ID, "warn")); n != 1 {
 		t.Fatalf("%d warnings, want 1", n)
 	}
-	eventually(t, 5*time.Second, "the department told", func() bool {
+	testenv.Eventually(t, "the department told", func() bool {
 		var events []string
 		for _, r := range rc.requests() {
 			events = append(events, r.Event)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hibiken/asynq"
 
+	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/ticketing"
 	"github.com/open12345/hotline/ticketing/dispatch"
 )
@@ -40,8 +41,8 @@ func TestOutbox_RedisDownThenUp(t *testing.T) {
 	}
 
 	h.redis.Start()
-	eventually(t, 60*time.Second, "100 deliveries", func() bool { return len(rc.requests()) >= n })
-	time.Sleep(300 * time.Millisecond)
+	testenv.Eventually(t, "100 deliveries", func() bool { return len(rc.requests()) >= n })
+	h.waitIdle()
 	seen := map[string]int{}
 	ids := map[string]bool{}
 	for _, r := range rc.requests() {
@@ -116,8 +117,8 @@ func TestOutbox_RelayCrashAfterEnqueue(t *testing.T) {
 	if err := h.inspect.UnpauseQueue(dispatch.QueueDefault); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "the delivery", func() bool { return len(rc.requests()) == 1 })
-	time.Sleep(300 * time.Millisecond)
+	testenv.Eventually(t, "the delivery", func() bool { return len(rc.requests()) == 1 })
+	h.waitIdle()
 	if got := len(rc.requests()); got != 1 {
 		t.Fatalf("%d deliveries, want 1", got)
 	}
@@ -143,8 +144,8 @@ func TestOutbox_ReconcileMessagesRedisLost(t *testing.T) {
 	if moved, err := h.relay.RelayOnce(h.ctx); err != nil || moved != 1 {
 		t.Fatalf("relay after reconcile moved %d: %v", moved, err)
 	}
-	eventually(t, 5*time.Second, "the delivery", func() bool { return len(rc.requests()) == 1 })
-	eventually(t, 5*time.Second, "the message done", func() bool {
+	testenv.Eventually(t, "the delivery", func() bool { return len(rc.requests()) == 1 })
+	testenv.Eventually(t, "the message done", func() bool {
 		n, err := h.relay.Reconcile(h.ctx)
 		return err == nil && n == 0
 	})
@@ -158,7 +159,7 @@ func TestDeliver_DuplicateTaskIsNotDeliveredTwice(t *testing.T) {
 	h.department("rsj", "市人力资源和社会保障局", rc.srv.URL)
 	tk := h.newTicket("")
 	h.act(agent, tk.ID, ticketing.ActionDispatch, ticketing.Request{Department: "rsj"})
-	eventually(t, 5*time.Second, "the delivery", func() bool {
+	testenv.Eventually(t, "the delivery", func() bool {
 		ds := h.deliveries(dispatch.DeliveryFilter{TicketID: tk.ID})
 		return len(ds) == 1 && ds[0].State == dispatch.StateDelivered
 	})
@@ -171,7 +172,7 @@ func TestDeliver_DuplicateTaskIsNotDeliveredTwice(t *testing.T) {
 	if _, err := h.client.Enqueue(dup); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond)
+	h.waitIdle() // the duplicate task has run
 	if got := len(rc.requests()); got != 1 {
 		t.Fatalf("%d deliveries, want 1", got)
 	}

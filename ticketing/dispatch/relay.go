@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -37,6 +38,9 @@ type Relay struct {
 	cfg     Config
 	log     *slog.Logger
 	metrics *Metrics
+	// passes counts the starts and the ends of Run's passes, so it is
+	// odd while a pass runs.
+	passes atomic.Uint64
 }
 
 // NewRelay returns a relay from store into queue; finder is used to check
@@ -63,6 +67,15 @@ func (r *Relay) RelayOnce(ctx context.Context) (int, error) {
 	})
 	r.metrics.relayed(n, err)
 	return n, err
+}
+
+// Idle reports whether Run is between passes (waiting for a message or
+// its next poll, or not running), and how many passes it has finished.
+// The same count, idle, before and after looking at the outbox and the
+// queues tells that the relay moved nothing meanwhile.
+func (r *Relay) Idle() (passes uint64, idle bool) {
+	n := r.passes.Load()
+	return n / 2, n%2 == 0
 }
 
 // Reconcile finds messages enqueued more than StaleAfter ago and still not
@@ -108,17 +121,17 @@ func (r *Relay) Run(ctx context.Context) {
 			}
 		}
 	}()
-	for ctx.Err() == nil {
+	// pass relays what waits and returns how to wait for the next pass.
+	pass := func() (wait func()) {
 		n, err := r.RelayOnce(ctx)
 		if err != nil && ctx.Err() == nil {
 			backoff = min(max(2*backoff, 100*time.Millisecond), 5*time.Second)
 			r.log.WarnContext(ctx, "outbox relay: will retry", "moved", n, "retry_in", backoff, "err", err)
-			sleep(ctx, backoff)
-			continue
+			return func() { sleep(ctx, backoff) }
 		}
 		backoff = 0
 		if n == relayBatch {
-			continue
+			return func() {} // more waits: no pause
 		}
 		if time.Now().After(nextReconcile) {
 			if k, err := r.Reconcile(ctx); err != nil {
@@ -132,16 +145,23 @@ func (r *Relay) Run(ctx context.Context) {
 			if listener, err = r.store.ListenOutbox(ctx); err != nil {
 				listener = nil
 				r.log.WarnContext(ctx, "outbox relay: listen", "err", err)
-				sleep(ctx, r.cfg.RelayWait)
-				continue
+				return func() { sleep(ctx, r.cfg.RelayWait) }
 			}
 		}
-		if err := listener.Wait(ctx, r.cfg.RelayWait); err != nil {
-			listener = nil // closed by the error
-			if ctx.Err() == nil {
-				r.log.WarnContext(ctx, "outbox relay: wait", "err", err)
+		return func() {
+			if err := listener.Wait(ctx, r.cfg.RelayWait); err != nil {
+				listener = nil // closed by the error
+				if ctx.Err() == nil {
+					r.log.WarnContext(ctx, "outbox relay: wait", "err", err)
+				}
 			}
 		}
+	}
+	for ctx.Err() == nil {
+		r.passes.Add(1) // odd while the pass runs
+		wait := pass()
+		r.passes.Add(1)
+		wait()
 	}
 }
 

@@ -5,9 +5,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/ticketing"
 	"github.com/open12345/hotline/ticketing/dispatch"
 )
@@ -43,7 +43,7 @@ func dispatchedWhileDown(t *testing.T) (*harness, *receiver, *atomic.Bool, *tick
 	h.department("rsj", "市人力资源和社会保障局", rsj.srv.URL)
 	tk := h.confidentialTicket()
 	h.act(agent, tk.ID, ticketing.ActionDispatch, ticketing.Request{Department: "rsj"})
-	eventually(t, 5*time.Second, "a failed attempt at rsj", func() bool { return len(rsj.requests()) > 0 })
+	testenv.Eventually(t, "a failed attempt at rsj", func() bool { return len(rsj.requests()) > 0 })
 	return h, rsj, up, tk
 }
 
@@ -52,7 +52,7 @@ func dispatchedWhileDown(t *testing.T) (*harness, *receiver, *atomic.Bool, *tick
 func (h *harness) retryUntil(id, state string) dispatch.Delivery {
 	h.t.Helper()
 	var d dispatch.Delivery
-	eventually(h.t, 10*time.Second, "delivery "+state, func() bool {
+	testenv.Eventually(h.t, "delivery "+state, func() bool {
 		var err error
 		if d, err = h.store.Delivery(h.ctx, id); err != nil {
 			h.t.Fatal(err)
