@@ -23,11 +23,20 @@ services:
 run: services build
 	. .run/env && bin/hotline migrate && bin/hotline seed --demo && exec bin/hotline serve
 
+# Tools `make test` runs, installed (pinned) by `services.sh test-tools`.
+TOOLS := .run/tools
+
+# go vet and staticcheck, then every test. testsum (internal/testsum) prints
+# a line per package, the whole output of each failure, the search-quality
+# figures TestQuality logs, and a closing summary line: tests run, passed,
+# failed, skipped. The recipe fails if any test fails (testsum's and go
+# test's exit status, through pipefail).
 test: services
 	$(SERVICES) test-tools
-	. .run/env && go vet ./... && go test -race -count=1 -timeout 20m ./...
-	@# The search-quality figures, printed where CI logs show them.
-	@go test -count=1 -run '^TestQuality$$' -v ./knowledge/bleve/ | grep -E 'search quality|miss:'
+	. .run/env && go vet ./... && $(TOOLS)/staticcheck ./...
+	go build -o $(TOOLS)/testsum ./internal/testsum
+	. .run/env && go test -json -race -count=1 -timeout 20m ./... 2>&1 | \
+		$(TOOLS)/testsum -show 'quality_test\.go:[0-9]+: (search quality|miss:)'
 
 bench: services build
 	. .run/env && bash deploy/bench/run.sh

@@ -14,6 +14,7 @@ import (
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/knowledge"
 	"github.com/open12345/hotline/ticketing"
+	"github.com/open12345/hotline/ticketing/dispatch"
 )
 
 // DefaultTickets is how many sample tickets Seed creates unless told otherwise.
@@ -38,9 +39,11 @@ type Summary struct {
 // upserted, the catalogue replaced, users created only if missing, sample
 // tickets only when the store has none. Sample tickets are created and
 // handled through ticketing.Service on a simulated clock, so every status
-// change has its history event.
+// change has its history event; the messages the steps write to the
+// outbox are settled without sending anything (dispatch.Settle), each at
+// the time of its step: SMS are recorded as not sent, for ReasonDemo.
 // Errors: invalid (options), and whatever the stores return.
-func Seed(ctx context.Context, store ticketing.Store, users *auth.Service, guides *knowledge.Service, loc *time.Location, log *slog.Logger, opt Options) (Summary, error) {
+func Seed(ctx context.Context, store ticketing.Store, outbox dispatch.Store, users *auth.Service, guides *knowledge.Service, loc *time.Location, log *slog.Logger, opt Options) (Summary, error) {
 	var sum Summary
 	if loc == nil {
 		return sum, errs.E(errs.Invalid, "seed: no time zone")
@@ -78,10 +81,10 @@ func Seed(ctx context.Context, store ticketing.Store, users *auth.Service, guide
 	if err != nil {
 		return sum, err
 	}
-	if sum.Tickets, err = seedTickets(ctx, store, users, loc, log, opt); err != nil {
+	if sum.Tickets, err = seedTickets(ctx, store, outbox, users, loc, log, opt); err != nil {
 		return sum, err
 	}
-	log.InfoContext(ctx, "demo data loaded", "departments", sum.Departments, "users_created", sum.Users,
+	log.DebugContext(ctx, "demo data loaded", "departments", sum.Departments, "users_created", sum.Users,
 		"tickets_created", sum.Tickets, "guides_saved", sum.Guides)
 	return sum, nil
 }

@@ -35,7 +35,8 @@ func TestSeed(t *testing.T) {
 	opt := demo.Options{Password: password, Tickets: 240, Now: now}
 	guides := knowledge.NewService(postgres.NewGuideStore(db), nil, knowledge.NewAnalyzer(nil), clock.NewFake(now), shanghai, logger, nil)
 
-	first, err := demo.Seed(ctx, store, users, guides, shanghai, logger, opt)
+	outbox := postgres.NewDispatchStore(db)
+	first, err := demo.Seed(ctx, store, outbox, users, guides, shanghai, logger, opt)
 	if err != nil {
 		t.Fatalf("Seed: %v", err)
 	}
@@ -46,8 +47,9 @@ func TestSeed(t *testing.T) {
 	checkCatalogue(t, store, depts)
 	checkUsers(t, users, depts)
 	counts := checkTickets(t, store, now, 200)
+	checkNotifications(t, db, store)
 
-	second, err := demo.Seed(ctx, store, users, guides, shanghai, logger, opt)
+	second, err := demo.Seed(ctx, store, outbox, users, guides, shanghai, logger, opt)
 	if err != nil {
 		t.Fatalf("second Seed: %v", err)
 	}
@@ -184,4 +186,51 @@ func equalCounts(a, b map[ticketing.Status]int) bool {
 		}
 	}
 	return true
+}
+
+// checkNotifications checks that the sample tickets left nothing to send,
+// and that each recorded ticket with a phone has its receipt SMS right
+// after the recording, at the same time, recorded as not sent because the
+// ticket is demo data; and that no SMS of theirs claims to have been sent.
+func checkNotifications(t *testing.T, db *postgres.DB, store *postgres.TicketStore) {
+	t.Helper()
+	ctx := context.Background()
+	var waiting int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM outbox WHERE done_at IS NULL`).Scan(&waiting); err != nil {
+		t.Fatal(err)
+	}
+	if waiting != 0 {
+		t.Errorf("%d outbox messages of the sample tickets wait to be sent; want none (they are history)", waiting)
+	}
+	tickets, err := store.Tickets(ctx, ticketing.TicketFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	receipts := 0
+	for _, tk := range tickets {
+		events, err := store.Events(ctx, tk.ID, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, ev := range events {
+			if ev.Action != "notify" {
+				continue
+			}
+			if ev.Payload["state"] != "not_sent" || ev.Payload["reason"] != demo.ReasonDemo {
+				t.Errorf("ticket %s: SMS %v, want not_sent for %q", tk.Number, ev.Payload, demo.ReasonDemo)
+			}
+			if ev.Payload["template"] == ticketing.TemplateAccepted {
+				receipts++
+				if i != 1 || !ev.At.Equal(events[0].At) {
+					t.Errorf("ticket %s: receipt SMS is event %d at %s, want event 1 at %s (the recording)", tk.Number, i, ev.At, events[0].At)
+				}
+			}
+		}
+		if tk.Citizen.Phone != "" && (len(events) < 2 || events[1].Action != "notify") {
+			t.Errorf("ticket %s has a phone but no receipt SMS after its recording", tk.Number)
+		}
+	}
+	if receipts == 0 {
+		t.Error("no sample ticket has a receipt SMS")
+	}
 }

@@ -11,7 +11,12 @@ import (
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/ticketing"
+	"github.com/open12345/hotline/ticketing/dispatch"
 )
+
+// ReasonDemo is why the sample tickets' SMS were not sent, as their
+// history shows it.
+const ReasonDemo = "演示数据"
 
 // The fixed seed of the sample tickets: the same options give the same data.
 const (
@@ -46,6 +51,8 @@ const (
 // always moves forward, and nothing is done after now.
 type sim struct {
 	svc        *ticketing.Service
+	store      ticketing.Store
+	outbox     dispatch.Store
 	clk        *clock.Fake
 	rng        *rand.Rand
 	cal        *ticketing.Calendar
@@ -92,10 +99,11 @@ type step struct {
 }
 
 // newSim prepares a simulation ending at opt.Now on the seeded store.
-func newSim(ctx context.Context, store ticketing.Store, users *auth.Service, loc *time.Location, log *slog.Logger, opt Options) (*sim, error) {
+func newSim(ctx context.Context, store ticketing.Store, outbox dispatch.Store, users *auth.Service, loc *time.Location, log *slog.Logger, opt Options) (*sim, error) {
 	clk := clock.NewFake(opt.Now)
 	s := &sim{
-		svc: ticketing.NewService(store, clk, loc, slog.New(quiet{log.Handler()})),
+		svc:   ticketing.NewService(store, clk, loc, slog.New(quiet{log.Handler()})),
+		store: store, outbox: outbox,
 		clk: clk, rng: rand.New(rand.NewPCG(ticketSeed, 1)), now: opt.Now,
 		catalogue: Catalogue(), depts: map[string]ticketing.Department{}, deptActors: map[string]auth.Actor{},
 	}
@@ -155,7 +163,7 @@ func (s *sim) loadActors(ctx context.Context, users *auth.Service) error {
 
 // seedTickets creates and handles the sample tickets, unless the store
 // already has tickets, and returns how many it created.
-func seedTickets(ctx context.Context, store ticketing.Store, users *auth.Service, loc *time.Location, log *slog.Logger, opt Options) (int, error) {
+func seedTickets(ctx context.Context, store ticketing.Store, outbox dispatch.Store, users *auth.Service, loc *time.Location, log *slog.Logger, opt Options) (int, error) {
 	if opt.Tickets < 0 {
 		return 0, nil
 	}
@@ -166,7 +174,7 @@ func seedTickets(ctx context.Context, store ticketing.Store, users *auth.Service
 	if len(existing) > 0 {
 		return 0, nil
 	}
-	s, err := newSim(ctx, store, users, loc, log, opt)
+	s, err := newSim(ctx, store, outbox, users, loc, log, opt)
 	if err != nil {
 		return 0, err
 	}
@@ -176,10 +184,20 @@ func seedTickets(ctx context.Context, store ticketing.Store, users *auth.Service
 	return s.run(ctx)
 }
 
-// run plays every step in time order and returns how many tickets it created.
+// run plays every step in time order and returns how many tickets it
+// created. What the steps send is settled (dispatch.Settle) before the
+// next step of a ticket they touched, so that in each history an SMS
+// follows the step that sent it, at its time.
 func (s *sim) run(ctx context.Context) (int, error) {
+	unsettled := map[*play]bool{}
 	for {
 		p := s.next()
+		if p == nil || unsettled[p] || (p.into != nil && unsettled[p.into]) {
+			if _, err := dispatch.Settle(ctx, s.outbox, s.store, s.clk.Now(), ReasonDemo); err != nil {
+				return s.created, fmt.Errorf("seed tickets: %w", err)
+			}
+			clear(unsettled)
+		}
 		if p == nil {
 			return s.created, nil
 		}
@@ -189,6 +207,7 @@ func (s *sim) run(ctx context.Context) (int, error) {
 		if err := st.do(ctx, p); err != nil {
 			return s.created, err
 		}
+		unsettled[p] = true
 		if len(p.steps) == 0 {
 			continue
 		}

@@ -278,27 +278,28 @@ func (s *DispatchStore) RetryDelivery(ctx context.Context, id string, now time.T
 	return translate(err, "retry delivery "+id)
 }
 
-// NotificationDone reports whether the message's notification was sent or skipped.
+// NotificationDone reports whether the message's notification was sent,
+// not sent or skipped: anything but failed.
 func (s *DispatchStore) NotificationDone(ctx context.Context, outboxID int64) (bool, error) {
 	var state string
 	err := s.db.Pool.QueryRow(ctx, `SELECT state FROM notifications WHERE outbox_id = $1`, outboxID).Scan(&state)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
-	return state == "sent" || state == "skipped", translate(err, "notification")
+	return state != "" && state != dispatch.NotificationFailed, translate(err, "notification")
 }
 
 // RecordNotification saves a notification's outcome and appends ev to the
 // ticket's history unless it was skipped.
 func (s *DispatchStore) RecordNotification(ctx context.Context, n dispatch.Notification, ev ticketing.Event) error {
 	batch := &pgx.Batch{}
-	batch.Queue(`INSERT INTO notifications (outbox_id, ticket_id, template, recipient, state, attempts, provider_id, last_error, updated_at)
-		VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8)
-		ON CONFLICT (outbox_id) DO UPDATE SET state = $5, attempts = notifications.attempts + 1,
-			provider_id = $6, last_error = $7, updated_at = $8`,
-		n.OutboxID, n.TicketID, n.Template, n.Recipient, n.State, n.ProviderID, n.Error, n.At)
+	batch.Queue(`INSERT INTO notifications (outbox_id, ticket_id, template, recipient, state, reason, attempts, provider_id, last_error, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9)
+		ON CONFLICT (outbox_id) DO UPDATE SET state = $5, reason = $6, attempts = notifications.attempts + 1,
+			provider_id = $7, last_error = $8, updated_at = $9`,
+		n.OutboxID, n.TicketID, n.Template, n.Recipient, n.State, n.Reason, n.ProviderID, n.Error, n.At)
 	batch.Queue(`UPDATE outbox SET done_at = $2 WHERE id = $1 AND done_at IS NULL`, n.OutboxID, n.At)
-	if n.State != "skipped" {
+	if n.State != dispatch.NotificationSkipped {
 		if err := queueEvent(batch, ev); err != nil {
 			return err
 		}

@@ -75,21 +75,22 @@ func NewMain(cfg Config, log *slog.Logger) *Main {
 	return &Main{Config: cfg, Log: log, Clock: clock.System{}, Hasher: auth.DefaultHasher(), ShutdownTimeout: 30 * time.Second}
 }
 
-// Run connects to PostgreSQL and Redis, migrates the schema, and starts
-// serving HTTP. It returns once the listener is ready; Close stops it.
+// Run checks the configuration, connects to PostgreSQL and Redis, migrates
+// the schema, starts the dispatch workers, and serves HTTP. It returns once
+// the listener is ready; Close stops it.
 func (m *Main) Run(ctx context.Context) (err error) {
+	if err := m.Config.validate(); err != nil {
+		return err
+	}
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, m.Close())
 		}
 	}()
-	loc, err := time.LoadLocation(m.Config.TZ)
-	if err != nil {
-		return fmt.Errorf("HOTLINE_TZ: %w", err)
-	}
+	loc := m.Config.TZ
 	m.loc = loc
 	if m.DB, err = postgres.Open(ctx, m.Config.DatabaseURL); err != nil {
-		return err
+		return fmt.Errorf("HOTLINE_DATABASE_URL: %w", err)
 	}
 	version, err := m.DB.Migrate(ctx)
 	if err != nil {
@@ -105,11 +106,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	ticketStore := postgres.NewTicketStore(m.DB)
 	m.Tickets = ticketing.NewService(ticketStore, m.Clock, loc, m.Log)
 	quotas := postgres.NewQuotaStore(m.DB)
-	authOpts, err := m.Config.authOptions()
-	if err != nil {
-		return err
-	}
-	if m.Auth, err = auth.NewService(postgres.NewUserStore(m.DB), quotas, m.Clock, m.Hasher, m.Log, authOpts...); err != nil {
+	if m.Auth, err = auth.NewService(postgres.NewUserStore(m.DB), quotas, m.Clock, m.Hasher, m.Log, m.Config.authOptions()...); err != nil {
 		return err
 	}
 	reg := prometheus.NewRegistry()
@@ -135,18 +132,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.startRouting(ctx); err != nil {
 		return err
 	}
-	hub, err := m.Config.hubConfig()
-	if err != nil {
-		return err
-	}
-	proxies, err := m.Config.trustedProxies()
-	if err != nil {
-		return err
-	}
 	m.api, err = agentui.NewServer(agentui.Deps{Tickets: m.Tickets, Auth: m.Auth, Checks: checks,
 		Registry: reg, Log: m.Log, Files: m.Files, Dispatch: admin, Guides: m.Guides, Search: m.Syncer,
-		Routing: m.Routing, RoutingStore: m.RoutingStore, Bus: m.Bus, Clock: m.Clock, Hub: hub,
-		MetricsToken: m.Config.MetricsToken, TrustedProxies: proxies, Quotas: quotas,
+		Routing: m.Routing, RoutingStore: m.RoutingStore, Bus: m.Bus, Clock: m.Clock, Hub: m.Config.hubConfig(),
+		MetricsToken: m.Config.MetricsToken, TrustedProxies: m.Config.TrustedProxies, Quotas: quotas,
 		Codes: phonecode.NewService(postgres.NewPhoneCodeStore(m.DB), quotas, sms, m.Clock, m.Log)})
 	if err != nil {
 		return err
@@ -161,10 +150,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 // sweep schedule. None of them needs Redis to be up: messages wait in the
 // outbox until it is.
 func (m *Main) startDispatch(tickets *postgres.TicketStore, sms dispatch.SMS, loc *time.Location, reg *prometheus.Registry) (*dispatch.Admin, error) {
-	cfg, err := m.Config.dispatchConfig()
-	if err != nil {
-		return nil, err
-	}
+	cfg := m.Config.dispatchConfig()
 	store := postgres.NewDispatchStore(m.DB)
 	inspector := asynq.NewInspectorFromRedisClient(m.Redis)
 	metrics, err := dispatch.NewMetrics(reg, inspector, store)
@@ -237,8 +223,13 @@ func (m *Main) serve(h http.Handler) error {
 func (m *Main) HTTPAddr() string { return m.listener.Addr().String() }
 
 // Close stops accepting requests, lets in-flight ones finish (up to
-// ShutdownTimeout), and closes the connections to Redis and PostgreSQL.
+// ShutdownTimeout), stops the workers, and closes the connections to Redis
+// and PostgreSQL; then it logs "stopped", so that an operator knows that
+// shutdown is complete.
 func (m *Main) Close() error {
+	if m.DB == nil { // never started, or closed already
+		return nil
+	}
 	var errs []error
 	if m.server != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), m.ShutdownTimeout)
@@ -281,9 +272,13 @@ func (m *Main) Close() error {
 		}
 		m.Redis = nil
 	}
-	if m.DB != nil {
-		m.DB.Close()
-		m.DB = nil
+	m.DB.Close()
+	m.DB = nil
+	err := errors.Join(errs...)
+	if err != nil {
+		m.Log.Error("stopped, with errors", "err", err)
+		return err
 	}
-	return errors.Join(errs...)
+	m.Log.Info("stopped")
+	return nil
 }

@@ -50,14 +50,16 @@ func version() string {
 }
 
 // serve runs the server until ctx ends (SIGINT or SIGTERM), then shuts
-// down gracefully.
+// down gracefully. Once start-up is complete it prints the URLs and the
+// demo logins, the last lines until shutdown.
 func (c *command) serve(ctx context.Context) error {
 	m := NewMain(*c.cfg, c.log)
 	if err := m.Run(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "hotline %s serving\n  console: http://%s/\n  API:     http://%s/api/v1/\n",
-		version(), m.HTTPAddr(), m.HTTPAddr())
+	if err := m.printBanner(ctx, c.stdout); err != nil && ctx.Err() == nil {
+		return errors.Join(err, m.Close())
+	}
 	<-ctx.Done()
 	c.log.Info("shutting down: finishing in-flight requests")
 	return m.Close()
@@ -108,26 +110,19 @@ func (c *command) seed(ctx context.Context) error {
 		fmt.Fprintln(c.stdout, "loaded the 2026 calendar")
 		return nil
 	}
-	password := c.cfg.DemoPassword
-	if password == "" {
-		password = "hotline-demo"
-	}
 	users, err := c.authService(db)
 	if err != nil {
 		return err
 	}
-	loc, err := time.LoadLocation(c.cfg.TZ)
-	if err != nil {
-		return fmt.Errorf("HOTLINE_TZ: %w", err)
-	}
+	loc := c.cfg.TZ
 	guides := knowledge.NewService(postgres.NewGuideStore(db), nil, knowledge.NewAnalyzer(nil), clock.System{}, loc, c.log, nil)
-	sum, err := demo.Seed(ctx, store, users, guides, loc, c.log, demo.Options{Password: password, Now: time.Now()})
+	sum, err := demo.Seed(ctx, store, postgres.NewDispatchStore(db), users, guides, loc, c.log,
+		demo.Options{Password: c.cfg.DemoPassword, Now: time.Now()})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "demo data: %d departments, %d accounts, %d sample tickets, %d matter guides saved\n",
 		sum.Departments, sum.Users, sum.Tickets, sum.Guides)
-	fmt.Fprintf(c.stdout, "demo logins (password %q): admin, supervisor, agent1…agent5, dept-<code> (e.g. dept-rsj)\n", password)
 	return nil
 }
 

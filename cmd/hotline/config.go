@@ -1,218 +1,222 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net/netip"
+	"net/url"
 	"os"
-	"strconv"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/ticketing/dispatch"
 )
 
 // Config is the hotline's configuration, read from HOTLINE_* environment
-// variables; flags of the same name (http-addr for HOTLINE_HTTP_ADDR) override.
+// variables; flags of the same name (http-addr for HOTLINE_HTTP_ADDR)
+// override. Each setting is parsed once, as it is read, into its type; a
+// bad value is reported by validate, naming its variable.
 type Config struct {
 	DatabaseURL string
 	RedisURL    string
 	HTTPAddr    string
 	SIPAddr     string
 	DataDir     string
-	Search      string
+	Search      string // embedded or meilisearch
 	MeiliURL    string
 	MeiliKey    string
 	// SearchFallback is embedded (answer from the embedded index while
 	// Meilisearch is down) or none.
 	SearchFallback string
-	TZ             string
+	TZ             *time.Location
 	DemoPassword   string
-	LogFormat      string
-	LogLevel       string
+	LogFormat      string // json or text
+	LogLevel       slog.Level
 	DebugAddr      string
 
 	SMSURL          string
 	SMSKey          string
-	WebhookTimeout  string
-	DeliveryRetries string
-	RetryBase       string
-	Workers         string
-	SweepEvery      string
+	WebhookTimeout  time.Duration
+	DeliveryRetries int
+	RetryBase       time.Duration
+	Workers         int
+	SweepEvery      time.Duration
 
-	AllowedOrigins string // comma-separated origins besides the server's own whose pages may use the console
+	AllowedOrigins []string // origins besides the server's own whose pages may use the console
 	// TrustedProxies are the CIDRs of reverse proxies whose X-Forwarded-For
 	// and X-Forwarded-Proto are believed.
-	TrustedProxies string
+	TrustedProxies []netip.Prefix
 	MetricsToken   string
-	// LoginConcurrency bounds the password checks (Argon2id) run at once.
-	LoginConcurrency string
-	LogoutGrace      string
-	ChatCapacity     string
+	// LoginConcurrency bounds the password checks (Argon2id) run at once;
+	// 0: the number of cores, at least 2.
+	LoginConcurrency int
+	LogoutGrace      time.Duration
+	ChatCapacity     int
+
+	// invalid holds the errors of the environment's bad values, until a
+	// flag sets the setting right.
+	invalid []settingError
 }
 
-// configVar binds one setting to its variable and flag.
-type configVar struct {
+// settingError is a bad value of one setting.
+type settingError struct {
+	env string
+	err error
+}
+
+// setting binds one field of Config to its variable and flag.
+type setting struct {
 	env, flag, def, help string
-	field                *string
+	value                flag.Value
+	secret               bool // neither shown in help nor in errors
 }
 
-func (c *Config) vars() []configVar {
-	return []configVar{
-		{"HOTLINE_DATABASE_URL", "database-url", "postgres://hotline@127.0.0.1:5432/hotline?sslmode=disable", "PostgreSQL URL", &c.DatabaseURL},
-		{"HOTLINE_REDIS_URL", "redis-url", "redis://127.0.0.1:6379/0", "Redis URL", &c.RedisURL},
-		{"HOTLINE_HTTP_ADDR", "http-addr", "127.0.0.1:8080", "HTTP listen address", &c.HTTPAddr},
-		{"HOTLINE_SIP_ADDR", "sip-addr", "127.0.0.1:5060", "SIP listen address (UDP and TCP)", &c.SIPAddr},
-		{"HOTLINE_DATA_DIR", "data-dir", "data", "directory for attachments, recordings and the embedded index", &c.DataDir},
-		{"HOTLINE_SEARCH", "search", "embedded", "search engine: embedded or meilisearch", &c.Search},
-		{"HOTLINE_MEILI_URL", "meili-url", "", "Meilisearch URL", &c.MeiliURL},
-		{"HOTLINE_MEILI_KEY", "meili-key", "", "Meilisearch API key", &c.MeiliKey},
-		{"HOTLINE_SEARCH_FALLBACK", "search-fallback", "embedded", "with meilisearch: embedded (kept in step, searched while Meilisearch is down) or none", &c.SearchFallback},
-		{"HOTLINE_TZ", "tz", "Asia/Shanghai", "time zone of deadlines and working days", &c.TZ},
-		{"HOTLINE_DEMO_PASSWORD", "demo-password", "", "password of the demo accounts (seed --demo)", &c.DemoPassword},
-		{"HOTLINE_LOG_FORMAT", "log-format", "json", "log format: json or text", &c.LogFormat},
-		{"HOTLINE_LOG_LEVEL", "log-level", "info", "log level: debug, info, warn or error", &c.LogLevel},
-		{"HOTLINE_DEBUG_ADDR", "debug-addr", "", "serve /debug/pprof on this address (keep it on loopback); empty: off", &c.DebugAddr},
-		{"HOTLINE_SMS_URL", "sms-url", "", "SMS gateway URL (POST {to, text}); empty: SMS are only logged", &c.SMSURL},
-		{"HOTLINE_SMS_KEY", "sms-key", "", "bearer key of the SMS gateway", &c.SMSKey},
-		{"HOTLINE_WEBHOOK_TIMEOUT", "webhook-timeout", "10s", "time limit of one department webhook request", &c.WebhookTimeout},
-		{"HOTLINE_DELIVERY_RETRIES", "delivery-retries", "8", "retries of a failed delivery or SMS before it is marked failed", &c.DeliveryRetries},
-		{"HOTLINE_RETRY_BASE", "retry-base", "30s", "delay before the first retry; doubled for each further one, up to 1h", &c.RetryBase},
-		{"HOTLINE_WORKERS", "workers", "50", "dispatch tasks processed at once by this node", &c.Workers},
-		{"HOTLINE_SWEEP_EVERY", "sweep-every", "1m", "interval of the deadline supervision sweep", &c.SweepEvery},
-		{"HOTLINE_ALLOWED_ORIGINS", "allowed-origins", "", "comma-separated origins (https://host) besides the server's own whose pages may use the console (websocket, cookie writes)", &c.AllowedOrigins},
-		{"HOTLINE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed", &c.TrustedProxies},
-		{"HOTLINE_METRICS_TOKEN", "metrics-token", "", "bearer token /metrics requires; empty: /metrics is open", &c.MetricsToken},
-		{"HOTLINE_LOGIN_CONCURRENCY", "login-concurrency", "", "password checks run at once (each holds 19 MiB); empty: the number of cores, at least 2", &c.LoginConcurrency},
-		{"HOTLINE_LOGOUT_GRACE", "logout-grace", "20s", "how long an agent whose last console tab closed stays in routing", &c.LogoutGrace},
-		{"HOTLINE_CHAT_CAPACITY", "chat-capacity", "3", "chats an agent takes at once unless the agent's profile says otherwise", &c.ChatCapacity},
+// settings lists every setting of c, with its default.
+func (c *Config) settings() []setting {
+	return []setting{
+		{"HOTLINE_DATABASE_URL", "database-url", "postgres://hotline@127.0.0.1:5432/hotline?sslmode=disable", "PostgreSQL URL",
+			serviceURL{p: &c.DatabaseURL, schemes: []string{"postgres", "postgresql"}, example: "postgres://hotline@127.0.0.1:5432/hotline"}, false},
+		{"HOTLINE_REDIS_URL", "redis-url", "redis://127.0.0.1:6379/0", "Redis URL",
+			serviceURL{p: &c.RedisURL, schemes: []string{"redis", "rediss", "unix"}, example: "redis://127.0.0.1:6379/0"}, false},
+		{"HOTLINE_HTTP_ADDR", "http-addr", "127.0.0.1:8080", "HTTP listen address", address{p: &c.HTTPAddr, example: "127.0.0.1:8080"}, false},
+		{"HOTLINE_SIP_ADDR", "sip-addr", "127.0.0.1:5060", "SIP listen address (UDP and TCP)", address{p: &c.SIPAddr, example: "127.0.0.1:5060"}, false},
+		{"HOTLINE_DATA_DIR", "data-dir", "data", "directory for attachments, recordings and the embedded index", directory{&c.DataDir}, false},
+		{"HOTLINE_SEARCH", "search", "embedded", "search engine: embedded or meilisearch", oneOf{&c.Search, []string{"embedded", "meilisearch"}}, false},
+		{"HOTLINE_MEILI_URL", "meili-url", "", "Meilisearch URL",
+			serviceURL{p: &c.MeiliURL, schemes: []string{"http", "https"}, example: "http://127.0.0.1:7700", optional: true}, false},
+		{"HOTLINE_MEILI_KEY", "meili-key", "", "Meilisearch API key", token{&c.MeiliKey}, true},
+		{"HOTLINE_SEARCH_FALLBACK", "search-fallback", "embedded", "with meilisearch: embedded (kept in step, searched while Meilisearch is down) or none",
+			oneOf{&c.SearchFallback, []string{"embedded", "none"}}, false},
+		{"HOTLINE_TZ", "tz", "Asia/Shanghai", "time zone of deadlines and working days", location{&c.TZ}, false},
+		{"HOTLINE_DEMO_PASSWORD", "demo-password", "hotline-demo", "password of the demo accounts (seed --demo); hotline-demo unless set", text{&c.DemoPassword, 8, 256}, true},
+		{"HOTLINE_LOG_FORMAT", "log-format", "json", "log format: json or text", oneOf{&c.LogFormat, []string{"json", "text"}}, false},
+		{"HOTLINE_LOG_LEVEL", "log-level", "info", "log level: debug, info, warn or error", logLevel{&c.LogLevel}, false},
+		{"HOTLINE_DEBUG_ADDR", "debug-addr", "", "serve /debug/pprof on this address (keep it on loopback); empty: off",
+			address{p: &c.DebugAddr, example: "127.0.0.1:6060", optional: true}, false},
+		{"HOTLINE_SMS_URL", "sms-url", "", "SMS gateway URL (POST {to, text}); empty: SMS are only logged, and recorded as not sent",
+			serviceURL{p: &c.SMSURL, schemes: []string{"http", "https"}, example: "https://sms.example.gov.cn/send", optional: true}, false},
+		{"HOTLINE_SMS_KEY", "sms-key", "", "bearer key of the SMS gateway", token{&c.SMSKey}, true},
+		{"HOTLINE_WEBHOOK_TIMEOUT", "webhook-timeout", "10s", "time limit of one department webhook request",
+			durationIn{p: &c.WebhookTimeout, example: "10s"}, false},
+		{"HOTLINE_DELIVERY_RETRIES", "delivery-retries", "8", "retries of a failed delivery or SMS before it is marked failed",
+			intIn{p: &c.DeliveryRetries, min: 1, max: 50}, false},
+		{"HOTLINE_RETRY_BASE", "retry-base", "30s", "delay before the first retry; doubled for each further one, up to 1h",
+			durationIn{p: &c.RetryBase, example: "30s"}, false},
+		{"HOTLINE_WORKERS", "workers", "50", "dispatch tasks processed at once by this node", intIn{p: &c.Workers, min: 1, max: 1000}, false},
+		{"HOTLINE_SWEEP_EVERY", "sweep-every", "1m", "interval of the deadline supervision sweep", durationIn{p: &c.SweepEvery, example: "1m"}, false},
+		{"HOTLINE_ALLOWED_ORIGINS", "allowed-origins", "", "comma-separated origins (https://host) besides the server's own whose pages may use the console (websocket, cookie writes)",
+			origins{&c.AllowedOrigins}, false},
+		{"HOTLINE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed",
+			prefixes{&c.TrustedProxies}, false},
+		{"HOTLINE_METRICS_TOKEN", "metrics-token", "", "bearer token /metrics requires; empty: /metrics is open", token{&c.MetricsToken}, true},
+		{"HOTLINE_LOGIN_CONCURRENCY", "login-concurrency", "", "password checks run at once (each holds 19 MiB); empty: the number of cores, at least 2",
+			intIn{p: &c.LoginConcurrency, min: 1, max: 1000, optional: true}, false},
+		{"HOTLINE_LOGOUT_GRACE", "logout-grace", "20s", "how long an agent whose last console tab closed stays in routing",
+			durationIn{p: &c.LogoutGrace, max: time.Hour, example: "20s"}, false},
+		{"HOTLINE_CHAT_CAPACITY", "chat-capacity", "3", "chats an agent takes at once unless the agent's profile says otherwise",
+			intIn{p: &c.ChatCapacity, min: 1, max: routing.MaxChatCapacity}, false},
 	}
 }
 
-// configFromEnv reads the configuration from getenv, with defaults.
+// set parses text into the setting; the error names the variable.
+func (s setting) set(text string) error {
+	if err := s.value.Set(text); err != nil {
+		if s.secret {
+			return fmt.Errorf("%s %v", s.env, err)
+		}
+		return fmt.Errorf("%s %v, not %q", s.env, err, redacted(text))
+	}
+	return nil
+}
+
+// redacted is text with the password of a URL in it hidden.
+func redacted(text string) string {
+	if u, err := url.Parse(text); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return text
+}
+
+// configFromEnv reads the configuration from getenv, with defaults; an
+// empty variable is the default. Bad values are kept for validate.
 func configFromEnv(getenv func(string) string) Config {
 	var c Config
-	for _, v := range c.vars() {
-		*v.field = v.def
-		if s := getenv(v.env); s != "" {
-			*v.field = s
+	for _, s := range c.settings() {
+		v := getenv(s.env)
+		if v == "" {
+			v = s.def
+		}
+		if err := s.set(v); err != nil {
+			c.invalid = append(c.invalid, settingError{s.env, err})
 		}
 	}
 	return c
 }
 
-// bindFlags registers a flag for every setting, defaulting to its current value.
+// bindFlags registers a flag for every setting, defaulting to its current
+// value. A flag set right clears the error of its variable's bad value.
 func (c *Config) bindFlags(fs *flag.FlagSet) {
-	for _, v := range c.vars() {
-		fs.StringVar(v.field, v.flag, *v.field, fmt.Sprintf("%s (%s)", v.help, v.env))
+	for _, s := range c.settings() {
+		fs.Var(settingFlag{s, c}, s.flag, fmt.Sprintf("%s (%s)", s.help, s.env))
 	}
 }
 
-// validate checks the settings that have a fixed set of values.
+// settingFlag is a setting as a flag.
+type settingFlag struct {
+	s   setting
+	cfg *Config
+}
+
+// String is the current value for the help; secrets are not shown.
+func (f settingFlag) String() string {
+	if f.s.value == nil || f.s.secret {
+		return ""
+	}
+	return redacted(f.s.value.String())
+}
+
+// Set parses the flag's value.
+func (f settingFlag) Set(text string) error {
+	if err := f.s.set(text); err != nil {
+		return err
+	}
+	f.cfg.invalid = slices.DeleteFunc(f.cfg.invalid, func(e settingError) bool { return e.env == f.s.env })
+	return nil
+}
+
+// validate reports the bad values read, and settings that need others.
 func (c *Config) validate() error {
-	switch c.Search {
-	case "embedded", "meilisearch":
-	default:
-		return fmt.Errorf("HOTLINE_SEARCH must be embedded or meilisearch, not %q", c.Search)
+	var errs []error
+	for _, e := range c.invalid {
+		errs = append(errs, e.err)
 	}
 	if c.Search == "meilisearch" && c.MeiliURL == "" {
-		return fmt.Errorf("HOTLINE_SEARCH=meilisearch needs HOTLINE_MEILI_URL")
+		errs = append(errs, errors.New("HOTLINE_SEARCH=meilisearch needs HOTLINE_MEILI_URL"))
 	}
-	if c.SearchFallback != "embedded" && c.SearchFallback != "none" {
-		return fmt.Errorf("HOTLINE_SEARCH_FALLBACK must be embedded or none, not %q", c.SearchFallback)
+	if c.TZ == nil && len(errs) == 0 { // a Config not read by configFromEnv
+		errs = append(errs, errors.New("HOTLINE_TZ is not set"))
 	}
-	switch strings.ToLower(c.LogFormat) {
-	case "json", "text":
-	default:
-		return fmt.Errorf("HOTLINE_LOG_FORMAT must be json or text, not %q", c.LogFormat)
-	}
-	if _, err := c.dispatchConfig(); err != nil {
-		return err
-	}
-	if _, err := c.trustedProxies(); err != nil {
-		return err
-	}
-	if _, err := c.authOptions(); err != nil {
-		return err
-	}
-	_, err := c.hubConfig()
-	return err
+	return errors.Join(errs...)
 }
 
-// dispatchConfig parses the dispatch settings.
-func (c *Config) dispatchConfig() (dispatch.Config, error) {
+// dispatchConfig is the dispatch settings.
+func (c *Config) dispatchConfig() dispatch.Config {
 	d := dispatch.DefaultConfig()
-	for _, v := range []struct {
-		name, value string
-		dst         *time.Duration
-	}{
-		{"HOTLINE_WEBHOOK_TIMEOUT", c.WebhookTimeout, &d.WebhookTimeout},
-		{"HOTLINE_RETRY_BASE", c.RetryBase, &d.RetryBase},
-		{"HOTLINE_SWEEP_EVERY", c.SweepEvery, &d.SweepEvery},
-	} {
-		if v.value == "" {
-			continue
-		}
-		dur, err := time.ParseDuration(v.value)
-		if err != nil || dur <= 0 {
-			return d, fmt.Errorf("%s must be a positive duration such as 10s, not %q", v.name, v.value)
-		}
-		*v.dst = dur
-	}
-	for _, v := range []struct {
-		name, value string
-		dst         *int
-		min, max    int
-	}{
-		{"HOTLINE_DELIVERY_RETRIES", c.DeliveryRetries, &d.MaxRetry, 1, 50},
-		{"HOTLINE_WORKERS", c.Workers, &d.Concurrency, 1, 1000},
-	} {
-		if v.value == "" {
-			continue
-		}
-		n, err := strconv.Atoi(v.value)
-		if err != nil || n < v.min || n > v.max {
-			return d, fmt.Errorf("%s must be a number from %d to %d, not %q", v.name, v.min, v.max, v.value)
-		}
-		*v.dst = n
-	}
-	return d, nil
+	d.WebhookTimeout, d.RetryBase, d.SweepEvery = c.WebhookTimeout, c.RetryBase, c.SweepEvery
+	d.MaxRetry, d.Concurrency = c.DeliveryRetries, c.Workers
+	return d
 }
 
 // authOptions are the settings of logins: HOTLINE_LOGIN_CONCURRENCY.
-func (c *Config) authOptions() ([]auth.Option, error) {
-	if c.LoginConcurrency == "" {
-		return nil, nil
+func (c *Config) authOptions() []auth.Option {
+	if c.LoginConcurrency == 0 {
+		return nil
 	}
-	n, err := strconv.Atoi(c.LoginConcurrency)
-	if err != nil || n < 1 || n > 1000 {
-		return nil, fmt.Errorf("HOTLINE_LOGIN_CONCURRENCY must be a number from 1 to 1000, not %q", c.LoginConcurrency)
-	}
-	return []auth.Option{auth.WithHashing(n, 5*time.Second)}, nil
-}
-
-// trustedProxies parses HOTLINE_TRUSTED_PROXIES: CIDRs or single addresses.
-func (c *Config) trustedProxies() ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, s := range strings.Split(c.TrustedProxies, ",") {
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			a, aerr := netip.ParseAddr(s)
-			if aerr != nil {
-				return nil, fmt.Errorf("HOTLINE_TRUSTED_PROXIES: %q is neither a CIDR such as 10.0.0.0/8 nor an address", s)
-			}
-			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
-		}
-		if a := p.Addr(); a.Is4In6() && p.Bits() >= 96 { // ::ffff:10.0.0.0/104 is 10.0.0.0/8
-			p = netip.PrefixFrom(a.Unmap(), p.Bits()-96)
-		}
-		out = append(out, p.Masked())
-	}
-	return out, nil
+	return []auth.Option{auth.WithHashing(c.LoginConcurrency, 5*time.Second)}
 }
 
 // environ adapts os.Getenv for configFromEnv.

@@ -14,7 +14,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // deadlines need Asia/Shanghai even where the OS has no zone data
@@ -84,7 +83,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		runCmd = c.addUser
 	case "token":
 		fs.StringVar(&c.user.Username, "user", "", "username to issue the token for")
-		fs.DurationVar(&c.ttl, "ttl", 30*24*time.Hour, "lifetime of the token")
+		c.ttl = 30 * 24 * time.Hour
+		fs.Var(durationIn{p: &c.ttl, max: 365 * 24 * time.Hour, example: "720h"}, "ttl", "lifetime of the token")
 		runCmd = c.token
 	case "version":
 		fmt.Fprintln(stdout, "hotline", version())
@@ -106,13 +106,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	return runCmd(ctx)
 }
 
-func newLogger(w io.Writer, format, level string) *slog.Logger {
-	var lvl slog.Level
-	if err := lvl.UnmarshalText([]byte(level)); err != nil {
-		lvl = slog.LevelInfo
-	}
-	opts := &slog.HandlerOptions{Level: lvl}
-	if strings.ToLower(format) == "text" {
+// newLogger logs to w in format (json or text) from level up.
+func newLogger(w io.Writer, format string, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "text" {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))

@@ -84,7 +84,7 @@ func (m *Main) startSearch(ctx context.Context) error {
 	if err := m.Syncer.SyncOnce(ctx); err != nil {
 		m.Log.Warn("search index not in step yet; retrying in the background", "err", err)
 	} else {
-		m.Log.Info("search indexes in step with the database", "took", time.Since(start).Round(time.Millisecond))
+		m.Log.Info("search indexes in step with the database", "took", time.Since(start).Round(time.Millisecond).String())
 	}
 	m.Guides = knowledge.NewService(store, setup.searcher, analyzer, m.Clock, m.loc, m.Log, m.Syncer.Wake)
 	syncCtx, cancel := context.WithCancel(context.Background())

@@ -7,8 +7,10 @@
 #   services.sh env      print .run/env
 #   services.sh status   say what is running (exit 0 if both are up, 3 otherwise)
 #   services.sh test-tools
-#                        install what the browser tests need and is missing:
-#                        Chromium and a Chinese font (fonts-wqy-microhei)
+#                        install what `make test` needs and is missing: for
+#                        the browser tests Chromium and a Chinese font
+#                        (fonts-wqy-microhei), and staticcheck (pinned, in
+#                        .run/tools)
 #
 # Everything lives in <repo>/.run/ (git-ignored): a private PostgreSQL cluster,
 # a private Redis, and the env file the Makefile sources. The system-wide
@@ -31,6 +33,11 @@ REDIS_PIDFILE="$REDIS_DIR/redis.pid"
 REDIS_LOG="$REDIS_DIR/redis.log"
 APP_DATA_DIR="$RUN_DIR/data"
 ENV_FILE="$RUN_DIR/env"
+TOOLS_DIR="$RUN_DIR/tools"
+
+# honnef.co/go/tools, whose staticcheck `make test` runs. To move on:
+# `go list -m -versions honnef.co/go/tools`, change this, run make test.
+STATICCHECK_VERSION=v0.8.2
 
 PG_PORT="${HOTLINE_PG_PORT:-55432}"
 REDIS_PORT="${HOTLINE_REDIS_PORT:-56379}"
@@ -179,6 +186,22 @@ ensure_test_tools() {
 	fi
 	apt_install "${missing[@]}"
 	command -v chromium >/dev/null || die "chromium still not found after installing it"
+}
+
+# Install the pinned Go tools into .run/tools unless they are there at the
+# pinned version. Needs go on PATH and the Go module proxy.
+ensure_go_tools() {
+	local want="(${STATICCHECK_VERSION#v})"
+	# No grep -q: with pipefail an early grep exit could fail the pipeline.
+	if [[ -x "$TOOLS_DIR/staticcheck" ]] &&
+		"$TOOLS_DIR/staticcheck" -version 2>/dev/null | grep -F "$want" >/dev/null; then
+		return 0
+	fi
+	command -v go >/dev/null || die "go is not on PATH; it is needed to install staticcheck"
+	log "installing staticcheck $STATICCHECK_VERSION into $TOOLS_DIR"
+	mkdir -p "$TOOLS_DIR"
+	GOBIN="$TOOLS_DIR" go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION" </dev/null ||
+		die "could not install staticcheck $STATICCHECK_VERSION (go install needs the Go module proxy)"
 }
 
 # ---------------------------------------------------------------- directories
@@ -528,7 +551,10 @@ main() {
 	stop) cmd_stop ;;
 	env) cmd_env ;;
 	status) cmd_status ;;
-	test-tools) ensure_test_tools ;;
+	test-tools)
+		ensure_test_tools
+		ensure_go_tools
+		;;
 	*) usage ;;
 	esac
 }

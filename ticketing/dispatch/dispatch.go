@@ -153,13 +153,22 @@ type DeliveryFilter struct {
 	Limit      int
 }
 
+// Notification states.
+const (
+	NotificationSent    = "sent"
+	NotificationNotSent = "not_sent" // nothing went out: Reason says why (no gateway configured, demo history)
+	NotificationFailed  = "failed"   // the gateway refused or failed, after the last retry
+	NotificationSkipped = "skipped"  // the ticket has no phone
+)
+
 // Notification records one citizen notification.
 type Notification struct {
 	OutboxID   int64
 	TicketID   int64
 	Template   string
 	Recipient  string // masked
-	State      string // sent, failed or skipped
+	State      string // one of the notification states
+	Reason     string // why a not_sent notification was not sent
 	ProviderID string
 	Error      string
 	At         time.Time
@@ -203,7 +212,7 @@ type Store interface {
 	RetryDelivery(ctx context.Context, id string, now time.Time) error
 
 	// NotificationDone reports whether the outbox message's notification
-	// was already sent or skipped.
+	// was already sent, not sent or skipped.
 	NotificationDone(ctx context.Context, outboxID int64) (bool, error)
 	// RecordNotification saves a notification's outcome, marks its outbox
 	// message done and, unless it was skipped, appends ev to the ticket's

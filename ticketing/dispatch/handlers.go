@@ -148,28 +148,41 @@ func (h *Handlers) HandleNotifyCitizenTask(ctx context.Context, task *asynq.Task
 	if err != nil {
 		return skipIfPermanent(fmt.Errorf("notification %d: %w", m.ID, err))
 	}
-	n := Notification{OutboxID: m.ID, TicketID: t.ID, Template: m.Message.Template,
-		Recipient: ticketing.MaskPhone(t.Citizen.Phone), State: "sent"}
+	n := newNotification(m, t, NotificationSent)
 	var sendErr error
 	if t.Citizen.Phone == "" {
-		n.State = "skipped"
+		n.State = NotificationSkipped
 	} else {
 		n.ProviderID, sendErr = h.sms.Send(ctx, t.Citizen.Phone, citizenText(m.Message.Template, t))
+	}
+	if ns, ok := h.sms.(NotSending); ok && n.State == NotificationSent && sendErr == nil {
+		n.State, n.Reason, n.ProviderID = NotificationNotSent, ns.NotSentReason(), ""
 	}
 	if sendErr != nil {
 		if !finalAttempt(ctx) {
 			return fmt.Errorf("notification %d: %w", m.ID, sendErr)
 		}
-		n.State, n.Error = "failed", sendErr.Error()
+		n.State, n.Error = NotificationFailed, sendErr.Error()
 	}
 	n.At = h.clock.Now()
-	ev := ticketing.Event{TicketID: t.ID, At: n.At, ActorName: auth.System.Username, Action: "notify",
-		From: t.Status, To: t.Status, Payload: map[string]any{"channel": "sms", "template": n.Template,
-			"to": n.Recipient, "state": n.State, "provider_id": n.ProviderID, "error": n.Error}}
-	if err := h.store.RecordNotification(ctx, n, ev); err != nil {
+	if err := h.store.RecordNotification(ctx, n, notifyEvent(t, n)); err != nil {
 		return fmt.Errorf("notification %d: record: %w", m.ID, err)
 	}
 	return sendErr
+}
+
+// newNotification is the record of outbox message m's notification of
+// t's citizen, in state.
+func newNotification(m OutboxMessage, t *ticketing.Ticket, state string) Notification {
+	return Notification{OutboxID: m.ID, TicketID: t.ID, Template: m.Message.Template,
+		Recipient: ticketing.MaskPhone(t.Citizen.Phone), State: state}
+}
+
+// notifyEvent is the history entry of notification n on ticket t.
+func notifyEvent(t *ticketing.Ticket, n Notification) ticketing.Event {
+	return ticketing.Event{TicketID: t.ID, At: n.At, ActorName: auth.System.Username, Action: "notify",
+		From: t.Status, To: t.Status, Payload: map[string]any{"channel": "sms", "template": n.Template,
+			"to": n.Recipient, "state": n.State, "reason": n.Reason, "provider_id": n.ProviderID, "error": n.Error}}
 }
 
 // HandleNotifyStaffTask publishes a notice to agents' or supervisors' consoles.

@@ -22,6 +22,17 @@ type SMS interface {
 	Send(ctx context.Context, phone, text string) (string, error)
 }
 
+// NotSending is implemented by an SMS sender that only writes messages
+// down instead of sending them (LogSMS). A citizen notification through it
+// is recorded as not sent, for the reason it gives, never as sent.
+type NotSending interface {
+	NotSentReason() string
+}
+
+// ReasonNoGateway is why nothing is sent without HOTLINE_SMS_URL, as the
+// ticket's history shows it.
+const ReasonNoGateway = "未配置短信网关"
+
 // LogSMS writes messages to the log instead of sending them: for
 // development and for deployments without an SMS contract.
 type LogSMS struct {
@@ -29,12 +40,17 @@ type LogSMS struct {
 	n   atomic.Int64
 }
 
+var _ NotSending = (*LogSMS)(nil)
+
 // Send logs the message with the phone number masked.
 func (l *LogSMS) Send(ctx context.Context, phone, text string) (string, error) {
 	id := "log-" + strconv.FormatInt(l.n.Add(1), 10)
 	l.Log.InfoContext(ctx, "sms (not sent: no gateway configured)", "to", ticketing.MaskPhone(phone), "text", text, "id", id)
 	return id, nil
 }
+
+// NotSentReason says that no gateway is configured.
+func (l *LogSMS) NotSentReason() string { return ReasonNoGateway }
 
 // HTTPSMS sends through an HTTP gateway: POST {to, text} as JSON with a
 // bearer key; a 2xx answer {id} means accepted. Most SMS providers and the
