@@ -22,7 +22,10 @@ var deliveryViewers = []auth.Role{auth.RoleAdmin, auth.RoleSupervisor, auth.Role
 
 // listDeliveries answers GET /deliveries?state=&department=&ticket=&limit=.
 func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	q := r.URL.Query()
+	q, err := queryOf(r, "state", "department", "ticket", "limit")
+	if err != nil {
+		return err
+	}
 	f := dispatch.DeliveryFilter{State: q.Get("state"), Department: q.Get("department")}
 	if v := q.Get("ticket"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)

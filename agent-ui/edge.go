@@ -16,7 +16,10 @@ import (
 
 // checkURL refuses a path or query string that is malformed, not UTF-8 or
 // holds a forbidden character (textguard), once for every endpoint, so no
-// handler and no SQL statement ever sees one.
+// handler and no SQL statement ever sees one. Under /api/ a parameter may
+// be given once: no API parameter repeats (lists are comma-separated), and
+// a handler reading the first of two while a proxy or log reads the last
+// would not agree on what was asked.
 func checkURL(u *url.URL) error {
 	if err := textguard.Check("the path", u.Path, true); err != nil {
 		return err
@@ -25,9 +28,13 @@ func checkURL(u *url.URL) error {
 	if err != nil {
 		return errs.E(errs.Invalid, "malformed query string")
 	}
+	api := strings.HasPrefix(u.Path, "/api/")
 	for k, vs := range q {
 		if err := textguard.Check("a query parameter name", k, true); err != nil {
 			return err
+		}
+		if api && len(vs) > 1 {
+			return errs.E(errs.Invalid, "query parameter %q is given %d times; give it once (a list as comma-separated values)", clip(k, 40), len(vs))
 		}
 		for _, v := range vs {
 			if err := textguard.Check("query parameter "+clip(k, 40), v, true); err != nil {

@@ -24,11 +24,11 @@ func (s *Server) guideRoutes() {
 	m.Handle("GET /api/v1/guides/review", s.authed(s.guidesForReview, everyone...))
 	m.Handle("POST /api/v1/guides/import", s.authed(s.importGuides, overseers...))
 	m.Handle("GET /api/v1/guides/export", s.authed(s.exportGuides, overseers...))
-	m.Handle("GET /api/v1/guides/{code}", s.authed(s.getGuide, everyone...))
+	m.Handle("GET /api/v1/guides/{code}", s.authed(withQuery(s.getGuide), everyone...))
 	m.Handle("PUT /api/v1/guides/{code}", s.authed(s.updateGuide, everyone...))
 	m.Handle("DELETE /api/v1/guides/{code}", s.authed(s.deleteGuide, everyone...))
-	m.Handle("GET /api/v1/guides/{code}/versions", s.authed(s.guideVersions, everyone...))
-	m.Handle("GET /api/v1/synonyms", s.authed(s.getSynonyms, everyone...))
+	m.Handle("GET /api/v1/guides/{code}/versions", s.authed(withQuery(s.guideVersions), everyone...))
+	m.Handle("GET /api/v1/synonyms", s.authed(withQuery(s.getSynonyms), everyone...))
 	m.Handle("PUT /api/v1/synonyms", s.authed(s.putSynonyms, overseers...))
 	m.Handle("POST /api/v1/admin/search/verify", s.authed(s.verifySearch, admins...))
 	m.Handle("GET /api/v1/public/guides/search", s.citizen(s.publicSearchGuides))
@@ -89,7 +89,10 @@ func (s *Server) guideVersions(w http.ResponseWriter, r *http.Request, a auth.Ac
 
 // listGuides pages through guides by code: ?department=&category=&status=&after=&limit=.
 func (s *Server) listGuides(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	q := r.URL.Query()
+	q, err := queryOf(r, "department", "category", "status", "after", "limit")
+	if err != nil {
+		return err
+	}
 	f := knowledge.ListFilter{Department: q.Get("department"), Category: q.Get("category"),
 		Status: knowledge.Status(q.Get("status")), After: q.Get("after")}
 	limit, err := intParam(q.Get("limit"), 100, 1, 500, "limit")
@@ -110,7 +113,11 @@ func (s *Server) listGuides(w http.ResponseWriter, r *http.Request, a auth.Actor
 }
 
 func (s *Server) guidesForReview(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	gs, err := s.guides.NeedsReview(r.Context(), a, r.URL.Query().Get("department"))
+	q, err := queryOf(r, "department")
+	if err != nil {
+		return err
+	}
+	gs, err := s.guides.NeedsReview(r.Context(), a, q.Get("department"))
 	if err != nil {
 		return err
 	}
@@ -118,14 +125,18 @@ func (s *Server) guidesForReview(w http.ResponseWriter, r *http.Request, a auth.
 	return nil
 }
 
-// searchQuery reads ?q=&department=&category=&status=&limit=&offset=.
+// searchQuery reads ?q=&department=&category=&status=&limit=&offset=, the
+// parameters of both searches (the citizens' keeps to published guides
+// whatever status says). Errors: invalid.
 func searchQuery(r *http.Request) (knowledge.Query, error) {
-	q := r.URL.Query()
+	q, err := queryOf(r, "q", "department", "category", "status", "limit", "offset")
+	if err != nil {
+		return knowledge.Query{}, err
+	}
 	sq := knowledge.Query{Text: q.Get("q"), Filter: knowledge.Filter{Department: q.Get("department"), Category: q.Get("category")}}
 	for _, st := range splitList(q.Get("status")) {
 		sq.Filter.Statuses = append(sq.Filter.Statuses, knowledge.Status(st))
 	}
-	var err error
 	if sq.Limit, err = intParam(q.Get("limit"), knowledge.DefaultLimit, 1, knowledge.MaxLimit, "limit"); err != nil {
 		return sq, err
 	}
@@ -168,7 +179,11 @@ func (s *Server) publicSearchGuides(w http.ResponseWriter, r *http.Request) erro
 // importGuides takes a JSON array (application/json) or CSV (text/csv);
 // ?format= overrides the content type.
 func (s *Server) importGuides(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	format := r.URL.Query().Get("format")
+	q, err := queryOf(r, "format")
+	if err != nil {
+		return err
+	}
+	format := q.Get("format")
 	if format == "" {
 		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		switch {
@@ -191,7 +206,11 @@ func (s *Server) importGuides(w http.ResponseWriter, r *http.Request, a auth.Act
 }
 
 func (s *Server) exportGuides(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	format := r.URL.Query().Get("format")
+	q, err := queryOf(r, "format")
+	if err != nil {
+		return err
+	}
+	format := q.Get("format")
 	switch format {
 	case "", "json":
 		format = "json"

@@ -155,7 +155,11 @@ func (s *Server) createForCitizen(r *http.Request, n ticketing.NewTicket, code, 
 // guesses cannot pass the limits.
 func (s *Server) publicProgress(w http.ResponseWriter, r *http.Request) error {
 	ctx, client, number := r.Context(), clientKey(r), r.PathValue("number")
-	phone := r.URL.Query().Get("phone")
+	q, err := queryOf(r, "phone")
+	if err != nil {
+		return err
+	}
+	phone := q.Get("phone")
 	if phone == "" {
 		return errs.E(errs.Invalid, "phone is required: the phone number given with the request")
 	}

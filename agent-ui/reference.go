@@ -107,7 +107,10 @@ func (s *Server) putCalendar(w http.ResponseWriter, r *http.Request, a auth.Acto
 }
 
 func (s *Server) deadline(w http.ResponseWriter, r *http.Request, _ auth.Actor) error {
-	q := r.URL.Query()
+	q, err := queryOf(r, "from", "kind", "urgency")
+	if err != nil {
+		return err
+	}
 	from, err := time.Parse(time.RFC3339, q.Get("from"))
 	if err != nil {
 		return errs.E(errs.Invalid, "from must be an RFC 3339 time, e.g. 2026-09-30T10:00:00+08:00")
@@ -171,7 +174,10 @@ func (s *Server) putCatalogue(w http.ResponseWriter, r *http.Request, a auth.Act
 }
 
 func (s *Server) suggest(w http.ResponseWriter, r *http.Request, _ auth.Actor) error {
-	q := r.URL.Query()
+	q, err := queryOf(r, "category", "region")
+	if err != nil {
+		return err
+	}
 	codes, err := s.tickets.Suggest(r.Context(), q.Get("category"), q.Get("region"))
 	if err != nil {
 		return err

@@ -265,6 +265,9 @@ var (
 	overseers  = []auth.Role{auth.RoleAdmin, auth.RoleSupervisor}
 )
 
+// routes registers every endpoint. A GET that takes no query parameters is
+// wrapped in withQuery with none, so that a parameter it would ignore is a
+// 400 naming it; the others check theirs with queryOf.
 func (s *Server) routes(metrics http.Handler) {
 	m := s.mux
 	m.HandleFunc("GET /healthz", s.healthz)
@@ -273,34 +276,34 @@ func (s *Server) routes(metrics http.Handler) {
 
 	m.Handle("POST /api/v1/login", s.public(s.login))
 	m.Handle("POST /api/v1/logout", s.public(s.logout))
-	m.Handle("GET /api/v1/me", s.authed(s.me, everyone...))
-	m.Handle("GET /api/v1/users", s.authed(s.listUsers, overseers...))
+	m.Handle("GET /api/v1/me", s.authed(withQuery(s.me), everyone...))
+	m.Handle("GET /api/v1/users", s.authed(withQuery(s.listUsers), overseers...))
 	m.Handle("POST /api/v1/users", s.authed(s.createUser, admins...))
 
 	m.Handle("POST /api/v1/tickets", s.authed(s.createTicket, staffRoles...))
 	m.Handle("GET /api/v1/tickets", s.authed(s.listTickets, everyone...))
-	m.Handle("GET /api/v1/tickets/{id}", s.authed(s.getTicket, everyone...))
+	m.Handle("GET /api/v1/tickets/{id}", s.authed(withQuery(s.getTicket), everyone...))
 	m.Handle("GET /api/v1/tickets/{id}/events", s.authed(s.ticketEvents, everyone...))
 	m.Handle("POST /api/v1/tickets/{id}/actions/{action}", s.authed(s.ticketAction, everyone...))
 	m.Handle("POST /api/v1/tickets/{id}/attachments", s.authed(s.uploadAttachment, everyone...))
-	m.Handle("GET /api/v1/tickets/{id}/attachments", s.authed(s.listAttachments, everyone...))
-	m.Handle("GET /api/v1/tickets/{id}/attachments/{aid}", s.authed(s.downloadAttachment, everyone...))
+	m.Handle("GET /api/v1/tickets/{id}/attachments", s.authed(withQuery(s.listAttachments), everyone...))
+	m.Handle("GET /api/v1/tickets/{id}/attachments/{aid}", s.authed(withQuery(s.downloadAttachment), everyone...))
 
-	m.Handle("GET /api/v1/departments", s.authed(s.listDepartments, everyone...))
+	m.Handle("GET /api/v1/departments", s.authed(withQuery(s.listDepartments), everyone...))
 	m.Handle("POST /api/v1/departments", s.authed(s.createDepartment, admins...))
 	m.Handle("PUT /api/v1/departments/{code}", s.authed(s.updateDepartment, admins...))
-	m.Handle("GET /api/v1/calendar/{year}", s.authed(s.getCalendar, everyone...))
+	m.Handle("GET /api/v1/calendar/{year}", s.authed(withQuery(s.getCalendar), everyone...))
 	m.Handle("PUT /api/v1/calendar/{year}", s.authed(s.putCalendar, admins...))
 	m.Handle("GET /api/v1/deadline", s.authed(s.deadline, everyone...))
-	m.Handle("GET /api/v1/deadline/policies", s.authed(s.getPolicies, everyone...))
+	m.Handle("GET /api/v1/deadline/policies", s.authed(withQuery(s.getPolicies), everyone...))
 	m.Handle("PUT /api/v1/deadline/policies", s.authed(s.putPolicies, admins...))
-	m.Handle("GET /api/v1/catalogue", s.authed(s.getCatalogue, everyone...))
+	m.Handle("GET /api/v1/catalogue", s.authed(withQuery(s.getCatalogue), everyone...))
 	m.Handle("PUT /api/v1/catalogue", s.authed(s.putCatalogue, admins...))
 	m.Handle("GET /api/v1/catalogue/suggest", s.authed(s.suggest, staffRoles...))
 
 	m.Handle("GET /api/v1/deliveries", s.authed(s.listDeliveries, deliveryViewers...))
 	m.Handle("POST /api/v1/deliveries/{id}/retry", s.authed(s.retryDelivery, overseers...))
-	m.Handle("GET /api/v1/admin/queues", s.authed(s.queueStats, overseers...))
+	m.Handle("GET /api/v1/admin/queues", s.authed(withQuery(s.queueStats), overseers...))
 
 	s.guideRoutes()
 	s.routingRoutes()

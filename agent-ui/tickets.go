@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -31,20 +32,16 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, a auth.Act
 	return nil
 }
 
-func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, errs.E(errs.NotFound, "no ticket %q", r.PathValue("id"))
-	}
-	return id, nil
+// ticketID reads the {id} of a ticket's path: the ticket's ID or its
+// number, a number looked up as the actor may see it (Service.TicketID).
+// Errors: not_found.
+func (s *Server) ticketID(r *http.Request, a auth.Actor) (int64, error) {
+	return s.tickets.TicketID(r.Context(), a, r.PathValue("id"))
 }
 
+// getTicket answers a ticket by its ID or its number.
 func (s *Server) getTicket(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	t, err := s.tickets.Get(r.Context(), a, id)
+	t, err := s.tickets.GetRef(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
@@ -55,15 +52,19 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request, a auth.Actor)
 // ticketEvents answers a page of the history, oldest first; limit and the
 // cursor of the previous page choose it.
 func (s *Server) ticketEvents(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	id, err := pathID(r)
+	params, err := queryOf(r, "limit", "cursor")
+	if err != nil {
+		return err
+	}
+	id, err := s.ticketID(r, a)
 	if err != nil {
 		return err
 	}
 	var q ticketing.EventQuery
-	if q.Limit, err = limitParam(r); err != nil {
+	if q.Limit, err = limitParam(params); err != nil {
 		return err
 	}
-	if c := r.URL.Query().Get("cursor"); c != "" {
+	if c := params.Get("cursor"); c != "" {
 		if q.After, err = decodeCursor(c); err != nil {
 			return err
 		}
@@ -80,9 +81,9 @@ func (s *Server) ticketEvents(w http.ResponseWriter, r *http.Request, a auth.Act
 	return nil
 }
 
-// limitParam reads ?limit= (0 when absent). Errors: invalid.
-func limitParam(r *http.Request) (int, error) {
-	l := r.URL.Query().Get("limit")
+// limitParam reads limit (0 when absent). Errors: invalid.
+func limitParam(q url.Values) (int, error) {
+	l := q.Get("limit")
 	if l == "" {
 		return 0, nil
 	}
@@ -93,11 +94,18 @@ func limitParam(r *http.Request) (int, error) {
 	return n, nil
 }
 
+// listParams are the parameters of the ticket list.
+var listParams = []string{"status", "kind", "department", "q", "phone", "callback_due", "limit", "cursor"}
+
 // listQuery reads the list parameters: status and kind take comma-separated
-// values; cursor is the opaque next_cursor of the previous page.
+// values; phone, when given (even empty), filters by the citizen's phone;
+// cursor is the opaque next_cursor of the previous page. Errors: invalid.
 func listQuery(r *http.Request) (ticketing.ListQuery, error) {
-	q := r.URL.Query()
 	var lq ticketing.ListQuery
+	q, err := queryOf(r, listParams...)
+	if err != nil {
+		return lq, err
+	}
 	for _, s := range splitList(q.Get("status")) {
 		st, err := ticketing.ParseStatus(s)
 		if err != nil {
@@ -114,6 +122,10 @@ func listQuery(r *http.Request) (ticketing.ListQuery, error) {
 	}
 	lq.Department = q.Get("department")
 	lq.Query = q.Get("q")
+	if q.Has("phone") {
+		phone := q.Get("phone")
+		lq.Phone = &phone
+	}
 	switch q.Get("callback_due") {
 	case "", "false":
 	case "true":
@@ -121,8 +133,7 @@ func listQuery(r *http.Request) (ticketing.ListQuery, error) {
 	default:
 		return lq, errs.E(errs.Invalid, "callback_due must be true or false")
 	}
-	var err error
-	if lq.Limit, err = limitParam(r); err != nil {
+	if lq.Limit, err = limitParam(q); err != nil {
 		return lq, err
 	}
 	if c := q.Get("cursor"); c != "" {
@@ -188,7 +199,7 @@ type actionBody struct {
 }
 
 func (s *Server) ticketAction(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	id, err := pathID(r)
+	id, err := s.ticketID(r, a)
 	if err != nil {
 		return err
 	}
@@ -228,11 +239,7 @@ func (s *Server) resolveInto(r *http.Request, a auth.Actor, raw json.RawMessage)
 		return 0, errs.E(errs.Invalid, "into must be a ticket ID or number")
 	}
 	if ticketing.LooksLikeNumber(str) {
-		t, err := s.tickets.GetByNumber(r.Context(), a, str)
-		if err != nil {
-			return 0, err
-		}
-		return t.ID, nil
+		return s.tickets.TicketID(r.Context(), a, str)
 	}
 	id, err := strconv.ParseInt(str, 10, 64)
 	if err != nil {

@@ -340,7 +340,10 @@ func ticketWhere(f ticketing.TicketFilter) (string, []any) {
 		add("number = ?", f.Number)
 	}
 	if f.Phone != "" {
-		add("citizen_phone = ?", f.Phone)
+		// The index on phones leaves out tickets without one; saying so
+		// lets a generic plan (a prepared statement's, not knowing the
+		// value) use it too, instead of walking every ticket by ID.
+		add("citizen_phone <> '' AND citizen_phone = ?", f.Phone)
 	}
 	if f.Text != "" {
 		add("(title || ' ' || content) ILIKE ?", "%"+escapeLike(f.Text)+"%")
@@ -391,17 +394,19 @@ func (s *TicketStore) CountByStatus(ctx context.Context, statuses ...ticketing.S
 	return out, translate(rows.Err(), "count tickets")
 }
 
-// Events returns a page of a ticket's history, oldest first.
+// Events returns a page of a ticket's history, oldest first, with each
+// actor's display name as the account has it now.
 func (s *TicketStore) Events(ctx context.Context, ticketID, after int64, limit int) ([]ticketing.Event, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT id, ticket_id, at, coalesce(actor_id, 0), actor_name, actor_role,
-		actor_department, action, status_from, status_to, payload
-		FROM ticket_events WHERE ticket_id = $1 AND id > $2 ORDER BY id LIMIT $3`, ticketID, after, limit)
+	rows, err := s.db.Pool.Query(ctx, `SELECT e.id, e.ticket_id, e.at, coalesce(e.actor_id, 0), e.actor_name,
+		coalesce(u.display_name, ''), e.actor_role, e.actor_department, e.action, e.status_from, e.status_to, e.payload
+		FROM ticket_events e LEFT JOIN users u ON u.id = e.actor_id
+		WHERE e.ticket_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3`, ticketID, after, limit)
 	if err != nil {
 		return nil, translate(err, "ticket events")
 	}
 	events, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ticketing.Event, error) {
 		var e ticketing.Event
-		err := r.Scan(&e.ID, &e.TicketID, &e.At, &e.ActorID, &e.ActorName, &e.ActorRole,
+		err := r.Scan(&e.ID, &e.TicketID, &e.At, &e.ActorID, &e.ActorName, &e.ActorDisplayName, &e.ActorRole,
 			&e.Department, &e.Action, &e.From, &e.To, &e.Payload)
 		return e, err
 	})

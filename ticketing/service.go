@@ -3,6 +3,7 @@ package ticketing
 import (
 	"context"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -184,6 +185,45 @@ func (s *Service) GetByNumber(ctx context.Context, actor auth.Actor, number stri
 	return ViewFor(actor, t), nil
 }
 
+// GetRef returns a ticket by its ID or its number (FormatNumber: the
+// 14-digit number citizens and departments quote), as the actor may see
+// it. Errors: not_found, the same for a ticket the actor may not see as
+// for none.
+func (s *Service) GetRef(ctx context.Context, actor auth.Actor, ref string) (*Ticket, error) {
+	if LooksLikeNumber(ref) {
+		return s.GetByNumber(ctx, actor, ref)
+	}
+	id, err := parseID(ref)
+	if err != nil {
+		return nil, err
+	}
+	return s.Get(ctx, actor, id)
+}
+
+// TicketID returns the ID of the ticket ref names: its ID, or its number,
+// which is looked up as the actor may see it. An ID is not looked up: the
+// operation that takes it checks it the same way. Errors: not_found, the
+// same for a number the actor may not see as for none.
+func (s *Service) TicketID(ctx context.Context, actor auth.Actor, ref string) (int64, error) {
+	if !LooksLikeNumber(ref) {
+		return parseID(ref)
+	}
+	t, err := s.GetByNumber(ctx, actor, ref)
+	if err != nil {
+		return 0, err
+	}
+	return t.ID, nil
+}
+
+// parseID reads a ticket ID. Errors: not_found (nothing can have it).
+func parseID(ref string) (int64, error) {
+	id, err := strconv.ParseInt(ref, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.E(errs.NotFound, "no ticket %q", ref)
+	}
+	return id, nil
+}
+
 // EventQuery selects a page of a ticket's history, oldest first: events
 // after the one with ID After, at most Limit (default 200, at most
 // MaxEventPage).
@@ -231,6 +271,9 @@ type ListQuery struct {
 	Kinds      []Kind
 	Department string
 	Query      string // a ticket number, a phone number, or words of the title or content
+	// Phone, when not nil, selects one citizen's tickets: an exact match
+	// on the phone number, normalised as stored (NormalizePhone). Staff only.
+	Phone *string
 	// CallbackDue selects the callback list: replied tickets whose
 	// callback (回访) is due.
 	CallbackDue bool
@@ -242,33 +285,12 @@ type ListQuery struct {
 const MaxListLimit = 200
 
 // List returns a page of tickets visible to the actor, newest first, and
-// the cursor of the next page (0 when there is none). Errors: invalid.
+// the cursor of the next page (0 when there is none). Errors: invalid,
+// forbidden (a department user filtering by phone).
 func (s *Service) List(ctx context.Context, actor auth.Actor, q ListQuery) ([]*Ticket, int64, error) {
-	f := TicketFilter{Statuses: q.Statuses, Kinds: q.Kinds, Department: q.Department, Before: q.Before, Limit: q.Limit}
-	if f.Limit <= 0 {
-		f.Limit = 50
-	}
-	if f.Limit > MaxListLimit {
-		return nil, 0, errs.E(errs.Invalid, "limit must be at most %d", MaxListLimit)
-	}
-	if actor.Role == auth.RoleDepartment {
-		f.Involving = actor.Department
-	}
-	if q.CallbackDue {
-		f.Statuses, f.CallbackDueBy = []Status{StatusReplied}, ptr(s.now())
-	}
-	if query := strings.TrimSpace(q.Query); query != "" {
-		if err := maxRunes("q", query, 100); err != nil {
-			return nil, 0, err
-		}
-		if LooksLikeNumber(query) {
-			f.Number = query
-		} else if p, err := NormalizePhone(query); err == nil && actor.IsStaff() {
-			// Department users see masked phones; searching by phone would unmask them.
-			f.Phone = p
-		} else {
-			f.Text = query
-		}
+	f, none, err := s.filterFor(actor, q)
+	if err != nil || none {
+		return nil, 0, err
 	}
 	if !actor.IsStaff() && f.Text != "" {
 		return s.listAsSeen(ctx, actor, f)
@@ -287,6 +309,54 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, q ListQuery) ([]*T
 		ts[i] = ViewFor(actor, t)
 	}
 	return ts, next, nil
+}
+
+// filterFor turns a list query into the store's filter for the actor; none
+// is true when nothing can match (q and phone name different phones).
+// Errors: invalid, forbidden.
+func (s *Service) filterFor(actor auth.Actor, q ListQuery) (f TicketFilter, none bool, err error) {
+	f = TicketFilter{Statuses: q.Statuses, Kinds: q.Kinds, Department: q.Department, Before: q.Before, Limit: q.Limit}
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	if f.Limit > MaxListLimit {
+		return f, false, errs.E(errs.Invalid, "limit must be at most %d", MaxListLimit)
+	}
+	if actor.Role == auth.RoleDepartment {
+		f.Involving = actor.Department
+	}
+	if q.Phone != nil {
+		if !actor.IsStaff() {
+			// Department users see masked phones; a filter by phone would unmask them.
+			return f, false, errs.E(errs.Forbidden, "filtering by phone is for the hotline's staff: department users see citizens' phones masked and cannot search by them")
+		}
+		if f.Phone, err = NormalizePhone(*q.Phone); err != nil {
+			return f, false, errs.E(errs.Invalid, "phone must be a mobile number or a landline with area code: %s", errs.Message(err))
+		}
+	}
+	if q.CallbackDue {
+		f.Statuses, f.CallbackDueBy = []Status{StatusReplied}, ptr(s.now())
+	}
+	query := strings.TrimSpace(q.Query)
+	if query == "" {
+		return f, false, nil
+	}
+	if err := maxRunes("q", query, 100); err != nil {
+		return f, false, err
+	}
+	if LooksLikeNumber(query) {
+		f.Number = query
+	} else if p, err := NormalizePhone(query); err == nil && actor.IsStaff() {
+		if f.Phone != "" && f.Phone != p {
+			return f, true, nil
+		}
+		f.Phone = p
+	} else {
+		// Department users see masked phones, so for them a phone in q is
+		// searched as text, in the texts as they see them (listAsSeen).
+		f.Text = query
+	}
+	return f, false, nil
 }
 
 // maxSeenScan bounds the tickets one department text search reads.
