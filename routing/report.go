@@ -117,14 +117,13 @@ func (e *Engine) Stats() []QueueStats {
 	out := make([]QueueStats, 0, len(e.queues))
 	for name, q := range e.queues {
 		s := QueueStats{Queue: name, Title: q.cfg.Title, Answered: q.stats.answered,
-			Abandoned: q.stats.abandoned, TimedOut: q.stats.timedOut, ServiceLevel: map[string]float64{}}
+			Abandoned: q.stats.abandoned, TimedOut: q.stats.timedOut,
+			ServiceLevel: map[string]*float64{}, AnsweredWithin: map[string]int{}}
 		total := q.stats.answered + q.stats.abandoned + q.stats.timedOut
+		s.AnswerRate = share(q.stats.answered, total)
 		for i, sl := range e.cfg.ServiceLevels {
-			ratio := 1.0
-			if total > 0 {
-				ratio = float64(q.stats.within[i]) / float64(total)
-			}
-			s.ServiceLevel[strconv.Itoa(int(sl/time.Second))] = ratio
+			key := strconv.Itoa(int(sl / time.Second))
+			s.ServiceLevel[key], s.AnsweredWithin[key] = share(q.stats.within[i], total), q.stats.within[i]
 		}
 		for _, a := range q.members {
 			switch st, _ := a.stateOf(now); st {
@@ -153,6 +152,16 @@ func (e *Engine) Stats() []QueueStats {
 		}
 	}
 	return out
+}
+
+// share is n ÷ total, or nil when total is 0: nothing to measure, which
+// a wallboard must not show as 100%.
+func share(n, total int) *float64 {
+	if total == 0 {
+		return nil
+	}
+	r := float64(n) / float64(total)
+	return &r
 }
 
 // Check verifies the engine's invariants and returns every violation: no

@@ -60,22 +60,40 @@ func TestStats_ServiceLevel(t *testing.T) {
 			t.Fatalf("stats %+v", s)
 		}
 		want := map[string]float64{"15": 2.0 / 6, "20": 3.0 / 6}
-		if !maps.Equal(s.ServiceLevel, want) {
-			t.Fatalf("service level %v, want %v", s.ServiceLevel, want)
+		if got := ratios(s.ServiceLevel); !maps.Equal(got, want) {
+			t.Fatalf("service level %v, want %v", got, want)
+		}
+		if !maps.Equal(s.AnsweredWithin, map[string]int{"15": 2, "20": 3}) {
+			t.Fatalf("answered within %v", s.AnsweredWithin)
+		}
+		if s.AnswerRate == nil || *s.AnswerRate != 4.0/6 {
+			t.Fatalf("answer rate %v, want 4/6", s.AnswerRate)
 		}
 	})
-	t.Run("OneWhenNothingEnded", func(t *testing.T) {
+	t.Run("NoneWhenNothingEnded", func(t *testing.T) {
 		h := newHarness(t, routing.QueueConfig{Name: "q"})
 		h.call("q")
-		if sl := h.stats("q").ServiceLevel; !maps.Equal(sl, map[string]float64{"15": 1, "20": 1}) {
-			t.Fatalf("service level %v", sl)
+		s := h.stats("q")
+		if len(s.ServiceLevel) != 2 || s.ServiceLevel["15"] != nil || s.ServiceLevel["20"] != nil {
+			t.Fatalf("service level %v with nothing measured, want null for 15 and 20", ratios(s.ServiceLevel))
+		}
+		if s.AnswerRate != nil || !maps.Equal(s.AnsweredWithin, map[string]int{"15": 0, "20": 0}) {
+			t.Fatalf("answer rate %v, answered within %v with nothing measured", s.AnswerRate, s.AnsweredWithin)
+		}
+	})
+	t.Run("ZeroIsMeasuredWhenAllWereLost", func(t *testing.T) {
+		h := newHarness(t, routing.QueueConfig{Name: "q"})
+		h.end(h.call("q"))
+		s := h.stats("q")
+		if got := ratios(s.ServiceLevel); !maps.Equal(got, map[string]float64{"15": 0, "20": 0}) || s.AnswerRate == nil || *s.AnswerRate != 0 {
+			t.Fatalf("one abandoned: service level %v, answer rate %v, want 0 and 0", got, s.AnswerRate)
 		}
 	})
 	t.Run("ThresholdsFromConfig", func(t *testing.T) {
 		cfg := routing.Config{ServiceLevels: []time.Duration{30 * time.Second}}
 		h := newHarnessWith(t, cfg, t0, routing.QueueConfig{Name: "q", MaxWaitSeconds: 60})
 		serviceLevelDay(t, h)
-		if sl := h.stats("q").ServiceLevel; !maps.Equal(sl, map[string]float64{"30": 4.0 / 6}) {
+		if sl := ratios(h.stats("q").ServiceLevel); !maps.Equal(sl, map[string]float64{"30": 4.0 / 6}) {
 			t.Fatalf("service level %v", sl)
 		}
 	})
@@ -103,7 +121,7 @@ func TestStats_ResetAtLocalMidnight(t *testing.T) {
 		h := setup(t)
 		h.clk.Set(time.Date(2026, 10, 1, 0, 0, 0, 0, beijing))
 		s := h.stats("q")
-		if s.Answered+s.Abandoned+s.TimedOut != 0 || s.ServiceLevel["15"] != 1 || s.Waiting != 1 {
+		if s.Answered+s.Abandoned+s.TimedOut != 0 || s.ServiceLevel["15"] != nil || s.Waiting != 1 {
 			t.Fatalf("stats after midnight %+v", s)
 		}
 		if v := h.view("a1"); v.Answered != 0 {
@@ -115,8 +133,20 @@ func TestStats_ResetAtLocalMidnight(t *testing.T) {
 		h.clk.Set(time.Date(2026, 10, 1, 0, 0, 5, 0, beijing))
 		h.presence("a1", routing.Ready, routing.ReasonNone)
 		h.serve("a1")
-		if s := h.stats("q"); s.Answered != 1 || s.Abandoned != 0 || s.ServiceLevel["20"] != 0 {
+		if s := h.stats("q"); s.Answered != 1 || s.Abandoned != 0 || s.ServiceLevel["20"] == nil || *s.ServiceLevel["20"] != 0 {
 			t.Fatalf("stats %+v", s) // it waited since yesterday
 		}
 	})
+}
+
+// ratios reads the measured service levels; a threshold with nothing
+// measured is left out.
+func ratios(sl map[string]*float64) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range sl {
+		if v != nil {
+			out[k] = *v
+		}
+	}
+	return out
 }

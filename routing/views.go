@@ -77,11 +77,17 @@ type QueueStats struct {
 	TimedOut    int     `json:"timed_out"`
 	// ServiceLevel maps a threshold in seconds to the share of contacts
 	// answered within it, out of all answered, abandoned and timed out
-	// today (1 when there were none).
-	ServiceLevel map[string]float64 `json:"service_level"`
-	ReadyAgents  int                `json:"ready_agents"`
-	BusyAgents   int                `json:"busy_agents"`
-	AgentsOnline int                `json:"agents_online"`
+	// today; nil (JSON null) when there were none: nothing was measured.
+	ServiceLevel map[string]*float64 `json:"service_level"`
+	// AnsweredWithin maps a threshold to the contacts answered within it
+	// today, so that a wallboard can add queues up.
+	AnsweredWithin map[string]int `json:"answered_within"`
+	// AnswerRate is answered ÷ (answered + abandoned + timed out) today;
+	// nil when none of them happened.
+	AnswerRate   *float64 `json:"answer_rate"`
+	ReadyAgents  int      `json:"ready_agents"`
+	BusyAgents   int      `json:"busy_agents"`
+	AgentsOnline int      `json:"agents_online"`
 }
 
 // EventKind names what happened.

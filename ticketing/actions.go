@@ -173,21 +173,6 @@ func urge(_ Env, _ auth.Actor, t *Ticket, req Request) (map[string]any, error) {
 	return map[string]any{"note": n}, nil
 }
 
-func callback(env Env, _ auth.Actor, t *Ticket, req Request) (map[string]any, error) {
-	if req.Satisfaction < 1 || req.Satisfaction > 5 {
-		return nil, errs.E(errs.Invalid, "satisfaction must be 1-5")
-	}
-	if req.Satisfied == nil {
-		return nil, errs.E(errs.Invalid, "satisfied (true or false) is required")
-	}
-	n, err := text("note", req.Note, false, 2000)
-	if err != nil {
-		return nil, err
-	}
-	t.Satisfaction, t.Satisfied, t.CallbackAt = ptr(req.Satisfaction), ptr(*req.Satisfied), ptr(env.Now)
-	return map[string]any{"satisfaction": req.Satisfaction, "satisfied": *req.Satisfied, "note": n}, nil
-}
-
 func reopen(env Env, _ auth.Actor, t *Ticket, req Request) (map[string]any, error) {
 	reason, err := text("reason", req.Reason, true, 1000)
 	if err != nil {

@@ -44,6 +44,9 @@ type Request struct {
 	Satisfaction  int      `json:"satisfaction"`
 	Satisfied     *bool    `json:"satisfied"`
 	Into          int64    `json:"-"` // set by the edge from the "into" field
+	// Result (callback) is the citizen's answer; satisfaction and
+	// satisfied follow from it.
+	Result CallbackResult `json:"result"`
 	// Attachments (reply, note) names attachments of the same ticket.
 	Attachments []int64 `json:"attachments"`
 	// GuideCode (close_directly) names the matter guide the answer came from.
