@@ -47,7 +47,8 @@ type attachmentView struct {
 func viewAttachment(a ticketing.Attachment, loc *time.Location) attachmentView {
 	return attachmentView{ID: a.ID, TicketID: a.TicketID, Name: a.Name, ContentType: a.ContentType,
 		Size: a.Size, SHA256: a.SHA256, CreatedAt: a.CreatedAt.In(loc),
-		UploadedBy: actorView{ID: a.UploadedBy, Username: a.UploaderName, Role: a.UploaderRole, Department: a.UploaderDepartment}}
+		UploadedBy: actorView{ID: a.UploadedBy, Username: a.UploaderName, DisplayName: a.UploaderDisplayName,
+			Role: a.UploaderRole, Department: a.UploaderDepartment}}
 }
 
 // uploadAttachment stores the "file" field of a multipart form and records
@@ -56,7 +57,7 @@ func viewAttachment(a ticketing.Attachment, loc *time.Location) attachmentView {
 // counted while the content streams to disk. A stored file whose recording
 // fails is removed again.
 func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	id, err := pathID(r)
+	id, err := s.ticketID(r, a)
 	if err != nil {
 		return err
 	}
@@ -151,7 +152,7 @@ func (s *Server) allowSlowTransfer(w http.ResponseWriter, r *http.Request, read 
 }
 
 func (s *Server) listAttachments(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	id, err := pathID(r)
+	id, err := s.ticketID(r, a)
 	if err != nil {
 		return err
 	}
@@ -171,7 +172,7 @@ func (s *Server) listAttachments(w http.ResponseWriter, r *http.Request, a auth.
 // browsers neither sniff nor render in the console's origin; ranges and
 // conditional requests are served by http.ServeContent.
 func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	id, err := pathID(r)
+	id, err := s.ticketID(r, a)
 	if err != nil {
 		return err
 	}

@@ -8,10 +8,11 @@ import (
 )
 
 type actorView struct {
-	ID         int64  `json:"id,omitempty"`
-	Username   string `json:"username"`
-	Role       string `json:"role,omitempty"`
-	Department string `json:"department,omitempty"`
+	ID          int64  `json:"id,omitempty"`
+	Username    string `json:"username"`
+	DisplayName string `json:"display_name,omitempty"`
+	Role        string `json:"role,omitempty"`
+	Department  string `json:"department,omitempty"`
 }
 
 type eventView struct {
@@ -27,7 +28,8 @@ type eventView struct {
 
 func viewEvent(e ticketing.Event, loc *time.Location) eventView {
 	return eventView{ID: e.ID, TicketID: e.TicketID, At: e.At.In(loc),
-		Actor:  actorView{ID: e.ActorID, Username: e.ActorName, Role: e.ActorRole, Department: e.Department},
+		Actor: actorView{ID: e.ActorID, Username: e.ActorName, DisplayName: e.ActorDisplayName,
+			Role: e.ActorRole, Department: e.Department},
 		Action: e.Action, From: e.From, To: e.To, Payload: e.Payload}
 }
 

@@ -11,13 +11,17 @@ import (
 	"github.com/open12345/hotline/ticketing"
 )
 
+// attachmentColumns read an attachment, with its uploader's display name
+// as the account has it now.
 const attachmentColumns = `id, ticket_id, name, content_type, size, sha256, storage_key,
-	coalesce(uploaded_by, 0), uploader_name, uploader_role, uploader_department, created_at`
+	coalesce(uploaded_by, 0), uploader_name,
+	coalesce((SELECT u.display_name FROM users u WHERE u.id = attachments.uploaded_by), ''),
+	uploader_role, uploader_department, created_at`
 
 func scanAttachment(row pgx.Row) (ticketing.Attachment, error) {
 	var a ticketing.Attachment
 	err := row.Scan(&a.ID, &a.TicketID, &a.Name, &a.ContentType, &a.Size, &a.SHA256, &a.StorageKey,
-		&a.UploadedBy, &a.UploaderName, &a.UploaderRole, &a.UploaderDepartment, &a.CreatedAt)
+		&a.UploadedBy, &a.UploaderName, &a.UploaderDisplayName, &a.UploaderRole, &a.UploaderDepartment, &a.CreatedAt)
 	return a, err
 }
 

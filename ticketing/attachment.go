@@ -17,18 +17,21 @@ import (
 // Attachment is a file attached to a ticket: a photo of the fixed problem,
 // a PDF letter. The content lives in a blob store under StorageKey.
 type Attachment struct {
-	ID                 int64
-	TicketID           int64
-	Name               string // cleaned file name, for display and download
-	ContentType        string // sniffed from the content, one of AttachmentTypes
-	Size               int64
-	SHA256             string // hex digest of the content
-	StorageKey         string // the blob's key in the file store; never shown
-	UploadedBy         int64  // user ID; 0 for the system
-	UploaderName       string
-	UploaderRole       string
-	UploaderDepartment string
-	CreatedAt          time.Time
+	ID           int64
+	TicketID     int64
+	Name         string // cleaned file name, for display and download
+	ContentType  string // sniffed from the content, one of AttachmentTypes
+	Size         int64
+	SHA256       string // hex digest of the content
+	StorageKey   string // the blob's key in the file store; never shown
+	UploadedBy   int64  // user ID; 0 for the system
+	UploaderName string
+	// UploaderDisplayName is the account's display name, read with the
+	// attachment ("" right after an upload).
+	UploaderDisplayName string
+	UploaderRole        string
+	UploaderDepartment  string
+	CreatedAt           time.Time
 }
 
 // StoredFile is what the file store reports about a stored blob.
@@ -317,7 +320,7 @@ func (s *Service) attachmentRefs(ctx context.Context, actor auth.Actor, id int64
 	}
 	t, err := s.store.Ticket(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, sameNotFound(err, id)
 	}
 	if err := visible(actor, t); err != nil {
 		return nil, err

@@ -183,17 +183,20 @@ func (t *Ticket) Clone() *Ticket {
 
 // Event is one entry of a ticket's append-only history.
 type Event struct {
-	ID         int64
-	TicketID   int64
-	At         time.Time
-	ActorID    int64 // 0 for the system and citizens
-	ActorName  string
-	ActorRole  string
-	Department string // the actor's department, for department users
-	Action     string
-	From       Status // status before ("" on creation)
-	To         Status // status after
-	Payload    map[string]any
+	ID        int64
+	TicketID  int64
+	At        time.Time
+	ActorID   int64 // 0 for the system and citizens
+	ActorName string
+	// ActorDisplayName is the account's display name (话务员一号), read with
+	// the history; "" for the system and citizens.
+	ActorDisplayName string
+	ActorRole        string
+	Department       string // the actor's department, for department users
+	Action           string
+	From             Status // status before ("" on creation)
+	To               Status // status after
+	Payload          map[string]any
 	// Outbox lists the messages the event sends to departments, staff and
 	// the citizen. The store writes them to the outbox in the same
 	// transaction as the event, so none is lost and none is sent for a

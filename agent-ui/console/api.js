@@ -12,15 +12,26 @@ export class ApiError extends Error {
 
 // api calls path (relative to /api/v1) and returns the decoded body, or null
 // for 204. Errors are ApiError; status 0 means the network failed.
-export async function api(path, { method = "GET", body } = {}) {
+export async function api(path, { method = "GET", body, headers = {} } = {}) {
+  const json = body !== undefined;
+  return send(path, {
+    method,
+    headers: json ? { "Content-Type": "application/json", ...headers } : headers,
+    body: json ? JSON.stringify(body) : undefined,
+  });
+}
+
+// upload attaches one file to a ticket and returns the attachment.
+export function upload(ticketID, file) {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  return send(`/tickets/${encodeURIComponent(ticketID)}/attachments`, { method: "POST", body: form });
+}
+
+async function send(path, init) {
   let resp;
   try {
-    resp = await fetch("/api/v1" + path, {
-      method,
-      credentials: "same-origin",
-      headers: body !== undefined ? { "Content-Type": "application/json" } : {},
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
+    resp = await fetch("/api/v1" + path, { credentials: "same-origin", ...init });
   } catch (err) {
     throw new ApiError(0, "network", "网络错误：" + err.message);
   }
@@ -39,7 +50,7 @@ export async function api(path, { method = "GET", body } = {}) {
   return data;
 }
 
-export const post = (path, body = {}) => api(path, { method: "POST", body });
+export const post = (path, body = {}, headers = {}) => api(path, { method: "POST", body, headers });
 
 // query builds "?a=1&b=2" from the non-empty entries of params.
 export function query(params) {

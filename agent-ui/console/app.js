@@ -1,6 +1,6 @@
 // The staff console: login, the screens each role gets, the websocket, and
 // the keyboard shortcuts. Each screen lives in its own module.
-import { $, $$, h, toast, errorText, setZoneFrom } from "./dom.js";
+import { $, $$, h, toast, dismissToast, errorText, setZoneFrom } from "./dom.js";
 import { api, post } from "./api.js";
 import { state, on, emit, loadReference, isAgent, isStaff, isOverseer } from "./state.js";
 import { connect, disconnect } from "./ws.js";
@@ -128,7 +128,11 @@ function typing(el) {
   return el && (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
 }
 
+$("#toast-close").addEventListener("click", dismissToast);
+
 document.addEventListener("keydown", (ev) => {
+  // Esc dismisses a message unless something nearer takes it (menus, forms).
+  if (ev.key === "Escape" && !ev.defaultPrevented && $("#toast").classList.contains("shown")) dismissToast();
   if (!state.me) return;
   if (ev.altKey && !ev.ctrlKey && !ev.metaKey) {
     if (ev.code === "KeyT" && isStaff()) {

@@ -1,10 +1,10 @@
 // The department's inbox (部门待办): its tickets still to sign or handle,
-// with their deadlines (yellow within 24 hours, red when overdue), a
-// one-click sign, and the full detail for return, extension and reply.
+// with their deadlines (yellow within 24 hours, red when overdue), the next
+// step of each (签收, then 答复), and the full detail for the rest.
 // It reloads when a ticket.updated notice arrives.
 import { $, h, label, when, deadlineClass, toast, errorText } from "./dom.js";
 import { api, action, query } from "./api.js";
-import { on, emit, isDepartment } from "./state.js";
+import { state, on, emit, isDepartment } from "./state.js";
 
 const INBOX = "dispatched,in_progress";
 
@@ -70,12 +70,16 @@ function row(t) {
   const signWarn = t.status === "dispatched" ? deadlineClass(t.sign_due_at) : "";
   const dueWarn = deadlineClass(t.due_at);
   const worst = [signWarn, dueWarn].includes("over") ? "over" : [signWarn, dueWarn].includes("soon") ? "soon" : "";
+  // Only the next step of the work: sign what was dispatched, then answer.
+  // Returning and extensions are in the ticket's detail.
   const actions = h("td", { class: "row-actions" });
-  if (t.status === "dispatched") {
+  const act = (name, text) => h("button", { type: "button", class: "primary", "data-action": name,
+    onclick: () => emit("ticket:act", { id: t.id, action: name }) }, text);
+  if (t.department !== state.me.department) actions.append(act("contribute", "协办意见"));
+  else if (t.status === "dispatched") {
     actions.append(h("button", { type: "button", class: "primary", "data-action": "sign",
       onclick: (ev) => sign(t, ev.currentTarget) }, "签收"));
-  }
-  actions.append(h("button", { type: "button", "data-action": "open", onclick: () => emit("ticket:open", t.id) }, "办理"));
+  } else if (t.status === "in_progress") actions.append(act("reply", "答复"));
   return h("tr", { "data-test": "inbox-row", "data-id": t.id, "data-number": t.number, "data-warn": worst || null,
     class: worst ? `row-${worst}` : null },
   h("td", {}, h("button", { type: "button", class: "link", onclick: () => emit("ticket:open", t.id) }, t.number)),

@@ -138,14 +138,25 @@ export function deadlineClass(iso, now = Date.now()) {
 }
 
 let toastTimer;
-// toast shows a short message in the live region.
+// toast shows a short message in the header, where it covers nothing:
+// information for 5 seconds, errors for 15; the × button or Esc dismisses it.
 export function toast(message, kind = "info") {
   const el = $("#toast");
-  el.textContent = message;
+  $("#toast-text").textContent = message;
+  $("#toast-text").title = message; // the whole text where it is cut short
   el.dataset.kind = kind;
   el.classList.add("shown");
+  $("#toast-close").hidden = false;
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => el.classList.remove("shown"), 5000);
+  toastTimer = setTimeout(dismissToast, kind === "error" ? 15000 : 5000);
+}
+
+// dismissToast hides the message at once.
+export function dismissToast() {
+  clearTimeout(toastTimer);
+  $("#toast").classList.remove("shown");
+  $("#toast-text").textContent = "";
+  $("#toast-close").hidden = true;
 }
 
 // errorText is a user-facing message for an API or websocket error.

@@ -130,7 +130,11 @@ export async function openGuide(code) {
   }
   $("#kb-results").hidden = true;
   $("#guide").hidden = false;
-  $("#guide-insert").focus();
+  // The search box and the guide's title stay in view while it is read.
+  const panel = $("#knowledge");
+  panel.style.setProperty("--kb-head", `${$(".kb-head").offsetHeight}px`);
+  panel.scrollTop = 0;
+  $("#guide-insert").focus({ preventScroll: true });
 }
 
 // summary is what "插入答复" writes: the essentials a citizen needs.
@@ -154,7 +158,7 @@ function insert() {
   if (!guide) return;
   let box = visible(replyTarget) ? replyTarget : [...document.querySelectorAll("textarea.reply-box")].find(visible);
   if (!box) {
-    toast("请先打开需要答复的工单（直接办结或答复表单）", "error");
+    toast("没有可插入的答复框：请在坐席工作台新建工单，或打开工单的答复表单", "error");
     return;
   }
   const text = summary(guide);
@@ -162,8 +166,8 @@ function insert() {
   const code = box.form?.querySelector("input[name=guide_code]");
   if (code) {
     code.value = guide.code;
-    const lbl = box.form.querySelector("[data-guide-label]") || $("#close-guide-label");
-    if (box.form.contains(lbl)) lbl.textContent = `${guide.name}（${guide.code}）`;
+    const lbl = box.form.querySelector("[data-guide-label]");
+    if (lbl) lbl.textContent = `${guide.name}（${guide.code}）`;
   }
   box.dispatchEvent(new Event("input", { bubbles: true }));
   box.focus();

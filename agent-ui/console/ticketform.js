@@ -1,12 +1,16 @@
 // Recording a ticket (受理): the form, the suggested department, and what
 // follows at once: dispatch (派单) or closing directly with a reply (直接办结).
-import { $, h, option, fillSelect, labels, label, toast, errorText } from "./dom.js";
+// A consultation answered on the spot is recorded and closed in one step,
+// with the reply (often a guide inserted from the knowledge panel) written
+// on the form itself.
+import { $, h, option, fillSelect, labels, label, when, toast, errorText } from "./dom.js";
 import { api, post, action, query } from "./api.js";
 import { state, on, emit, departmentName } from "./state.js";
 import { setReplyTarget } from "./knowledge.js";
 
 let created = null; // the ticket just recorded
 let suggestTimer = null;
+let idempotencyKey = ""; // one per filled-in form: a retried submit records one ticket
 
 export function initTicketForm() {
   fillSelect($("#tf-kind"), Object.entries(labels.kind));
@@ -16,6 +20,7 @@ export function initTicketForm() {
   $("#ticket-form").addEventListener("reset", () => setTimeout(afterReset));
   $("#tf-category").addEventListener("change", suggestSoon);
   $("#tf-region").addEventListener("input", suggestSoon);
+  idempotencyKey = crypto.randomUUID();
   $("#dispatch-form").addEventListener("submit", dispatch);
   $("#close-form").addEventListener("submit", closeDirectly);
   $("#created-new").addEventListener("click", () => newTicket(true));
@@ -56,8 +61,11 @@ export function newTicket(clear) {
 }
 
 function afterReset() {
+  idempotencyKey = crypto.randomUUID();
   $("#tf-call-id").value = "";
   $("#tf-chat-id").value = "";
+  $("#tf-guide-code").value = "";
+  $("#tf-guide-label").textContent = "无";
   $("#tf-link").textContent = "";
   $("#tf-suggest").replaceChildren();
   $("#tf-error").textContent = "";
@@ -96,43 +104,78 @@ function formBody() {
   return body;
 }
 
+// submit records the ticket; "登记并直接办结" then closes it with the reply.
 async function submit(ev) {
   ev.preventDefault();
+  const closing = ev.submitter?.id === "tf-submit-close";
+  const reply = $("#tf-reply").value.trim();
+  const guide = $("#tf-guide-code").value;
   $("#tf-error").textContent = "";
-  $("#tf-submit").disabled = true;
+  if (closing && !reply) {
+    $("#tf-error").textContent = "直接办结需要答复内容：请填写或从知识库插入答复";
+    $("#tf-reply").focus();
+    return;
+  }
+  const buttons = [$("#tf-submit"), $("#tf-submit-close")];
+  buttons.forEach((b) => (b.disabled = true));
   try {
-    created = await post("/tickets", formBody());
-    showCreated();
-    emit("ticket:changed", created.id);
+    created = await post("/tickets", formBody(), { "Idempotency-Key": idempotencyKey });
   } catch (err) {
     $("#tf-error").textContent = "登记失败：" + errorText(err);
-  } finally {
-    $("#tf-submit").disabled = false;
+    buttons.forEach((b) => (b.disabled = false));
+    return;
   }
+  buttons.forEach((b) => (b.disabled = false));
+  emit("ticket:changed", created.id);
+  showCreated({ reply, guide, guideLabel: $("#tf-guide-label").textContent });
+  if (closing) await closeWith(reply, guide);
 }
 
-function showCreated() {
+// showCreated shows what may follow the recording: the reply typed on the
+// form goes into the close form, so nothing written is lost.
+function showCreated(carry) {
   $("#ticket-form").hidden = true;
   $("#created").hidden = false;
   $("#created-number").textContent = created.number;
   $("#created-status").textContent = label("status", created.status);
   $("#created-error").textContent = "";
-  $("#close-form").reset();
-  $("#close-guide-code").value = "";
-  $("#close-guide-label").textContent = "无";
+  showWhere();
   const done = created.status !== "accepted";
   $("#dispatch-form").hidden = done;
   $("#close-form").hidden = done;
-  if (!done) {
-    setReplyTarget($("#close-reply"));
-    fillDepartments(created.category, created.region);
-    $("#dispatch-department").focus();
-  } else {
+  if (done) {
     $("#created-new").focus();
+    return;
+  }
+  if (carry) {
+    $("#close-form").reset();
+    $("#close-reply").value = carry.reply || "";
+    $("#close-guide-code").value = carry.guide || "";
+    $("#close-guide-label").textContent = carry.guide ? carry.guideLabel : "无";
+  }
+  setReplyTarget($("#close-reply"));
+  fillDepartments(created.category, created.region);
+  $("#dispatch-department").focus();
+}
+
+// showWhere says on the card where the ticket went, or how it ended.
+function showWhere() {
+  const where = $("#created-where");
+  where.hidden = true;
+  if (created.department) {
+    where.textContent = `承办单位：${departmentName(created.department)}` +
+      (created.sign_due_at ? `，签收时限 ${when(created.sign_due_at)}` : "") +
+      (created.due_at ? `，办结时限 ${when(created.due_at)}` : "");
+    where.hidden = false;
+  } else if (created.status === "closed") {
+    where.textContent = "已当场答复并办结" + (created.guide_code ? `（引用指南 ${created.guide_code}）` : "");
+    where.hidden = false;
   }
 }
 
 // fillDepartments lists the suggested departments first, then every one.
+// Only a single suggestion is pre-selected: where several could be
+// responsible (the city's bureau or the district's), the agent chooses.
 async function fillDepartments(category, region) {
   const sel = $("#dispatch-department");
   const suggested = category ? await suggest(category, region) : [];
@@ -141,12 +184,11 @@ async function fillDepartments(category, region) {
     const g = h("optgroup", { label: "建议" });
     suggested.forEach((code) => g.append(option(code, departmentName(code))));
     sel.append(g);
-    sel.value = suggested[0];
   }
   const all = h("optgroup", { label: "全部单位" });
-  for (const d of state.departments) all.append(option(d.code, d.name));
+  for (const d of state.departments) if (!suggested.includes(d.code)) all.append(option(d.code, d.name));
   sel.append(all);
-  if (suggested.length) sel.value = suggested[0];
+  sel.value = suggested.length === 1 ? suggested[0] : "";
 }
 
 async function suggest(category, region) {
@@ -174,7 +216,11 @@ function suggestSoon() {
 async function dispatch(ev) {
   ev.preventDefault();
   const department = $("#dispatch-department").value;
-  if (!department) return ($("#created-error").textContent = "请选择承办单位");
+  if (!department) {
+    $("#created-error").textContent = "请选择承办单位";
+    $("#dispatch-department").focus();
+    return;
+  }
   await finish(() => action(created.id, "dispatch", { department }), `已派单至 ${departmentName(department)}`);
 }
 
@@ -182,10 +228,13 @@ async function closeDirectly(ev) {
   ev.preventDefault();
   const reply = $("#close-reply").value.trim();
   if (!reply) return ($("#created-error").textContent = "请填写答复内容");
+  await closeWith(reply, $("#close-guide-code").value);
+}
+
+function closeWith(reply, guide) {
   const body = { reply };
-  const guide = $("#close-guide-code").value;
   if (guide) body.guide_code = guide;
-  await finish(() => action(created.id, "close_directly", body), "已直接办结");
+  return finish(() => action(created.id, "close_directly", body), "已直接办结");
 }
 
 async function finish(run, message) {
@@ -194,7 +243,7 @@ async function finish(run, message) {
   try {
     created = await run();
     toast(`${created.number} ${message}`);
-    showCreated();
+    showCreated(null);
     emit("ticket:changed", created.id);
   } catch (err) {
     $("#created-error").textContent = "操作失败：" + errorText(err);

@@ -1,14 +1,16 @@
 // The ticket list (filters, cursor paging) and the ticket detail with its
 // timeline and the actions the user's role allows.
 import { $, h, fillSelect, labels, label, when, deadlineClass, toast, errorText } from "./dom.js";
-import { api, action, query } from "./api.js";
+import { api, action, query, upload } from "./api.js";
 import { on, emit, departmentName, categoryName } from "./state.js";
-import { available, formFields, body, actionLabel } from "./actions.js";
+import { available, formFields, body, actionLabel, callbackText, answerOf, MAX_FILES } from "./actions.js";
 import { setReplyTarget } from "./knowledge.js";
 
 const DONE = ["closed", "merged", "rejected", "replied"];
 let cursor = "";
 let current = null; // the ticket in the detail panel
+let detailView = ""; // the view the detail was opened in; it shows only there
+let viewNow = "";
 let listLoaded = false;
 
 export function initTickets() {
@@ -27,9 +29,17 @@ export function initTickets() {
     }
   });
   on("ticket:open", (id) => showTicket(id));
+  // Open a ticket with one action's form ready (the inbox's 答复).
+  on("ticket:act", async ({ id, action: name }) => {
+    await showTicket(id);
+    const a = current && available(current).find((x) => x.name === name);
+    if (a) openAction(a);
+  });
   on("ticket:changed", (id) => refreshSoon(id, true));
   on("ws:ticket.updated", (d) => refreshSoon(d.ticket_id));
   on("view:shown", (name) => {
+    viewNow = name;
+    $("#detail").hidden = !current || detailView !== name;
     if (name === "tickets" && (!listLoaded || listStale)) loadTickets(false);
   });
 }
@@ -85,12 +95,20 @@ export async function loadTickets(append) {
     const late = !DONE.includes(t.status) ? deadlineClass(t.due_at) : "";
     rows.append(h("tr", { "data-test": "ticket-row", "data-id": t.id, "data-number": t.number },
       h("td", {}, h("button", { type: "button", class: "link", onclick: () => showTicket(t.id) }, t.number)),
-      cell(label("kind", t.kind)), cell(label("status", t.status)), cell(t.title),
+      cell(when(t.created_at)), cell(label("kind", t.kind)), cell(label("status", t.status)), cell(t.title),
+      h("td", { "data-field": "citizen" }, citizenText(t)),
       cell(departmentName(t.department)), cell(when(t.due_at), late ? `warn-${late}` : "")));
   }
   $("#rows-empty").hidden = rows.children.length > 0;
   cursor = pg.next_cursor;
   $("#more").hidden = !cursor;
+}
+
+// citizenText is the citizen as the server shows them to this user (the
+// phone masked for departments, no name on confidential tickets).
+function citizenText(t) {
+  const c = t.citizen || {};
+  return [c.name || (t.confidential ? "（保密）" : ""), c.phone].filter(Boolean).join(" ");
 }
 
 function closeDetail() {
@@ -114,13 +132,14 @@ async function historyOf(id) {
 
 // showTicket loads a ticket and its history into the detail panel.
 export async function showTicket(id, { keepFocus = false } = {}) {
-  let t, history;
+  let t, history, files;
   try {
-    [t, history] = await Promise.all([api(`/tickets/${id}`), historyOf(id)]);
+    [t, history, files] = await Promise.all([api(`/tickets/${id}`), historyOf(id), api(`/tickets/${id}/attachments`)]);
   } catch (err) {
     toast("打开工单失败：" + errorText(err), "error");
     return;
   }
+  if (!keepFocus) detailView = viewNow;
   current = t;
   const panel = $("#detail");
   panel.dataset.id = t.id;
@@ -128,10 +147,11 @@ export async function showTicket(id, { keepFocus = false } = {}) {
   $("#detail-title").textContent = `工单 ${t.number}`;
   renderFields(t);
   renderActions(t);
+  renderAttachments(t, files?.items || []);
   renderTimeline(history.items || []);
   hideActionForm();
   $("#action-error").textContent = "";
-  panel.hidden = false;
+  panel.hidden = detailView !== viewNow;
   if (!keepFocus) {
     panel.scrollIntoView({ block: "nearest" });
     $("#detail-title").setAttribute("tabindex", "-1");
@@ -146,7 +166,7 @@ function renderFields(t) {
     ["紧急程度", label("urgency", t.urgency)], ["渠道", label("channel", t.channel)],
     ["分类", categoryName(t.category)], ["区域", t.region],
     ["内容", t.content],
-    ["市民", [c.name || (t.confidential ? "（保密）" : ""), c.phone, c.id_number].filter(Boolean).join("　")],
+    ["市民", [citizenText(t), c.id_number].filter(Boolean).join("　")],
     ["地址", c.address], ["保密", t.confidential ? "是" : ""],
     ["承办单位", departmentName(t.department)],
     ["协办单位", (t.co_departments || []).map(departmentName).join("、")],
@@ -154,7 +174,7 @@ function renderFields(t) {
     ["办结时限", when(t.due_at), ["dispatched", "in_progress"].includes(t.status) ? deadlineClass(t.due_at) : ""],
     ["延期申请", t.pending_extension ? `${t.pending_extension.days} 个工作日：${t.pending_extension.reason || ""}` : ""],
     ["答复", t.reply], ["办事指南", t.guide_code],
-    ["满意度", t.satisfaction ? `${t.satisfaction} 分${t.satisfied === false ? "（不满意）" : ""}` : ""],
+    ["回访结果", t.satisfaction ? `${answerOf(t.satisfaction)}（${t.satisfaction} 分）` : ""],
     ["关联通话", t.call_id], ["关联会话", t.chat_id],
     ["派单次数", t.dispatch_count ? String(t.dispatch_count) : ""],
     ["受理时间", when(t.created_at)],
@@ -185,6 +205,7 @@ function openAction(a) {
       h("button", { type: "submit", class: "primary", "data-submit": a.name }, `确认${actionLabel(a.name)}`),
       h("button", { type: "button", onclick: hideActionForm }, "取消")));
   form.dataset.action = a.name;
+  form.uploaded = new Map(); // files of this form already attached
   form.onsubmit = (ev) => {
     ev.preventDefault();
     run(a, body(a, form));
@@ -202,11 +223,48 @@ function hideActionForm() {
   delete form.dataset.action;
 }
 
+// renderAttachments lists the ticket's files, each a download link.
+function renderAttachments(t, items) {
+  const box = $("#detail-files");
+  box.hidden = items.length === 0;
+  $("#detail-files-list").replaceChildren(...items.map((f) => h("li", { "data-test": "attachment" },
+    h("a", { href: `/api/v1/tickets/${t.id}/attachments/${f.id}`, download: f.name }, f.name),
+    h("span", { class: "muted" }, ` ${Math.max(1, Math.round(f.size / 1024))} KB · ${actorName(f.uploaded_by)} · ${when(f.created_at)}`))));
+}
+
+// uploadFiles attaches the files chosen in the form and returns their IDs.
+// Files already uploaded by an earlier try of the same form are not sent
+// again.
+async function uploadFiles(form, ticketID) {
+  const input = form.querySelector("input[type=file]");
+  const chosen = [...(input?.files || [])];
+  if (chosen.length > MAX_FILES) throw new Error(`最多附加 ${MAX_FILES} 个文件`);
+  form.uploaded ??= new Map();
+  const ids = [];
+  for (const f of chosen) {
+    const key = `${f.name}|${f.size}|${f.lastModified}`;
+    if (!form.uploaded.has(key)) {
+      try {
+        form.uploaded.set(key, (await upload(ticketID, f)).id);
+      } catch (err) {
+        throw new Error(`附件 ${f.name} 上传失败：${errorText(err)}`);
+      }
+    }
+    ids.push(form.uploaded.get(key));
+  }
+  return ids;
+}
+
 async function run(a, data) {
   $("#action-error").textContent = "";
   const buttons = [...$("#detail").querySelectorAll("button")];
   buttons.forEach((b) => (b.disabled = true));
   try {
+    const form = $("#action-form");
+    if (a.fields.some(([, , kind]) => kind === "files")) {
+      const ids = await uploadFiles(form, current.id);
+      if (ids.length) data.attachments = ids;
+    }
     const t = await action(current.id, a.name, data);
     toast(`${t.number} ${actionLabel(a.name)}成功`);
     hideActionForm();
@@ -224,7 +282,7 @@ function renderTimeline(events) {
   const ol = $("#timeline");
   ol.replaceChildren();
   for (const e of events) {
-    const who = e.actor?.username === "system" ? "系统" : `${e.actor?.username || ""}${e.actor?.department ? `（${departmentName(e.actor.department)}）` : ""}`;
+    const who = actorName(e.actor);
     const change = e.to && e.from !== e.to ? ` → ${label("status", e.to)}` : "";
     const li = h("li", { "data-action": e.action },
       h("time", { datetime: e.at }, when(e.at)), " ",
@@ -235,6 +293,19 @@ function renderTimeline(events) {
   }
 }
 
+// actorName is who took a step, as people know them: the display name,
+// the department of department staff, "系统" for the hotline itself and
+// "市民" for the citizen's own steps.
+function actorName(a = {}) {
+  if (a.username === "system") return "系统";
+  if (a.username === "citizen") return "市民"; // reserved names: no account is called so
+  const name = a.display_name || a.username || "";
+  const dept = departmentName(a.department);
+  return dept && dept !== name ? `${name}（${dept}）` : name;
+}
+
+const filesNote = (p) => (p.attachments?.length ? `\n（附件 ${p.attachments.length} 个）` : "");
+
 // eventDetail is the human part of an event's payload.
 function eventDetail(e) {
   const p = e.payload || {};
@@ -242,12 +313,12 @@ function eventDetail(e) {
     case "dispatch": return `承办：${departmentName(p.department)}${p.due_at ? `，办结时限 ${when(p.due_at)}` : ""}`;
     case "return": case "reject": case "reopen": case "deny_extension": return p.reason || "";
     case "request_extension": return `${p.days} 个工作日：${p.reason || ""}`;
-    case "reply": case "close_directly": return p.reply || "";
-    case "note": case "contribute": return p.text || "";
+    case "reply": case "close_directly": return (p.reply || "") + filesNote(p);
+    case "note": case "contribute": return (p.text || "") + filesNote(p);
     case "urge": return p.auto ? (p.reason === "sign_overdue" ? "超时未签收，自动督办" : "超期未办结，自动督办") : p.note || "";
-    case "callback": return `满意度 ${p.satisfaction ?? ""} 分${p.satisfied === false ? "，不满意" : ""}${p.note ? `：${p.note}` : ""}`;
+    case "callback": return callbackText(p);
     case "sign": return p.late ? "超时签收" : "";
-    case "notify": return `短信 ${p.to || ""} ${p.state === "failed" ? "发送失败" : "已发送"}`;
+    case "notify": return `短信 ${p.to || ""} ${p.state === "sent" ? "已发送" : p.state === "not_sent" ? `未发送：${p.reason || "原因不明"}` : "发送失败"}`;
     default: return "";
   }
 }

@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +45,7 @@ func TestBrowser_CallToDepartmentReply(t *testing.T) {
 	s.agentSearchesKnowledge()
 	s.agentRecordsAndDispatches()
 	s.departmentSignsAndReplies()
+	s.agentClosesConsultationWithGuide()
 	s.agentEndsCallAndTakesBreak()
 	s.serverRestarts()
 
@@ -226,13 +231,17 @@ func (s *scenario) agentSearchesKnowledge() {
 }
 
 // agentRecordsAndDispatches the urgent complaint whose content is markup;
-// the guide goes into the close form's reply; the agent's ticket view
-// shows the content as text.
+// the guide goes into the close form's reply; dispatch waits for the
+// agent's choice between the city's bureau and the district's, and the
+// card then says where the ticket went; the agent's ticket view shows the
+// content as text, the list the time and the citizen, the history the
+// agent's display name.
 func (s *scenario) agentRecordsAndDispatches() {
 	a := s.agent
 	a.do("fill in the complaint",
 		chromedp.SetValue(chromedp.ID("tf-urgency"), "urgent"), // to be signed within 15 minutes
 		chromedp.SetValue(chromedp.ID("tf-category"), "shbz-ylbx"),
+		chromedp.SendKeys(chromedp.ID("tf-region"), "天河区"), // 市人社局 and 天河区人社局 could both take it
 		chromedp.SendKeys(chromedp.ID("tf-title"), "养老金发放延迟"),
 		chromedp.SetValue(chromedp.ID("tf-content"), xssContent),
 		chromedp.SendKeys(chromedp.ID("tf-name"), "测试市民"),
@@ -245,19 +254,39 @@ func (s *scenario) agentRecordsAndDispatches() {
 	a.do("insert the guide", chromedp.Click(chromedp.ID("guide-insert")))
 	a.until("guide inserted", fmt.Sprintf(`document.querySelector("#close-reply").value.includes(%q) && document.querySelector("#close-guide-code").value !== ""`, "【"+s.guideName+"】"))
 	a.shot("ticket-recorded")
+
+	a.until("two suggestions, none chosen", `document.querySelectorAll('#dispatch-department optgroup[label="建议"] option').length === 2 && document.querySelector("#dispatch-department").value === ""`)
+	a.do("dispatch without a choice", chromedp.Click(chromedp.ID("dispatch-submit")))
+	a.until("a choice is asked for", `document.querySelector("#created-error").textContent === "请选择承办单位" && document.activeElement.id === "dispatch-department"`)
+	if got := a.text("status", "#created-status"); got != "已受理" {
+		s.t.Fatalf("dispatching without a choice left the ticket %q, want 已受理", got)
+	}
 	a.do("dispatch",
 		chromedp.SetValue(chromedp.ID("dispatch-department"), s.dept),
 		chromedp.Click(chromedp.ID("dispatch-submit")))
 	a.until("dispatched", `document.querySelector("#created-status").textContent === "已派单"`)
+	if where := a.text("where it went", "#created-where"); !strings.HasPrefix(where, "承办单位：市人力资源和社会保障局，签收时限") {
+		s.t.Fatalf("the card says %q after dispatch, want where it went and its deadlines", where)
+	}
 	a.shot("dispatched")
 
-	row := fmt.Sprintf(`#rows tr[data-number="%s"] button`, s.number)
+	row := fmt.Sprintf(`#rows tr[data-number="%s"]`, s.number)
 	a.do("open the ticket",
 		chromedp.Click(chromedp.ID("nav-tickets")),
-		chromedp.WaitVisible(chromedp.CSS(row)),
-		chromedp.Click(chromedp.CSS(row)),
+		chromedp.WaitVisible(chromedp.CSS(row+" button")),
+		chromedp.Click(chromedp.CSS(row+" button")),
 		chromedp.WaitVisible(chromedp.CSS(`#detail[data-status="dispatched"] #timeline li[data-action="dispatch"]`)))
 	checkShownAsText(s.t, a)
+	if got := a.text("list: accepted at", row+" td:nth-child(2)"); !regexp.MustCompile(`^\d{4}-\d\d-\d\d \d\d:\d\d$`).MatchString(got) {
+		s.t.Fatalf("the list shows 受理时间 %q, want YYYY-MM-DD HH:MM", got)
+	}
+	if got := a.text("list: citizen", row+` td[data-field="citizen"]`); got != "测试市民 "+s.phone {
+		s.t.Fatalf("the list shows the citizen as %q, want %q", got, "测试市民 "+s.phone)
+	}
+	if got := a.text("history: who", `#timeline li[data-action="create"]`); !strings.Contains(got, "话务员一号") || strings.Contains(got, "agent1") {
+		s.t.Fatalf("the history names the agent %q, want the display name 话务员一号", got)
+	}
+	checkBarsInPlace(s.t, a, true)
 	a.shot("ticket-detail")
 }
 
@@ -268,7 +297,11 @@ func (s *scenario) departmentSignsAndReplies() {
 	d := s.department
 	row := fmt.Sprintf(`#inbox-rows tr[data-number="%s"]`, s.number)
 	d.do("ticket arrives in the inbox", chromedp.WaitVisible(chromedp.CSS(row)))
+	checkBarsInPlace(s.t, d, false)
 	d.do("deadline warning", chromedp.WaitVisible(chromedp.CSS(row+`[data-warn="soon"] td.warn-soon`)))
+	if got := eval[string](d, "inbox actions", fmt.Sprintf(`[...document.querySelectorAll('%s button[data-action]')].map(b => b.dataset.action + ":" + b.textContent).join(",")`, row)); got != "sign:签收" {
+		s.t.Fatalf("the inbox offers %q for a dispatched ticket, want only sign:签收", got)
+	}
 	d.shot("inbox")
 	d.do("sign",
 		chromedp.Click(chromedp.CSS(row+` button[data-action="sign"]`)),
@@ -277,17 +310,75 @@ func (s *scenario) departmentSignsAndReplies() {
 	if citizen := eval[string](d, "masked phone", `document.querySelector('#detail dd[data-field="市民"]').textContent`); strings.Contains(citizen, s.phone) {
 		s.t.Fatalf("the department sees the full phone number: %q", citizen)
 	}
-	d.do("reply",
-		chromedp.Click(chromedp.CSS(`#detail-actions button[data-action="reply"]`)),
+	if got := eval[string](d, "first action", `document.querySelector("#detail-actions button").dataset.action`); got != "reply" {
+		s.t.Fatalf("a signed ticket offers %q first, want reply", got)
+	}
+	d.do("the inbox offers the reply next", chromedp.WaitVisible(chromedp.CSS(row+` button[data-action="reply"]`)))
+	proof := filepath.Join(s.t.TempDir(), "到账凭证.png")
+	if err := os.WriteFile(proof, tinyPNG, 0o600); err != nil {
+		s.t.Fatal(err)
+	}
+	d.do("reply with an attachment",
+		chromedp.Click(chromedp.CSS(row+` button[data-action="reply"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#action-form textarea[name="reply"]`)),
 		chromedp.SendKeys(chromedp.CSS(`#action-form textarea[name="reply"]`), "经核查，养老金已于本月补发到账，已电话告知市民。"),
+		chromedp.SetUploadFiles(`#action-form input[type="file"]`, []string{proof}),
 		chromedp.Click(chromedp.CSS(`#action-form button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#detail[data-status="replied"] #timeline li[data-action="reply"]`)))
+		chromedp.WaitVisible(chromedp.CSS(`#detail[data-status="replied"] #timeline li[data-action="reply"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#detail-files li[data-test="attachment"] a`)))
+	if got := d.text("attachment", `#detail-files li[data-test="attachment"] a`); got != "到账凭证.png" {
+		s.t.Fatalf("the reply's attachment shows as %q", got)
+	}
+	if got := d.text("reply event", `#timeline li[data-action="reply"] .event-detail`); !strings.HasSuffix(got, "（附件 1 个）") {
+		s.t.Fatalf("the reply event reads %q, want it to count its attachment", got)
+	}
 	d.until("inbox emptied", fmt.Sprintf(`!document.querySelector('%s')`, row))
 	d.shot("replied")
+	listed := fmt.Sprintf(`#rows tr[data-number="%s"] td[data-field="citizen"]`, s.number)
+	d.do("the department's ticket list", chromedp.Click(chromedp.ID("nav-tickets")), chromedp.WaitVisible(chromedp.CSS(listed)))
+	d.until("the inbox's detail stays with the inbox", `document.querySelector("#detail").hidden`)
+	if got, want := d.text("list: citizen", listed), "测试市民 "+s.phone[:3]+"****"+s.phone[7:]; got != want {
+		s.t.Fatalf("the department's list shows the citizen as %q, want %q", got, want)
+	}
+	d.do("back to the inbox", chromedp.Click(chromedp.ID("nav-inbox")), chromedp.WaitVisible(chromedp.CSS(`#detail[data-status="replied"]`)))
 
 	s.agent.do("reply reaches the agent", chromedp.WaitVisible(chromedp.CSS(`#detail[data-status="replied"] dd[data-field="答复"]`)))
 	s.agent.shot("agent-sees-reply")
+}
+
+// agentClosesConsultationWithGuide: back on the desk (where the ticket
+// opened in the list does not follow), the agent records a consultation
+// answered on the spot: the open guide goes into the new form's reply,
+// and one click records and closes it citing the guide.
+func (s *scenario) agentClosesConsultationWithGuide() {
+	a := s.agent
+	a.do("back to the desk", chromedp.Click(chromedp.ID("nav-desk")), chromedp.WaitVisible(chromedp.ID("created-new")))
+	a.until("the ticket detail stays with the list", `document.querySelector("#detail").hidden`)
+	a.do("a new consultation",
+		chromedp.Click(chromedp.ID("created-new")),
+		chromedp.WaitVisible(chromedp.ID("tf-reply")),
+		chromedp.SetValue(chromedp.ID("tf-kind"), "consultation"),
+		chromedp.SendKeys(chromedp.ID("tf-title"), "咨询公积金办理"),
+		chromedp.SendKeys(chromedp.ID("tf-content"), "市民咨询住房公积金怎么办理，需要什么材料。"),
+		chromedp.Click(chromedp.ID("guide-insert")))
+	a.until("guide in the form's reply", fmt.Sprintf(`document.querySelector("#tf-reply").value.startsWith(%q) && document.querySelector("#tf-guide-code").value !== "" && document.querySelector("#tf-guide-label").textContent.includes(%q)`, "【"+s.guideName+"】", s.guideName))
+	code := eval[string](a, "guide code", `document.querySelector("#tf-guide-code").value`)
+	a.shot("consultation-with-guide")
+	a.do("record and close", chromedp.Click(chromedp.ID("tf-submit-close")))
+	a.until("closed directly", `document.querySelector("#created-status").textContent === "已办结"`)
+	if where := a.text("how it ended", "#created-where"); where != "已当场答复并办结（引用指南 "+code+"）" {
+		s.t.Fatalf("the card says %q", where)
+	}
+	number := a.text("number", "#created-number")
+	var status, guide, reply string
+	if err := s.m.DB.Pool.QueryRow(context.Background(), `SELECT status, coalesce(guide_code, ''), reply FROM tickets WHERE number = $1`, number).
+		Scan(&status, &guide, &reply); err != nil {
+		s.t.Fatalf("read the consultation %s: %v", number, err)
+	}
+	if status != "closed" || guide != code || !strings.HasPrefix(reply, "【"+s.guideName+"】") {
+		s.t.Fatalf("consultation %s stored as status %q, guide %q, reply %q", number, status, guide, reply)
+	}
+	a.shot("consultation-closed")
 }
 
 // agentEndsCallAndTakesBreak: wrap-up follows the call; then a meal break
@@ -331,6 +422,35 @@ func (s *scenario) serverRestarts() {
 	sv.do("connected again", chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="open"]`)))
 	s.department.do("connected again", chromedp.WaitVisible(chromedp.CSS(`#conn[data-state="open"]`)))
 }
+
+// checkBarsInPlace scrolls the page to its end and checks that the header
+// and the shortcut bar are still where they were, and that a message shows
+// in the header's flow (covering nothing) and can be dismissed.
+// long says whether the page is longer than the window (so it scrolled).
+func checkBarsInPlace(t *testing.T, b *tab, long bool) {
+	t.Helper()
+	got := eval[string](b, "bars", `(async () => {
+		window.scrollTo(0, document.documentElement.scrollHeight);
+		await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+		const head = document.querySelector("#topbar").getBoundingClientRect();
+		const foot = document.querySelector("#shortcuts").getBoundingClientRect();
+		const d = await import("/dom.js");
+		d.toast("测试提示");
+		const toast = document.querySelector("#toast");
+		const inHeader = document.querySelector("#topbar").contains(toast) && getComputedStyle(toast).position === "static";
+		document.querySelector("#toast-close").click();
+		const dismissed = !toast.classList.contains("shown") && document.querySelector("#toast-text").textContent === "";
+		const scrolled = window.scrollY > 0;
+		window.scrollTo(0, 0);
+		return [scrolled, Math.round(head.top), Math.round(window.innerHeight - foot.bottom), inHeader, dismissed].join("|");
+	})()`, chromedp.EvalAwaitPromise)
+	if want := fmt.Sprintf("%t|0|0|true|true", long); got != want {
+		t.Fatalf("%s: scrolled, header top, footer gap, toast in header, dismissed = %q, want %q", b.name, got, want)
+	}
+}
+
+// tinyPNG is a 1×1 PNG, an attachment the server accepts.
+var tinyPNG, _ = base64.StdEncoding.DecodeString("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
 
 // checkShownAsText asserts the ticket content on screen is the literal
 // text, with no element made from it.
