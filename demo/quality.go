@@ -41,6 +41,11 @@ func QualityCases() []QualityCase {
 		c("abbreviation", "小升初", "jyj-002"),
 		c("abbreviation", "长护险", "ybj-012"),
 		c("abbreviation", "门特", "ybj-008"),
+		// An abbreviated subject and an action many guides share (补办 →
+		// 补领, 补发): the subject's guides first, not every 补领 guide.
+		c("abbreviation", "社保卡补办", "rsj-007", "rsj-006"),
+		c("abbreviation", "身份证补办", "gaj-hz-012"),
+		c("abbreviation", "残疾证补办", "cl-002"),
 
 		c("synonym", "社会保险转移", "rsj-003"),
 		c("synonym", "医疗保险异地备案", "ybj-006"),

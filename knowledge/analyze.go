@@ -50,6 +50,7 @@ type Analyzer struct {
 func NewAnalyzer(s Synonyms, words ...string) *Analyzer {
 	a := &Analyzer{words: map[string]bool{}, pinyin: newPinyinIndex()}
 	a.AddWords(lexicon...)
+	a.AddWords(slices.Sorted(maps.Keys(actions))...)
 	a.AddWords(words...)
 	a.SetSynonyms(s)
 	return a
@@ -143,7 +144,7 @@ func (a *Analyzer) term(w string) Term {
 		for _, s := range a.groups[w] { // etc → 电子不停车收费
 			add(s)
 		}
-		return Term{Alternatives: alts}
+		return Term{Alternatives: alts, Action: len(alts) > 0 && actions[alts[0]]} // tiqu → 提取
 	}
 	add(w)
 	for _, s := range a.groups[w] {
@@ -160,7 +161,7 @@ func (a *Analyzer) term(w string) Term {
 			add(strings.Replace(w, k, s, 1))
 		}
 	}
-	return Term{Alternatives: alts}
+	return Term{Alternatives: alts, Action: actions[w]}
 }
 
 // contentWords splits normalised text into words and drops fillers.

@@ -64,12 +64,13 @@ func TestAnalyzer_AddsSynonyms(t *testing.T) {
 		{"请问身份证丢了怎么办", 1, []string{"丢了", "遗失", "补领"}},
 		{"社保", 0, []string{"社保", "社会保险"}},
 		{"社会保险", 0, []string{"社会保险", "社保"}},  // the other direction
+		{"社保卡", 0, []string{"社保卡", "社会保障卡"}}, // an abbreviation of its own
 		{"社保卡", 0, []string{"社保卡", "社会保险卡"}}, // a word containing a synonym
 	} {
 		t.Run(fmt.Sprintf("%s/%d", tc.query, tc.term), func(t *testing.T) {
 			p := analyze(t, a, tc.query)
 			if len(p.Terms) <= tc.term {
-				t.Fatalf("terms = %q, want at least %d", p.Terms, tc.term+1)
+				t.Fatalf("terms = %v, want at least %d", p.Terms, tc.term+1)
 			}
 			alts := p.Terms[tc.term].Alternatives
 			if alts[0] != tc.want[0] {
@@ -81,6 +82,31 @@ func TestAnalyzer_AddsSynonyms(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestAnalyzer_MarksActions(t *testing.T) {
+	a := NewAnalyzer(DefaultSynonyms())
+	for _, tc := range []struct {
+		query   string
+		actions []bool // per term
+	}{
+		{"社保卡补办", []bool{false, true}},
+		{"驾驶证换领", []bool{false, true}},
+		{"公积金提取", []bool{false, true}},
+		{"gongjijin tiqu", []bool{false, true}}, // pinyin: by the Chinese word
+		{"请问身份证丢了怎么办", []bool{false, true}},
+		{"补办", []bool{true}},
+		{"孩子怎么上户口", []bool{false, false}},
+	} {
+		p := analyze(t, a, tc.query)
+		var got []bool
+		for _, term := range p.Terms {
+			got = append(got, term.Action)
+		}
+		if !slices.Equal(got, tc.actions) {
+			t.Errorf("%q: terms %q are actions %v, want %v", tc.query, words(p), got, tc.actions)
+		}
 	}
 }
 
@@ -106,7 +132,7 @@ func TestAnalyzer_Pinyin(t *testing.T) {
 		t.Run(tc.query, func(t *testing.T) {
 			p := analyze(t, a, tc.query)
 			if len(p.Terms) != 1 {
-				t.Fatalf("terms = %q, want one", p.Terms)
+				t.Fatalf("terms = %v, want one", p.Terms)
 			}
 			alts := p.Terms[0].Alternatives
 			if alts[0] != tc.want {
@@ -123,7 +149,7 @@ func TestAnalyzer_Pinyin(t *testing.T) {
 	t.Run("FarOffStringHasNoChineseAlternative", func(t *testing.T) {
 		p := analyze(t, a, "qwxzv")
 		if len(p.Terms) != 1 || !slices.Equal(p.Terms[0].Alternatives, []string{"qwxzv"}) {
-			t.Errorf("terms = %q, want only [qwxzv]", p.Terms)
+			t.Errorf("terms = %v, want only [qwxzv]", p.Terms)
 		}
 	})
 	t.Run("LoneLetterIsDropped", func(t *testing.T) {
@@ -142,7 +168,7 @@ func TestAnalyzer_QueriesWithoutContentHaveNoTerms(t *testing.T) {
 			continue
 		}
 		if len(p.Terms) != 0 || p.Text != "" {
-			t.Errorf("%q: terms = %+q, text %q; want none", q, p.Terms, p.Text)
+			t.Errorf("%q: terms = %+v, text %q; want none", q, p.Terms, p.Text)
 		}
 	}
 }
@@ -188,7 +214,7 @@ func TestAnalyzer_AtMostEightTermsAndSixAlternatives(t *testing.T) {
 	a := NewAnalyzer(Synonyms{"证件": many, "社保": {"社会保险"}})
 	p := analyze(t, a, "证件")
 	if len(p.Terms) != 1 || len(p.Terms[0].Alternatives) != maxAlts {
-		t.Errorf("terms = %q, want one of %d alternatives", p.Terms, maxAlts)
+		t.Errorf("terms = %v, want one of %d alternatives", p.Terms, maxAlts)
 	}
 	p = analyze(t, a, "社保 医保 公积金 户口 身份证 驾照 护照 结婚证 离婚 低保")
 	want := []string{"社保", "医保", "公积金", "户口", "身份证", "驾照", "护照", "结婚证"}

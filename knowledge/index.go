@@ -71,6 +71,13 @@ func (f Filter) StatusesOrDefault() []Status {
 // word was Latin input that became Chinese words.
 type Term struct {
 	Alternatives []string
+	// Action is set when the word says what is to be done (补办, 换领,
+	// 提取) rather than what it is done to (社保卡, 身份证, 公积金).
+	// Matter names pair a subject with an action, and one action is
+	// shared by the guides of many subjects: beside a subject, an index
+	// lets the subject decide which guides are found and the action only
+	// order them (the embedded index; Meilisearch ignores it).
+	Action bool
 }
 
 // Fingerprint summarises a set of guide versions: how many and a

@@ -38,6 +38,24 @@ func TestSnippet_MarksTwoCharacterPiecesOfLongWords(t *testing.T) {
 	}
 }
 
+func TestSnippet_LonePieceIsNotMarked(t *testing.T) {
+	g := &Guide{Scope: "持有本市社会保障卡的人员，或参加社会保险的人员。"}
+	// 社会保险卡 is found in 社会保险 (three of its four pieces), not in
+	// 社会保障卡 (two).
+	got := Snippet(g, Plan{Terms: []Term{{Alternatives: []string{"社保卡", "社会保险卡"}}}})
+	if want := "持有本市社会保障卡的人员，或参加<em>社会保险</em>的人员。"; got != want {
+		t.Errorf("Snippet = %q, want %q", got, want)
+	}
+	got = Snippet(g, Plan{Terms: []Term{{Alternatives: []string{"社保卡", "社会保障卡", "社会保险卡"}}}})
+	if want := "持有本市<em>社会保障卡</em>的人员，或参加<em>社会保险</em>的人员。"; got != want {
+		t.Errorf("Snippet = %q, want %q", got, want)
+	}
+	g = &Guide{Scope: "本市城乡居民基本养老保险参保人员。"}
+	if got := Snippet(g, Plan{Terms: []Term{{Alternatives: []string{"社会保险卡"}}}}); strings.Contains(got, "<em>") {
+		t.Errorf("Snippet = %q marks a lone piece (保险)", got)
+	}
+}
+
 func TestSnippet_EscapesGuideText(t *testing.T) {
 	a := NewAnalyzer(DefaultSynonyms())
 	g := &Guide{

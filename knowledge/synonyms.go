@@ -91,6 +91,7 @@ func (s Synonyms) groups() map[string][]string {
 func DefaultSynonyms() Synonyms {
 	return Synonyms{
 		"社保":    {"社会保险"},
+		"社保卡":   {"社会保障卡"},
 		"医保":    {"医疗保险", "医疗保障"},
 		"公积金":   {"住房公积金"},
 		"上户口":   {"户籍登记", "入户", "落户"},

@@ -86,12 +86,15 @@ func OpenMemory() (*Index, error) {
 // long texts common pieces match nearly every guide, which costs much and
 // ranks nothing.
 // Positions (for phrase queries) are kept in all but the longest texts.
+// The short fields say what a guide is about (name, keywords, scope and
+// conditions: about), the longest what it takes (materials, process, fees …).
 var searchFields = []struct {
 	name      string
 	boost     float64
 	loose     bool
 	positions bool
-}{{"name", 8, true, true}, {"keywords", 5, true, true}, {"summary", 2, false, true}, {"detail", 1, false, false}}
+	about     bool
+}{{"name", 8, true, true, true}, {"keywords", 5, true, true, true}, {"summary", 2, false, true, true}, {"detail", 1, false, false, false}}
 
 // storedFields are kept for hits (snippets), not searched.
 var storedFields = []string{"name", "department", "category", "status", "version", "scope", "conditions",
@@ -223,10 +226,14 @@ func (ix *Index) Search(ctx context.Context, p knowledge.Plan) (_ []knowledge.Hi
 			err = errors.Join(err, fmt.Errorf("release index snapshot: %w", cerr))
 		}
 	}()
-	q, pruned := buildQuery(p, st)
+	q, pruned, gated := buildQuery(p, st, true)
 	res, err := ix.run(ctx, q, p)
 	if err == nil && pruned && res.Total == 0 {
-		q, _ = buildQuery(p, nil)
+		q, _, gated = buildQuery(p, nil, true)
+		res, err = ix.run(ctx, q, p)
+	}
+	if err == nil && gated && res.Total == 0 { // no guide has the subject: the action alone
+		q, _, _ = buildQuery(p, nil, false)
 		res, err = ix.run(ctx, q, p)
 	}
 	if err != nil {

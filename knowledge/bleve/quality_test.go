@@ -13,8 +13,14 @@ import (
 )
 
 // demoSearch indexes the demo guides in memory and returns the service
-// searching them as citizens do (published guides only).
+// searching them as citizens do (published guides only), with the
+// default synonyms.
 func demoSearch(t testing.TB) *knowledge.Service {
+	return demoSearchWith(t, knowledge.DefaultSynonyms())
+}
+
+// demoSearchWith is demoSearch with the synonym table syn.
+func demoSearchWith(t testing.TB, syn knowledge.Synonyms) *knowledge.Service {
 	guides, err := demo.Guides()
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +37,7 @@ func demoSearch(t testing.TB) *knowledge.Service {
 	if err := ix.Upsert(context.Background(), guides); err != nil {
 		t.Fatal(err)
 	}
-	analyzer := knowledge.NewAnalyzer(knowledge.DefaultSynonyms())
+	analyzer := knowledge.NewAnalyzer(syn)
 	for _, g := range guides {
 		analyzer.AddWords(append(g.Keywords, g.Category)...)
 	}

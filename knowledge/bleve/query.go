@@ -31,20 +31,59 @@ const minDocsToPrune = 2000
 // (more terms matched score higher), and a term matches when any of its
 // alternatives does, in any searched field, weighted by field. With
 // stats, common words skip the long texts; pruned reports whether any did.
-func buildQuery(p knowledge.Plan, st *stats) (q query.Query, pruned bool) {
-	terms := make([]query.Query, 0, len(p.Terms))
+//
+// With gate set, a plan naming a subject and an action (社保卡 补办)
+// matches only guides about one of its subjects (subjectQuery): the
+// action orders the subject's guides but finds none by itself, so that
+// the guides of every other subject sharing the action (营业执照遗失补领)
+// never rank above them. gated reports whether the gate applied; when it
+// finds nothing, Search runs again without it.
+//
+// Weights are set on the leaf queries: bleve ignores the boost of a
+// conjunction or disjunction.
+func buildQuery(p knowledge.Plan, st *stats, gate bool) (q query.Query, pruned, gated bool) {
+	terms := make([]query.Query, 0, len(p.Terms)+1)
+	var subjects []query.Query
 	for _, t := range p.Terms {
-		var alts []query.Query
-		for _, alt := range essential(t.Alternatives) {
-			qs, skipped := altQuery(alt, st)
-			alts, pruned = append(alts, qs...), pruned || skipped
+		tq, skipped := termQuery(t, st)
+		terms, pruned = append(terms, tq), pruned || skipped
+		if gate && !t.Action {
+			subjects = append(subjects, subjectQuery(t, st))
 		}
-		terms = append(terms, blevesearch.NewDisjunctionQuery(alts...))
 	}
 	if whole := wholePhrase(p); whole != "" {
 		terms = append(terms, phraseBonus(whole))
 	}
-	return blevesearch.NewConjunctionQuery(append(filters(p.Filter), blevesearch.NewDisjunctionQuery(terms...))...), pruned
+	must := append(filters(p.Filter), blevesearch.NewDisjunctionQuery(terms...))
+	if gated = len(subjects) > 0 && len(subjects) < len(p.Terms); gated {
+		must = append(must, blevesearch.NewDisjunctionQuery(subjects...))
+	}
+	return blevesearch.NewConjunctionQuery(must...), pruned, gated
+}
+
+// termQuery matches one term: any of its alternatives in any searched
+// field, weighted by field.
+func termQuery(t knowledge.Term, st *stats) (q query.Query, pruned bool) {
+	var alts []query.Query
+	for _, alt := range essential(t.Alternatives) {
+		qs, skipped := altQuery(alt, st, false)
+		alts, pruned = append(alts, qs...), pruned || skipped
+	}
+	return blevesearch.NewDisjunctionQuery(alts...), pruned
+}
+
+// subjectQuery matches, adding nothing to the score, the guides a term is
+// about: any of its alternatives in the fields that say what a guide is
+// about (name, keywords, scope and conditions). A guide that only lists
+// 身份证 among its materials is not about 身份证, and the long texts are the
+// costly part of a query.
+func subjectQuery(t knowledge.Term, st *stats) query.Query {
+	var alts []query.Query
+	for _, alt := range essential(t.Alternatives) {
+		qs, _ := altQuery(alt, st, true)
+		alts = append(alts, qs...)
+	}
+	return blevesearch.NewDisjunctionQuery(alts...)
 }
 
 // wholePhrase is the query's words as one Chinese phrase, when the query
@@ -124,34 +163,46 @@ func (s *stats) share(ctx context.Context, field, word string) float64 {
 	return float64(rarest) / float64(s.docs)
 }
 
-// altQuery matches one word in the searched fields.
-func altQuery(word string, st *stats) (out []query.Query, skipped bool) {
+// altQuery matches one word in the searched fields, weighted by field.
+// With about set it matches the word only where a guide says what it is
+// about, without scoring: there the looser match of name and keywords
+// stands for the phrase too, as a verbatim occurrence holds every piece.
+func altQuery(word string, st *stats, about bool) (out []query.Query, skipped bool) {
 	n := utf8.RuneCountInString(word)
 	for _, f := range searchFields {
+		if about && !f.about {
+			continue
+		}
 		if st != nil && st.docs >= minDocsToPrune && !f.loose && n >= 2 && !isASCII(word) && st.share(context.Background(), f.name, word) > commonShare {
 			skipped = true
 			continue
+		}
+		boost := f.boost
+		if about {
+			boost = 0
 		}
 		switch {
 		case n == 1 && !isASCII(word):
 			// A lone Chinese character: the pieces that start with it.
 			q := blevesearch.NewPrefixQuery(word)
 			q.SetField(f.name)
-			q.SetBoost(f.boost * partialWeight)
+			q.SetBoost(boost * partialWeight)
 			out = append(out, q)
 		case n <= 2 || isASCII(word):
 			q := blevesearch.NewMatchQuery(word)
 			q.SetField(f.name)
-			q.SetBoost(f.boost)
+			q.SetBoost(boost)
 			q.SetOperator(query.MatchQueryOperatorAnd)
 			out = append(out, q)
+		case f.loose && about:
+			out = append(out, looseQuery(word, f.name, 0))
 		case f.loose:
 			exact := blevesearch.NewMatchPhraseQuery(word)
 			exact.SetField(f.name)
-			exact.SetBoost(f.boost)
-			out = append(out, exact, looseQuery(word, f.name, f.boost*partialWeight))
+			exact.SetBoost(boost)
+			out = append(out, exact, looseQuery(word, f.name, boost*partialWeight))
 		default:
-			out = append(out, allPieces(word, f.name, f.boost))
+			out = append(out, allPieces(word, f.name, boost))
 		}
 	}
 	return out, skipped
@@ -162,17 +213,17 @@ func altQuery(word string, st *stats) (out []query.Query, skipped bool) {
 // a verbatim occurrence always matches, and the pieces of a short word
 // rarely occur apart.
 func allPieces(word, field string, boost float64) query.Query {
-	q := blevesearch.NewConjunctionQuery(pieceQueries(word, field)...)
-	q.SetBoost(boost)
-	return q
+	return blevesearch.NewConjunctionQuery(pieceQueries(word, field, boost)...)
 }
 
 // pieceQueries are term queries for each two-character piece of word.
-func pieceQueries(word, field string) []query.Query {
+func pieceQueries(word, field string, boost float64) []query.Query {
 	rs := []rune(word)
 	var pieces []query.Query
 	for i := 0; i+2 <= len(rs); i++ {
-		pieces = append(pieces, termQuery(field, string(rs[i:i+2])))
+		q := fieldTerm(field, string(rs[i:i+2]))
+		q.SetBoost(boost)
+		pieces = append(pieces, q)
 	}
 	return pieces
 }
@@ -181,10 +232,8 @@ func pieceQueries(word, field string) []query.Query {
 // (社会保险卡补办 against 社会保障卡补领): at least three in five, so that
 // one common piece alone (证书) matches nothing.
 func looseQuery(word, field string, boost float64) query.Query {
-	pieces := pieceQueries(word, field)
-	q := blevesearch.NewDisjunctionQuery(pieces...)
-	q.SetMin(float64(max(2, (3*len(pieces)+4)/5)))
-	q.SetBoost(boost)
+	q := blevesearch.NewDisjunctionQuery(pieceQueries(word, field, boost)...)
+	q.SetMin(float64(max(2, (3*len(q.Disjuncts)+4)/5)))
 	return q
 }
 
@@ -207,7 +256,7 @@ func filters(f knowledge.Filter) []query.Query {
 	return out
 }
 
-func termQuery(field, value string) *query.TermQuery {
+func fieldTerm(field, value string) *query.TermQuery {
 	q := blevesearch.NewTermQuery(value)
 	q.SetField(field)
 	return q
@@ -215,7 +264,7 @@ func termQuery(field, value string) *query.TermQuery {
 
 // filterQuery matches a keyword field exactly without adding to the score.
 func filterQuery(field, value string) query.Query {
-	q := termQuery(field, value)
+	q := fieldTerm(field, value)
 	q.SetBoost(0)
 	return q
 }
