@@ -12,7 +12,7 @@ endif
 
 SERVICES := bash deploy/local/services.sh
 
-.PHONY: build services run test bench stop fmt clean
+.PHONY: build services run test bench stop fmt clean prompts
 
 build:
 	go build -o bin/hotline ./cmd/hotline
@@ -51,6 +51,11 @@ fmt:
 	if [[ -n "$$unformatted" ]]; then \
 		echo "gofmt needed (run: gofmt -w <file>):"; echo "$$unformatted"; exit 1; \
 	fi
+
+# Regenerates the built-in IVR prompts into telephony/prompts/wav/, which is
+# committed and embedded. Needs espeak-ng and sox (`services.sh test-tools`).
+prompts:
+	bash deploy/prompts/generate.sh
 
 clean:
 	rm -rf bin/

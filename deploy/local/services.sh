@@ -9,8 +9,9 @@
 #   services.sh test-tools
 #                        install what `make test` needs and is missing: for
 #                        the browser tests Chromium and a Chinese font
-#                        (fonts-wqy-microhei), and staticcheck (pinned, in
-#                        .run/tools)
+#                        (fonts-wqy-microhei), for the telephony tests sipp
+#                        (sip-tester), baresip, espeak-ng and sox, and
+#                        staticcheck (pinned, in .run/tools)
 #
 # Everything lives in <repo>/.run/ (git-ignored): a private PostgreSQL cluster,
 # a private Redis, and the env file the Makefile sources. The system-wide
@@ -172,20 +173,30 @@ ensure_packages() {
 }
 
 # Install the browser tests' tools (headless Chromium and a CJK font, without
-# which Chinese renders as boxes in the screenshots) if they are missing.
+# which Chinese renders as boxes in the screenshots) and the telephony tests'
+# tools (sipp with its DTMF pcaps, baresip as a softphone, espeak-ng and sox
+# for the prompts) if they are missing.
 ensure_test_tools() {
-	local missing=()
+	local missing=() pkg cmd
 	if ! command -v chromium >/dev/null; then
 		missing+=(chromium)
 	fi
 	if ! dpkg-query -W -f='${Status}' fonts-wqy-microhei 2>/dev/null | grep 'ok installed' >/dev/null; then
 		missing+=(fonts-wqy-microhei)
 	fi
+	# package:command pairs; sip-tester provides sipp.
+	for pkg in sip-tester:sipp baresip:baresip espeak-ng:espeak-ng sox:sox; do
+		if ! command -v "${pkg#*:}" >/dev/null; then
+			missing+=("${pkg%%:*}")
+		fi
+	done
 	if ((${#missing[@]} == 0)); then
 		return 0
 	fi
 	apt_install "${missing[@]}"
-	command -v chromium >/dev/null || die "chromium still not found after installing it"
+	for cmd in chromium sipp baresip espeak-ng sox; do
+		command -v "$cmd" >/dev/null || die "$cmd still not found after installing it"
+	done
 }
 
 # Install the pinned Go tools into .run/tools unless they are there at the

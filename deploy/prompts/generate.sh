@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Generates the built-in IVR prompts into telephony/prompts/wav/ (committed,
+# embedded by package telephony/prompts): Mandarin speech from espeak-ng's
+# cmn-latn-pinyin voice (its Hanzi dictionary is too small, so the text is
+# pinyin with tone numbers; the Chinese is in the comment beside each) and
+# a music-on-hold loop synthesised by sox. Everything is converted to what
+# the IVR plays: 8 kHz, mono, signed 16-bit PCM WAV.
+#
+#   deploy/prompts/generate.sh [OUT_DIR]
+#
+# Needs espeak-ng and sox (deploy/local/services.sh test-tools installs
+# them). Operators replace any prompt with their own recording in
+# $HOTLINE_DATA_DIR/prompts/<name>.wav; see telephony/prompts/README.md.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)"
+OUT="${1:-$REPO_ROOT/telephony/prompts/wav}"
+VOICE=cmn-latn-pinyin
+SPEED=175 # words per minute, espeak's default
+
+for tool in espeak-ng sox; do
+	command -v "$tool" >/dev/null || {
+		echo "generate.sh: $tool is missing (deploy/local/services.sh test-tools installs it)" >&2
+		exit 1
+	}
+done
+espeak-ng --voices="$VOICE" | grep -F "$VOICE" >/dev/null || {
+	echo "generate.sh: espeak-ng has no $VOICE voice" >&2
+	exit 1
+}
+
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+mkdir -p "$OUT"
+
+# Sox options for every output: repeatable (no random dither), 8 kHz mono
+# 16-bit, no metadata chunks.
+SOX=(sox -R -V1)
+FORMAT=(-r 8000 -c 1 -b 16 -e signed-integer)
+
+# speak NAME PINYIN: speech with the silence at both ends trimmed to 0.1 s,
+# pauses inside shortened to 0.25 s, and the level normalised to -3 dBFS.
+speak() {
+	local name="$1" text="$2"
+	espeak-ng -v "$VOICE" -s "$SPEED" -w "$TMP/$name.raw.wav" "$text"
+	"${SOX[@]}" "$TMP/$name.raw.wav" "${FORMAT[@]}" "$OUT/$name.wav" \
+		silence -l 1 0.02 0.5% -1 0.25 0.5% reverse silence 1 0.02 0.5% reverse \
+		pad 0.1 0.1 norm -3
+}
+
+# 您好，这里是12345政务服务便民热线。
+speak welcome "nin2 hao3, zhe4 li3 shi4 yao1 er4 san1 si4 wu3 zheng4 wu4 fu2 wu4 bian4 min2 re4 xian4."
+# 咨询请按1，投诉举报请按2，建议请按3，查询工单进度请按4，人工服务请按0，重听请按9。
+speak menu "zi1 xun2 qing3 an4 yi1, tou2 su4 ju3 bao4 qing3 an4 er4, jian4 yi4 qing3 an4 san1, cha2 xun2 gong1 dan1 jin4 du4 qing3 an4 si4, ren2 gong1 fu2 wu4 qing3 an4 ling2, chong2 ting1 qing3 an4 jiu3."
+# 您的输入有误，请重新输入。
+speak invalid "nin2 de5 shu1 ru4 you3 wu4, qing3 chong2 xin1 shu1 ru4."
+# 正在为您转接人工服务，请稍候。
+speak hold "zheng4 zai4 wei4 nin2 zhuan3 jie1 ren2 gong1 fu2 wu4, qing3 shao1 hou4."
+# 您前面还有 … 位
+speak position_before "nin2 qian2 mian4 hai2 you3"
+speak position_after "wei4"
+# 预计等待 … 分钟
+speak wait_before "yu4 ji4 deng3 dai4"
+speak wait_after "fen1 zhong1"
+# 留言请按1，要求回电请按2，继续等待请不要挂机。
+speak queue_options "liu2 yan2 qing3 an4 yi1, yao1 qiu2 hui2 dian4 qing3 an4 er4, ji4 xu4 deng3 dai4 qing3 bu2 yao4 gua4 ji1."
+# 请在提示音后留言，结束请按井号键。
+speak voicemail "qing3 zai4 ti2 shi4 yin1 hou4 liu2 yan2, jie2 shu4 qing3 an4 jing3 hao4 jian4."
+# 我们将尽快给您回电。
+speak callback "wo3 men5 jiang1 jin3 kuai4 gei3 nin2 hui2 dian4."
+# 请为本次服务评分，非常满意请按5，满意请按4，一般请按3，不满意请按2，非常不满意请按1。
+speak survey "qing3 wei4 ben3 ci4 fu2 wu4 ping2 fen1, fei1 chang2 man3 yi4 qing3 an4 wu3, man3 yi4 qing3 an4 si4, yi4 ban1 qing3 an4 san1, bu4 man3 yi4 qing3 an4 er4, fei1 chang2 bu4 man3 yi4 qing3 an4 yi1."
+# 感谢您的来电，再见。
+speak goodbye "gan3 xie4 nin2 de5 lai2 dian4, zai4 jian4."
+# 系统繁忙，请稍后再拨。
+speak busy "xi4 tong3 fan2 mang2, qing3 shao1 hou4 zai4 bo1."
+# 零 一 二 … 九, one file each, for numbers spoken digit by digit.
+digits=(ling2 yi1 er4 san1 si4 wu3 liu4 qi1 ba1 jiu3)
+for i in "${!digits[@]}"; do
+	speak "digit_$i" "${digits[$i]}"
+done
+
+# The voicemail beep: 0.4 s of 1 kHz.
+"${SOX[@]}" -n "${FORMAT[@]}" "$OUT/beep.wav" synth 0.4 sine 1000 fade 0.01 0.4 0.01 gain -6
+
+# Music on hold: a four-bar phrase on the pentatonic scale, plucked notes
+# over a soft fifth, written for this project (no third-party music or
+# samples), repeated to 30 s so it loops cleanly, at -12 dBFS so it stays
+# in the background.
+notes=(G4 A4 C5 D5 E5 D5 C5 A4 G4 E4 G4 A4 C5 A4 G4 -
+	E4 G4 A4 C5 D5 C5 A4 G4 A4 C5 D5 E5 D5 C5 A4 -)
+parts=()
+for i in "${!notes[@]}"; do
+	n="${notes[$i]}"
+	f="$TMP/note_$i.wav"
+	if [[ "$n" == - ]]; then
+		"${SOX[@]}" -n "${FORMAT[@]}" "$f" trim 0 0.375
+	else
+		"${SOX[@]}" -n "${FORMAT[@]}" "$f" synth 0.375 pluck "$n" fade 0 0.375 0.2
+	fi
+	parts+=("$f")
+done
+"${SOX[@]}" "${parts[@]}" "$TMP/melody.wav"                           # 12 s
+"${SOX[@]}" "$TMP/melody.wav" "$TMP/melody3.wav" repeat 2             # 36 s
+"${SOX[@]}" -n "${FORMAT[@]}" "$TMP/pad.wav" synth 30 sine C3 sine G3 remix 1,2 gain -18
+"${SOX[@]}" -m "$TMP/melody3.wav" "$TMP/pad.wav" "${FORMAT[@]}" "$OUT/hold_music.wav" \
+	trim 0 30 fade 0.5 30 0.5 norm -12
+
+du -ch "$OUT"/*.wav | tail -1
