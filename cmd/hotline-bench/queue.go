@@ -15,6 +15,7 @@ import (
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/eventbus"
+	"github.com/open12345/hotline/internal/jobs"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/ticketing"
 	"github.com/open12345/hotline/ticketing/dispatch"
@@ -65,7 +66,8 @@ func (b *bench) noopThroughput(ctx context.Context, rc *redis.Client, n int) (ro
 
 // deliverThroughput queues n department deliveries (tickets dispatched
 // in the database, the outbox relayed into Redis while no worker runs),
-// then starts the dispatch workers and times them to the last webhook.
+// then starts the job server with the dispatch handlers registered as
+// the hotline registers them, and times it to the last webhook.
 func (b *bench) deliverThroughput(ctx context.Context, rc *redis.Client, n int) (row, error) {
 	recv, err := newReceiver()
 	if err != nil {
@@ -114,12 +116,15 @@ func (b *bench) deliverThroughput(ctx context.Context, rc *redis.Client, n int) 
 	}
 	handlers := dispatch.NewHandlers(dispatch.Deps{Store: store, Tickets: b.store, Sweeper: svc, Bus: eventbus.NewLocal(),
 		SMS: &dispatch.LogSMS{Log: quiet}, Clock: clock.System{}, Loc: time.Local, Log: quiet}, cfg)
-	worker := dispatch.NewWorker(rc, handlers, store, cfg, metrics, quiet)
-	start := time.Now()
-	if err := worker.Start(); err != nil {
+	server := jobs.New(rc, jobs.Config{Concurrency: cfg.Concurrency, PollInterval: cfg.PollInterval, RetryPoll: cfg.RetryPoll}, quiet)
+	if err := handlers.Register(server, metrics); err != nil {
 		return row{}, err
 	}
-	defer worker.Shutdown()
+	start := time.Now()
+	if err := server.Start(); err != nil {
+		return row{}, err
+	}
+	defer server.Shutdown()
 	if err := waitCount(ctx, &recv.received, int64(n)); err != nil {
 		return row{}, err
 	}

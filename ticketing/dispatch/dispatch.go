@@ -44,10 +44,10 @@ type Config struct {
 	RetryBase      time.Duration // the first retry's delay, doubled for each further one
 	RetryMax       time.Duration // the longest delay between attempts
 	WebhookTimeout time.Duration // one webhook request, connection to last byte
-	Concurrency    int           // tasks processed at once by this node
+	Concurrency    int           // tasks processed at once by this node; for the shared job server
 	SweepEvery     time.Duration // how often the supervision sweep runs
-	PollInterval   time.Duration // how often idle workers look for new tasks
-	RetryPoll      time.Duration // how often due retries are moved back to their queue
+	PollInterval   time.Duration // how often idle workers look for new tasks; for the shared job server
+	RetryPoll      time.Duration // how often due retries are moved back to their queue; for the shared job server
 	RelayWait      time.Duration // the relay's longest sleep without a notification
 	StaleAfter     time.Duration // an enqueued message not done by then is checked in Redis
 	KeepDone       time.Duration // how long finished outbox rows are kept

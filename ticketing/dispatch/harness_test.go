@@ -17,6 +17,7 @@ import (
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/eventbus"
+	"github.com/open12345/hotline/internal/jobs"
 	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/postgres/pgtest"
@@ -66,7 +67,9 @@ func fastConfig() dispatch.Config {
 		PollInterval: 10 * time.Millisecond, RetryPoll: 20 * time.Millisecond, RelayWait: 200 * time.Millisecond}
 }
 
-func newHarness(t *testing.T, cfg dispatch.Config) *harness {
+// newHarness starts the harness; domains register further jobs on the
+// shared server next to dispatch's before it starts.
+func newHarness(t *testing.T, cfg dispatch.Config, domains ...func(*jobs.Server) error) *harness {
 	t.Helper()
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
@@ -87,8 +90,16 @@ func newHarness(t *testing.T, cfg dispatch.Config) *harness {
 	}
 	handlers := dispatch.NewHandlers(dispatch.Deps{Store: h.store, Tickets: tstore, Sweeper: h.tickets,
 		Bus: h.bus, SMS: h.sms, Clock: h.clock, Loc: loc, Log: log}, cfg)
-	worker := dispatch.NewWorker(rc, handlers, h.store, cfg, metrics, log)
-	if err := worker.Start(); err != nil {
+	server := jobs.New(rc, jobs.Config{Concurrency: cfg.Concurrency, PollInterval: cfg.PollInterval, RetryPoll: cfg.RetryPoll}, log)
+	if err := handlers.Register(server, metrics); err != nil {
+		t.Fatal(err)
+	}
+	for _, register := range domains {
+		if err := register(server); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := server.Start(); err != nil {
 		t.Fatal(err)
 	}
 	h.client = asynq.NewClientFromRedisClient(rc)
@@ -106,7 +117,7 @@ func newHarness(t *testing.T, cfg dispatch.Config) *harness {
 	}
 	t.Cleanup(func() {
 		h.stopRelay()
-		worker.Shutdown()
+		server.Shutdown()
 	})
 	h.admin = dispatch.NewAdmin(h.store, inspector, h.clock)
 	for _, d := range []ticketing.Department{{Code: "rsj", Name: "市人力资源和社会保障局"}, {Code: "cgj", Name: "市城市管理局"}} {

@@ -5,75 +5,54 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 )
 
-// Worker processes dispatch tasks and schedules the supervision sweep.
-type Worker struct {
-	server    *asynq.Server
-	scheduler *asynq.Scheduler
-	mux       *asynq.ServeMux
-	sweepTask *asynq.Task
-	cfg       Config
+// Registrar is the node's shared job server as dispatch uses it
+// (jobs.Server is one): dispatch adds its queues, handlers and the sweep
+// before the server starts.
+type Registrar interface {
+	// Queues adds queues with their weights.
+	Queues(weights map[string]int) error
+	// Handle routes tasks whose type starts with pattern to h; retryDelay
+	// is the wait before a failed task's next attempt.
+	Handle(pattern string, h asynq.Handler, retryDelay asynq.RetryDelayFunc) error
+	// Periodic enqueues t on the cron spec.
+	Periodic(cronspec string, t *asynq.Task) error
+	// Drain lets running tasks finish for up to d at shutdown.
+	Drain(d time.Duration) error
 }
 
-// NewWorker returns a worker on the Redis client rc running h's handlers.
-// Finished outbox tasks are marked done in store.
-func NewWorker(rc redis.UniversalClient, h *Handlers, store Store, cfg Config, m *Metrics, log *slog.Logger) *Worker {
-	cfg = cfg.withDefaults()
-	alog := asynqLogger{log.With("component", "asynq")}
-	server := asynq.NewServerFromRedisClient(rc, asynq.Config{
-		Concurrency:              cfg.Concurrency,
-		Queues:                   QueuePriorities,
-		TaskCheckInterval:        cfg.PollInterval,
-		DelayedTaskCheckInterval: cfg.RetryPoll,
-		RetryDelayFunc:           func(n int, _ error, _ *asynq.Task) time.Duration { return cfg.retryDelay(n) },
-		ShutdownTimeout:          cfg.WebhookTimeout + 2*time.Second,
-		Logger:                   alog,
-		LogLevel:                 asynq.WarnLevel,
-	})
-	scheduler := asynq.NewSchedulerFromRedisClient(rc, &asynq.SchedulerOpts{
-		Logger: alog, LogLevel: asynq.WarnLevel,
-		PostEnqueueFunc: func(_ *asynq.TaskInfo, err error) {
-			if err != nil && !errors.Is(err, asynq.ErrDuplicateTask) {
-				log.Warn("schedule the sweep", "err", err)
-			}
-		},
-	})
-	mux := asynq.NewServeMux()
-	mux.Use(finishing(store, h.clock.Now, m, log))
-	mux.HandleFunc(TypeDeliver, h.HandleDeliverTask)
-	mux.HandleFunc(TypeNotifyCitizen, h.HandleNotifyCitizenTask)
-	mux.HandleFunc(TypeNotifyStaff, h.HandleNotifyStaffTask)
-	mux.HandleFunc(TypeSweep, h.HandleSweepTask)
-	return &Worker{server: server, scheduler: scheduler, mux: mux, sweepTask: NewSweepTask(cfg.SweepEvery), cfg: cfg}
-}
-
-// Start starts processing and the sweep schedule; neither needs Redis to
-// be up yet.
-func (w *Worker) Start() error {
-	if _, err := w.scheduler.Register(fmt.Sprintf("@every %s", w.cfg.SweepEvery), w.sweepTask); err != nil {
+// Register puts the dispatch queues (QueuePriorities), the task handlers
+// with their backoff, and the supervision sweep every SweepEvery on r.
+// Finished outbox tasks are marked done in the handlers' store; m counts
+// every task's outcome.
+func (h *Handlers) Register(r Registrar, m *Metrics) error {
+	if err := r.Queues(QueuePriorities); err != nil {
+		return fmt.Errorf("register the dispatch queues: %w", err)
+	}
+	delay := func(n int, _ error, _ *asynq.Task) time.Duration { return h.cfg.retryDelay(n) }
+	fin := finishing(h.store, h.clock.Now, m, h.log)
+	for typ, handle := range map[string]asynq.HandlerFunc{
+		TypeDeliver:       h.HandleDeliverTask,
+		TypeNotifyCitizen: h.HandleNotifyCitizenTask,
+		TypeNotifyStaff:   h.HandleNotifyStaffTask,
+		TypeSweep:         h.HandleSweepTask,
+	} {
+		if err := r.Handle(typ, fin(handle), delay); err != nil {
+			return fmt.Errorf("register the dispatch handlers: %w", err)
+		}
+	}
+	if err := r.Periodic(fmt.Sprintf("@every %s", h.cfg.SweepEvery), NewSweepTask(h.cfg.SweepEvery)); err != nil {
 		return fmt.Errorf("schedule the supervision sweep: %w", err)
 	}
-	if err := w.server.Start(w.mux); err != nil {
-		return fmt.Errorf("start dispatch worker: %w", err)
-	}
-	if err := w.scheduler.Start(); err != nil {
-		w.server.Shutdown()
-		return fmt.Errorf("start dispatch scheduler: %w", err)
+	// A running delivery may wait for its webhook up to the timeout.
+	if err := r.Drain(h.cfg.WebhookTimeout + 2*time.Second); err != nil {
+		return fmt.Errorf("register the dispatch drain: %w", err)
 	}
 	return nil
-}
-
-// Shutdown stops the schedule, lets running tasks finish (up to the
-// webhook timeout) and returns the rest to their queues.
-func (w *Worker) Shutdown() {
-	w.scheduler.Shutdown()
-	w.server.Shutdown()
 }
 
 // finishing is the middleware that counts outcomes and marks an outbox
@@ -103,23 +82,4 @@ func finishing(store Store, now func() time.Time, m *Metrics, log *slog.Logger) 
 			return err
 		})
 	}
-}
-
-// asynqLogger sends Asynq's log to slog; Fatal is logged, never exits.
-type asynqLogger struct{ log *slog.Logger }
-
-func (l asynqLogger) Debug(args ...any) { l.log.Debug(fmt.Sprint(args...)) }
-func (l asynqLogger) Info(args ...any)  { l.log.Info(fmt.Sprint(args...)) }
-func (l asynqLogger) Warn(args ...any)  { l.log.Warn(fmt.Sprint(args...)) }
-func (l asynqLogger) Fatal(args ...any) { l.log.Error(fmt.Sprint(args...)) }
-
-// Error logs an error, except the one Asynq logs at every shutdown when it
-// is given a shared Redis client (which it rightly does not close).
-func (l asynqLogger) Error(args ...any) {
-	msg := fmt.Sprint(args...)
-	if strings.Contains(msg, "connection is shared") {
-		l.log.Debug(msg)
-		return
-	}
-	l.log.Error(msg)
 }
