@@ -18,6 +18,7 @@ import (
 	"github.com/open12345/hotline/demo"
 	"github.com/open12345/hotline/knowledge"
 	"github.com/open12345/hotline/postgres"
+	"github.com/open12345/hotline/telephony"
 	"github.com/open12345/hotline/ticketing"
 )
 
@@ -140,13 +141,9 @@ func (c *command) bindUserFlags(fs *flag.FlagSet) {
 // addUser creates an account; the password comes from HOTLINE_USER_PASSWORD
 // or the first line of standard input, never from a flag (flags show in ps).
 func (c *command) addUser(ctx context.Context) error {
-	c.user.Password = os.Getenv("HOTLINE_USER_PASSWORD")
-	if c.user.Password == "" {
-		line, err := bufio.NewReader(io.LimitReader(c.stdin, 1024)).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("read password from stdin: %w", err)
-		}
-		c.user.Password = strings.TrimRight(line, "\r\n")
+	var err error
+	if c.user.Password, err = c.readPassword(); err != nil {
+		return err
 	}
 	return c.withUsers(ctx, func(users *auth.Service) error {
 		u, err := users.AddUser(ctx, c.user)
@@ -156,6 +153,41 @@ func (c *command) addUser(ctx context.Context) error {
 		fmt.Fprintf(c.stdout, "created %s user %s (id %d)\n", u.Role, u.Username, u.ID)
 		return nil
 	})
+}
+
+// readPassword returns HOTLINE_USER_PASSWORD or the first line of
+// standard input, never a flag (flags show in ps).
+func (c *command) readPassword() (string, error) {
+	if p := os.Getenv("HOTLINE_USER_PASSWORD"); p != "" {
+		return p, nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(c.stdin, 1024)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// setSIPPassword stores the HA1 of a user's SIP password for the realm.
+func (c *command) setSIPPassword(ctx context.Context) error {
+	if c.user.Username == "" {
+		return fmt.Errorf("usage: hotline user sip-password --username NAME")
+	}
+	password, err := c.readPassword()
+	if err != nil {
+		return err
+	}
+	db, err := c.openDB(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	creds := telephony.NewCredentials(postgres.NewSIPStore(db), c.cfg.SIPRealm)
+	if err := creds.SetPassword(ctx, c.user.Username, password); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "set the SIP password of %s for realm %s\n", c.user.Username, c.cfg.SIPRealm)
+	return nil
 }
 
 // token prints a bearer token for a user, for scripts.

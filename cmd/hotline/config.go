@@ -25,6 +25,7 @@ type Config struct {
 	RedisURL    string
 	HTTPAddr    string
 	SIPAddr     string
+	SIPRealm    string // the digest realm of agents' SIP passwords; their HA1 depends on it
 	DataDir     string
 	Search      string // embedded or meilisearch
 	MeiliURL    string
@@ -84,6 +85,7 @@ func (c *Config) settings() []setting {
 			serviceURL{p: &c.RedisURL, schemes: []string{"redis", "rediss", "unix"}, example: "redis://127.0.0.1:6379/0"}, false},
 		{"HOTLINE_HTTP_ADDR", "http-addr", "127.0.0.1:8080", "HTTP listen address", address{p: &c.HTTPAddr, example: "127.0.0.1:8080"}, false},
 		{"HOTLINE_SIP_ADDR", "sip-addr", "127.0.0.1:5060", "SIP listen address (UDP and TCP)", address{p: &c.SIPAddr, example: "127.0.0.1:5060"}, false},
+		{"HOTLINE_SIP_REALM", "sip-realm", "hotline", "digest realm of agents' SIP passwords; changing it invalidates every SIP password", text{&c.SIPRealm, 1, 64}, false},
 		{"HOTLINE_DATA_DIR", "data-dir", "data", "directory for attachments, recordings and the embedded index", directory{&c.DataDir}, false},
 		{"HOTLINE_SEARCH", "search", "embedded", "search engine: embedded or meilisearch", oneOf{&c.Search, []string{"embedded", "meilisearch"}}, false},
 		{"HOTLINE_MEILI_URL", "meili-url", "", "Meilisearch URL",
@@ -106,7 +108,7 @@ func (c *Config) settings() []setting {
 			intIn{p: &c.DeliveryRetries, min: 1, max: 50}, false},
 		{"HOTLINE_RETRY_BASE", "retry-base", "30s", "delay before the first retry; doubled for each further one, up to 1h",
 			durationIn{p: &c.RetryBase, example: "30s"}, false},
-		{"HOTLINE_WORKERS", "workers", "50", "dispatch tasks processed at once by this node", intIn{p: &c.Workers, min: 1, max: 1000}, false},
+		{"HOTLINE_WORKERS", "workers", "50", "background tasks (deliveries, SMS, every domain's jobs) processed at once by this node", intIn{p: &c.Workers, min: 1, max: 1000}, false},
 		{"HOTLINE_SWEEP_EVERY", "sweep-every", "1m", "interval of the deadline supervision sweep", durationIn{p: &c.SweepEvery, example: "1m"}, false},
 		{"HOTLINE_ALLOWED_ORIGINS", "allowed-origins", "", "comma-separated origins (https://host) besides the server's own whose pages may use the console (websocket, cookie writes)",
 			origins{&c.AllowedOrigins}, false},

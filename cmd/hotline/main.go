@@ -2,7 +2,7 @@
 // staff API and console, ticket workflow and dispatch, the knowledge base
 // of matter guides, and (in later versions) SIP and web chat.
 //
-//	hotline serve | migrate | seed [--demo] | reindex | user add | token --user NAME | version
+//	hotline serve | migrate | seed [--demo] | reindex | user add | user sip-password | token --user NAME | version
 package main
 
 import (
@@ -30,6 +30,9 @@ commands:
   reindex            rebuild the search indexes from the database (stop the
                      server first, or POST /api/v1/admin/search/verify on it)
   user add           create a staff account (password from stdin or HOTLINE_USER_PASSWORD)
+  user sip-password --username NAME
+                     set the password of a user's SIP phones (from stdin or
+                     HOTLINE_USER_PASSWORD), stored as HA1 for HOTLINE_SIP_REALM
   token --user NAME  print a bearer token for scripts
   version            print the version
 
@@ -57,10 +60,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	cmd, rest := args[0], args[1:]
 	if cmd == "user" {
-		if len(rest) == 0 || rest[0] != "add" {
-			return fmt.Errorf("usage: hotline user add --username NAME --role ROLE [--department CODE]")
+		if len(rest) == 0 || rest[0] != "add" && rest[0] != "sip-password" {
+			return fmt.Errorf("usage: hotline user add --username NAME --role ROLE [--department CODE] | hotline user sip-password --username NAME")
 		}
-		cmd, rest = "user add", rest[1:]
+		cmd, rest = "user "+rest[0], rest[1:]
 	}
 	cfg := configFromEnv(environ)
 	fs := flag.NewFlagSet("hotline "+cmd, flag.ContinueOnError)
@@ -81,6 +84,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "user add":
 		c.bindUserFlags(fs)
 		runCmd = c.addUser
+	case "user sip-password":
+		fs.StringVar(&c.user.Username, "username", "", "login name")
+		runCmd = c.setSIPPassword
 	case "token":
 		fs.StringVar(&c.user.Username, "user", "", "username to issue the token for")
 		c.ttl = 30 * 24 * time.Hour

@@ -1,0 +1,104 @@
+package sip_test
+
+import (
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestServer_OptionsAnswered(t *testing.T) {
+	e := startEdge(t)
+	res := newRawPeer(t, e, "127.0.0.1").request(t, "OPTIONS")
+	if res.StatusCode != 200 {
+		t.Fatalf("OPTIONS: %d", res.StatusCode)
+	}
+	allow := res.GetHeader("Allow")
+	if allow == nil || !strings.Contains(allow.Value(), "REGISTER") || !strings.Contains(allow.Value(), "INVITE") {
+		t.Fatalf("Allow: %v", allow)
+	}
+	if res.GetHeader("Accept") == nil {
+		t.Fatal("no Accept header")
+	}
+}
+
+func TestServer_OptionsOverTCPOnTheSamePort(t *testing.T) {
+	e := startEdge(t)
+	conn, err := net.Dial("tcp", e.srv.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	local := conn.LocalAddr().String()
+	msg := "OPTIONS sip:" + e.srv.Addr().String() + " SIP/2.0\r\n" +
+		"Via: SIP/2.0/TCP " + local + ";branch=z9hG4bKtcp1\r\n" +
+		"From: <sip:probe@127.0.0.1>;tag=1\r\nTo: <sip:hotline@127.0.0.1>\r\n" +
+		"Call-ID: tcp-options\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+	if _, err := conn.Write([]byte(msg)); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4096)
+	n, err := conn.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(buf[:n]), "SIP/2.0 200") {
+		t.Fatalf("TCP OPTIONS answered %q", strings.SplitN(string(buf[:n]), "\r\n", 2)[0])
+	}
+}
+
+func TestServer_UnknownMethodIs405(t *testing.T) {
+	e := startEdge(t)
+	if res := newRawPeer(t, e, "127.0.0.1").request(t, "PUBLISH"); res.StatusCode != 405 {
+		t.Fatalf("PUBLISH: %d, want 405", res.StatusCode)
+	}
+}
+
+func TestServer_InviteRefusedUntilTheCallFlow(t *testing.T) {
+	e := startEdge(t)
+	peer := newRawPeer(t, e, "127.0.0.1")
+	if res := peer.request(t, "INVITE"); res.StatusCode != 480 {
+		t.Fatalf("INVITE: %d, want 480", res.StatusCode)
+	}
+}
+
+func TestServer_MalformedThenStillServes(t *testing.T) {
+	e := startEdge(t)
+	peer := newRawPeer(t, e, "127.0.0.1")
+	for _, junk := range []string{"\x00\x01garbage", "REGISTER\r\n\r\n", "SIP/2.0 200 OK\r\nVia: x\r\n\r\n",
+		"REGISTER sip:x SIP/2.0\r\nContent-Length: 99999\r\n\r\n"} {
+		if err := peer.send([]byte(junk)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if res := peer.request(t, "OPTIONS"); res.StatusCode != 200 {
+		t.Fatalf("OPTIONS after junk: %d", res.StatusCode)
+	}
+}
+
+func TestServer_StopsWithTheContext(t *testing.T) {
+	e := startEdge(t)
+	addr := e.srv.Addr().String()
+	if _, err := net.ListenPacket("udp", addr); err == nil {
+		t.Fatal("the UDP port was free while the server runs")
+	}
+	e.stop()
+	if err := e.srv.Wait(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
+	udp, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		t.Fatalf("UDP port still taken after the stop: %v", err)
+	}
+	tcp, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatalf("TCP port still taken after the stop: %v", err)
+	}
+	if err := errors.Join(udp.Close(), tcp.Close()); err != nil {
+		t.Fatal(err)
+	}
+}
