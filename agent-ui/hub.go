@@ -126,7 +126,21 @@ func newHub(cfg HubConfig, deps Deps, history *historyFinder) (*Hub, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop = cancel
 	h.wallboard = newWallboard(h, cfg.WallboardEvery)
-	h.engine.Listen(h.onRouting)
+	// Routing events come in order on the hub's own goroutine, so that
+	// onRouting may call the engine; Close ends it through ctx.
+	routingEvents := h.engine.Subscribe()
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		defer routingEvents.Close()
+		for {
+			ev, err := routingEvents.Next(ctx)
+			if err != nil {
+				return
+			}
+			h.onRouting(ev)
+		}
+	}()
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()

@@ -21,10 +21,11 @@ var benchQueues = []routing.QueueConfig{
 	{Name: "business", Strategy: routing.FewestAnswered},
 }
 
-// benchEngine is an engine whose listener remembers each agent's offer.
+// benchEngine is an engine whose subscriber remembers each agent's offer.
 type benchEngine struct {
 	clk    *clock.Fake
 	e      *routing.Engine
+	sub    *routing.Subscription
 	offers map[string]string // agent → offer ringing
 }
 
@@ -32,14 +33,8 @@ func newBenchEngine(b *testing.B, queues []routing.QueueConfig) *benchEngine {
 	b.Helper()
 	be := &benchEngine{clk: clock.NewFake(t0), offers: map[string]string{}}
 	be.e = routing.New(be.clk, routing.Config{})
-	be.e.Listen(func(ev routing.Event) {
-		switch ev.Kind {
-		case routing.EventOffer:
-			be.offers[ev.Offer.Agent] = ev.Offer.ID
-		case routing.EventWithdrawn:
-			delete(be.offers, ev.Offer.Agent)
-		}
-	})
+	be.sub = be.e.Subscribe()
+	b.Cleanup(be.sub.Close)
 	for _, q := range queues {
 		if err := be.e.SetQueue(q); err != nil {
 			b.Fatal(err)
@@ -48,8 +43,21 @@ func newBenchEngine(b *testing.B, queues []routing.QueueConfig) *benchEngine {
 	return be
 }
 
+// sync takes the events queued so far: they are, once a call returns.
+func (be *benchEngine) sync() {
+	for ev, ok := be.sub.TryNext(); ok; ev, ok = be.sub.TryNext() {
+		switch ev.Kind {
+		case routing.EventOffer:
+			be.offers[ev.Offer.Agent] = ev.Offer.ID
+		case routing.EventWithdrawn:
+			delete(be.offers, ev.Offer.Agent)
+		}
+	}
+}
+
 // answer accepts the agent's offer and returns the contact.
 func (be *benchEngine) answer(b *testing.B, agent string) string {
+	be.sync()
 	c, err := be.e.Accept(agent, be.offers[agent])
 	if err != nil {
 		b.Fatalf("%s accepts: %v", agent, err)
@@ -128,6 +136,7 @@ func BenchmarkArrival(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
 				c, err := be.e.Enqueue(routing.Contact{Channel: routing.Voice, Queue: "q"})
+				be.sync()
 				if err != nil || len(be.offers) == 0 {
 					b.Fatalf("not offered: %v", err)
 				}

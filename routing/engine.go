@@ -14,8 +14,8 @@ import (
 )
 
 // Engine routes contacts to agents. It is safe for concurrent use; every
-// change runs under one lock, and the events it causes are handed to the
-// listeners in order once the lock is released.
+// change runs under one lock, and the events it causes are queued, in
+// order, for every subscription before the lock is released.
 type Engine struct {
 	mu       sync.Mutex
 	clock    clock.Clock
@@ -31,10 +31,12 @@ type Engine struct {
 	dirty    map[*agent]struct{}
 	dirtyQ   map[string]struct{}
 	pending  []Event
+	evSeq    uint64 // the last event's Seq
 	wake     chan struct{}
+	subs     []*Subscription
 
-	emitMu    sync.Mutex
-	listeners []func(Event)
+	required channels            // the channels an agent needs a device for
+	devices  map[string]channels // agent id → channels a device of the agent can ring for
 }
 
 type queue struct {
@@ -57,6 +59,7 @@ type agent struct {
 	reason    Reason
 	heldWrap  bool // the agent holds wrap-up until choosing again
 	wrapUntil time.Time
+	devices   channels // what a device of the agent can ring for (see SetReachable)
 	contacts  []*contact
 	offer     *offer
 	idleSince time.Time
@@ -99,18 +102,10 @@ func New(clk clock.Clock, cfg Config) *Engine {
 	}
 	e := &Engine{clock: clk, cfg: cfg.withDefaults(), queues: map[string]*queue{}, agents: map[string]*agent{},
 		contacts: map[string]*contact{}, offers: map[string]*offer{}, prefix: hex.EncodeToString(b[:]),
-		dirty: map[*agent]struct{}{}, dirtyQ: map[string]struct{}{}, wake: make(chan struct{}, 1)}
+		dirty: map[*agent]struct{}{}, dirtyQ: map[string]struct{}{}, wake: make(chan struct{}, 1),
+		devices: map[string]channels{}}
 	e.day = e.dayOf(e.now())
 	return e
-}
-
-// Listen adds a listener of events. Listeners run one at a time, in the
-// order things happened, on the goroutine that made the change; they must
-// not block and must not change the engine (reading views is fine).
-func (e *Engine) Listen(l func(Event)) {
-	e.emitMu.Lock()
-	defer e.emitMu.Unlock()
-	e.listeners = append(e.listeners, l)
 }
 
 // lock starts a change at the current time.
@@ -136,8 +131,10 @@ func (e *Engine) rollDay(now time.Time) {
 	}
 }
 
-// unlock ends a change: it turns what changed into events, releases the
-// lock and hands the events to the listeners.
+// unlock ends a change: it turns what changed into events, queues them for
+// every subscription and releases the lock. Queuing under the lock keeps
+// the changes in one order for all subscribers; nothing here waits for a
+// subscriber.
 func (e *Engine) unlock(now time.Time) {
 	for a := range e.dirty {
 		e.refresh(a, now)
@@ -149,22 +146,16 @@ func (e *Engine) unlock(now time.Time) {
 		e.pending = append(e.pending, Event{Kind: EventQueue, At: now, Queue: q})
 	}
 	clear(e.dirtyQ)
-	e.mu.Unlock()
-	e.flush()
-}
-
-func (e *Engine) flush() {
-	e.emitMu.Lock()
-	defer e.emitMu.Unlock()
-	e.mu.Lock()
-	events := e.pending
-	e.pending = nil
-	e.mu.Unlock()
-	for _, ev := range events {
-		for _, l := range e.listeners {
-			l(ev)
-		}
+	for i := range e.pending {
+		e.evSeq++
+		e.pending[i].Seq = e.evSeq
 	}
+	for _, s := range e.subs {
+		s.push(e.pending)
+	}
+	clear(e.pending)
+	e.pending = e.pending[:0]
+	e.mu.Unlock()
 }
 
 func (e *Engine) emit(ev Event) { e.pending = append(e.pending, ev) }
@@ -260,7 +251,7 @@ func (e *Engine) setProfile(p Profile, now time.Time) *agent {
 	p.Skills = maps.Clone(p.Skills)
 	a, ok := e.agents[p.ID]
 	if !ok {
-		a = &agent{state: Offline, since: now, idleSince: now}
+		a = &agent{state: Offline, since: now, idleSince: now, devices: e.devices[p.ID]}
 		e.agents[p.ID] = a
 	}
 	old := a.Skills

@@ -1,10 +1,7 @@
 package routing_test
 
 import (
-	"fmt"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,9 +13,9 @@ import (
 // come last, are counted rather than listed.
 func (h *harness) step(f func()) (kinds []string, agents, queues int) {
 	h.t.Helper()
-	h.events = nil
+	h.forget()
 	f()
-	for i, ev := range h.events {
+	for i, ev := range h.drained() {
 		switch ev.Kind {
 		case routing.EventAgent:
 			agents++
@@ -102,56 +99,4 @@ func TestEvents(t *testing.T) {
 			t.Fatalf("agent events %+v", ev)
 		}
 	})
-}
-
-// TestEvents_InOrderUnderConcurrency has agents answer and end contacts from
-// many goroutines; every listener must see each contact's events in the
-// order they happened, one event at a time.
-func TestEvents_InOrderUnderConcurrency(t *testing.T) {
-	h := newHarness(t, routing.QueueConfig{Name: "q"})
-	var inside atomic.Int32
-	seen := map[string][]routing.EventKind{}
-	var other []routing.Event
-	h.e.Listen(func(ev routing.Event) {
-		if inside.Add(1) != 1 {
-			t.Error("listeners ran concurrently")
-		}
-		defer inside.Add(-1)
-		other = append(other, ev)
-		if ev.Contact != nil {
-			seen[ev.Contact.ID] = append(seen[ev.Contact.ID], ev.Kind)
-		}
-	})
-	h.events = nil // the queue's creation came before the second listener
-	var wg sync.WaitGroup
-	for i := range 8 {
-		id := fmt.Sprintf("a%d", i)
-		h.readyIn([]string{id}, "q")
-		wg.Go(func() {
-			for range 50 {
-				c, _ := h.e.Enqueue(routing.Contact{Channel: routing.Chat, Queue: "q"})
-				if v, _ := h.e.Agent(id); v.Offer != nil {
-					h.e.Accept(id, v.Offer.ID)
-				}
-				h.e.End(c.ID)
-			}
-		})
-	}
-	wg.Wait()
-	if len(other) != len(h.events) {
-		t.Fatalf("listeners saw %d and %d events", len(other), len(h.events))
-	}
-	for i := range other {
-		if other[i].Kind != h.events[i].Kind || other[i].At != h.events[i].At {
-			t.Fatalf("listeners disagree at event %d", i)
-		}
-	}
-	for id, kinds := range seen {
-		switch {
-		case slices.Equal(kinds, []routing.EventKind{routing.EventAssigned, routing.EventEnded}):
-		case slices.Equal(kinds, []routing.EventKind{routing.EventAbandoned}):
-		default:
-			t.Fatalf("contact %s events %v", id, kinds)
-		}
-	}
 }

@@ -20,7 +20,8 @@ type harness struct {
 	t      *testing.T
 	clk    *clock.Fake
 	e      *routing.Engine
-	events []routing.Event
+	sub    *routing.Subscription
+	events []routing.Event // taken from sub by drained
 }
 
 func newHarness(t *testing.T, queues ...routing.QueueConfig) *harness {
@@ -32,7 +33,8 @@ func newHarnessWith(t *testing.T, cfg routing.Config, start time.Time, queues ..
 	t.Helper()
 	h := &harness{t: t, clk: clock.NewFake(start)}
 	h.e = routing.New(h.clk, cfg)
-	h.e.Listen(func(ev routing.Event) { h.events = append(h.events, ev) })
+	h.sub = h.e.Subscribe()
+	t.Cleanup(h.sub.Close)
 	for _, q := range queues {
 		if err := h.e.SetQueue(q); err != nil {
 			t.Fatalf("SetQueue(%s): %v", q.Name, err)
@@ -40,6 +42,22 @@ func newHarnessWith(t *testing.T, cfg routing.Config, start time.Time, queues ..
 	}
 	t.Cleanup(h.check)
 	return h
+}
+
+// drained takes the events queued for the harness and returns every event
+// since the last forget. The harness drives the engine from the test's
+// goroutine, so a step's events are queued once its call returns.
+func (h *harness) drained() []routing.Event {
+	for ev, ok := h.sub.TryNext(); ok; ev, ok = h.sub.TryNext() {
+		h.events = append(h.events, ev)
+	}
+	return h.events
+}
+
+// forget drops the events so far.
+func (h *harness) forget() {
+	h.drained()
+	h.events = nil
 }
 
 // check fails the test when the engine breaks an invariant.
@@ -209,7 +227,7 @@ func (h *harness) contactStatus(id string) routing.ContactStatus {
 // agent and contact, in order.
 func (h *harness) withdrawn(agent, contact string) []string {
 	var out []string
-	for _, ev := range h.events {
+	for _, ev := range h.drained() {
 		if ev.Kind == routing.EventWithdrawn && ev.Offer.Agent == agent && ev.Offer.Contact.ID == contact {
 			out = append(out, ev.Reason)
 		}

@@ -42,8 +42,9 @@ func (a *agent) canTake(ch Channel, now time.Time) bool {
 }
 
 // routeContact offers a waiting contact to the agents its queue's
-// strategy picks: first in its own queue, then, once overflowed, in the
-// overflow queue.
+// strategy picks among those free to take it (with a device for it when
+// its channel needs one): first in its own queue, then, once overflowed,
+// in the overflow queue.
 func (e *Engine) routeContact(c *contact, now time.Time) {
 	if c.status != Waiting {
 		return
@@ -61,7 +62,7 @@ func (e *Engine) routeContact(c *contact, now time.Time) {
 	for _, q := range candidates {
 		var ready []*agent
 		for _, a := range q.members {
-			if a.canTake(c.Channel, now) && !c.declined[a] {
+			if e.canTake(a, c.Channel, now) && !c.declined[a] {
 				ready = append(ready, a)
 			}
 		}
@@ -147,7 +148,7 @@ func (e *Engine) bestFor(a *agent, now time.Time) (top *contact, from *queue) {
 			continue
 		}
 		for ch, l := range q.lines {
-			if !a.canTake(ch, now) {
+			if !e.canTake(a, ch, now) {
 				continue
 			}
 			// An overflowed contact is in two of the agent's queues: it is

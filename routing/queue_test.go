@@ -23,7 +23,7 @@ func overflowHarness(t *testing.T) (h *harness, busy, c string) {
 
 func (h *harness) kinds(kind routing.EventKind) []routing.Event {
 	var out []routing.Event
-	for _, ev := range h.events {
+	for _, ev := range h.drained() {
 		if ev.Kind == kind {
 			out = append(out, ev)
 		}

@@ -49,7 +49,8 @@ func (e *Engine) agentView(a *agent, now time.Time) AgentView {
 	e.refresh(a, now)
 	v := AgentView{ID: a.ID, Name: a.Name, State: a.state, Reason: a.shown, Since: a.since,
 		IdleSince: a.idleSince, Answered: a.answered, Skills: maps.Clone(a.Skills),
-		ChatLimit: a.ChatCapacity, Contacts: make([]ContactView, 0, len(a.contacts))}
+		ChatLimit: a.ChatCapacity, Contacts: make([]ContactView, 0, len(a.contacts)),
+		VoiceReachable: e.reachable(a, Voice)}
 	if a.state == WrapUp && !a.heldWrap {
 		v.WrapUpUntil = a.wrapUntil
 	}
@@ -166,9 +167,10 @@ func share(n, total int) *float64 {
 
 // Check verifies the engine's invariants and returns every violation: no
 // agent above capacity; offers only to online, ready agents out of
-// wrap-up; no agent reserved or busy without a live contact; every live
-// contact in exactly the lines its status calls for; and no contact left
-// waiting while an agent free to take it is idle. Tests call it after
+// wrap-up, with a device for the channel when it needs one; no agent
+// reserved or busy without a live contact; every live contact in exactly
+// the lines its status calls for; and no contact left waiting while an
+// agent free to take it (and reachable for it) is idle. Tests call it after
 // every step; it is cheap enough for a health check.
 func (e *Engine) Check() error {
 	e.mu.Lock()
@@ -187,6 +189,9 @@ func (e *Engine) Check() error {
 			}
 			if !a.online || !a.ready || a.heldWrap || now.Before(a.wrapUntil) {
 				bad("agent %s has an offer but is not ready", a.ID)
+			}
+			if !e.reachable(a, o.contact.Channel) {
+				bad("agent %s has a %s offer but no device for it", a.ID, o.contact.Channel)
 			}
 		}
 		for _, c := range a.contacts {
@@ -227,7 +232,7 @@ func (e *Engine) Check() error {
 func (e *Engine) checkServed(c *contact, now time.Time, bad func(string, ...any)) {
 	for l := range c.lines {
 		for _, a := range l.queue.members {
-			if a.canTake(c.Channel, now) && !c.declined[a] {
+			if e.canTake(a, c.Channel, now) && !c.declined[a] {
 				bad("contact %s waits in %s while agent %s could take it", c.ID, l.queue.cfg.Name, a.ID)
 				return
 			}

@@ -38,7 +38,15 @@ func (l *ledger) transferred(contact, from string) {
 	l.declines[contact] = map[string]bool{from: true}
 }
 
-// record is the simulation's listener.
+// drain hands the events queued so far to record: a step's events are
+// queued by the time the engine's call returns.
+func (s *sim) drain() {
+	for ev, ok := s.sub.TryNext(); ok; ev, ok = s.sub.TryNext() {
+		s.record(ev)
+	}
+}
+
+// record follows one event.
 func (s *sim) record(ev routing.Event) {
 	s.events = append(s.events, ev)
 	move := func(id string, from, to routing.ContactStatus) {
@@ -91,6 +99,7 @@ func (s *sim) snapshot(live []routing.ContactView) {
 // verify checks the engine after a step and returns the live contacts.
 func (s *sim) verify() []routing.ContactView {
 	s.t.Helper()
+	s.drain()
 	if err := s.e.Check(); err != nil {
 		s.fail("Check: %v", err)
 	}
@@ -150,6 +159,9 @@ func (s *sim) checkAgents(live map[string]routing.ContactView) {
 		if o := a.Offer; o != nil {
 			if !s.online[a.ID] || a.State != routing.Ready && (a.State != routing.Busy || a.Chats == 0) {
 				s.fail("offer %s rings for %s, who is %s (online %v)", o.ID, a.ID, a.State, s.online[a.ID])
+			}
+			if o.Contact.Channel == routing.Voice && !a.VoiceReachable {
+				s.fail("call %s rings for %s, who has no phone", o.Contact.ID, a.ID)
 			}
 			if live[o.Contact.ID].Status != routing.Offered {
 				s.fail("offer %s rings for contact %s, which is %q", o.ID, o.Contact.ID, live[o.Contact.ID].Status)
@@ -218,8 +230,12 @@ func (s *sim) finish() {
 	if s.step-1 < 10_000 {
 		return
 	}
-	for _, k := range []string{"offers", "answered", "abandoned", "timed out", "transfers", "declines",
-		"overflowed", "withdrawn: timeout", "withdrawn: taken", "withdrawn: gone", "withdrawn: offline"} {
+	want := []string{"offers", "answered", "abandoned", "timed out", "transfers", "declines",
+		"overflowed", "withdrawn: timeout", "withdrawn: taken", "withdrawn: gone", "withdrawn: offline"}
+	if s.phones {
+		want = append(want, "withdrawn: unreachable")
+	}
+	for _, k := range want {
 		if s.n[k] == 0 {
 			s.t.Errorf("the run never saw %q", k)
 		}

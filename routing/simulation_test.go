@@ -86,6 +86,8 @@ type sim struct {
 	queues   map[string]routing.QueueConfig
 	profiles []routing.Profile
 	online   map[string]bool // a busy agent's view does not tell
+	phones   bool            // the engine requires a phone for voice
+	sub      *routing.Subscription
 	step     int
 	what     string // the step being taken, for failure messages
 
@@ -102,7 +104,8 @@ func newSim(t *testing.T, seed uint64) *sim {
 	s := &sim{t: t, rng: rng, clk: clock.NewFake(time.Date(2026, 9, 30, 21, 0, 0, 0, beijing)),
 		queues: map[string]routing.QueueConfig{}, online: map[string]bool{}, ledger: newLedger(), n: map[string]int{}}
 	s.e = routing.New(s.clk, routing.Config{Location: beijing})
-	s.e.Listen(s.record)
+	s.sub = s.e.Subscribe()
+	t.Cleanup(s.sub.Close)
 	qs := simQueues(rng)
 	for _, q := range qs {
 		if err := s.e.SetQueue(q); err != nil {
@@ -111,13 +114,26 @@ func newSim(t *testing.T, seed uint64) *sim {
 		s.queues[q.Name] = q
 	}
 	s.profiles = simProfiles(rng, qs)
+	// Mostly as with the voice channel running: a phone is needed for
+	// calls, and most agents have one registered.
+	if s.phones = rng.IntN(4) > 0; s.phones {
+		if err := s.e.RequireDevice(routing.Voice, true); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, p := range s.profiles {
+		if rng.IntN(4) > 0 {
+			if err := s.e.SetReachable(p.ID, routing.Voice, true); err != nil {
+				t.Fatal(err)
+			}
+		}
 		s.must(s.e.Login(p))
 		s.online[p.ID] = true
 		if rng.IntN(3) > 0 {
 			s.must(s.e.SetPresence(p.ID, routing.Ready, routing.ReasonNone))
 		}
 	}
+	s.drain()
 	s.events = nil
 	return s
 }
@@ -154,6 +170,8 @@ func (s *sim) randomStep() {
 		s.logInOrOut()
 	case r < 70:
 		s.transfer()
+	case r < 72:
+		s.phone()
 	default:
 		s.advance()
 	}
@@ -303,6 +321,21 @@ func (s *sim) transfer() {
 	s.must(s.e.Transfer(c.ID, to))
 	s.transferred(c.ID, c.Agent)
 	s.n["transfers"]++
+}
+
+// phone registers or unregisters an agent's phone; often the phone of an
+// agent a call rings for goes away.
+func (s *sim) phone() {
+	a, registered := s.randomAgent(), s.rng.IntN(2) == 0
+	calls := slices.DeleteFunc(s.ringing(), func(a routing.AgentView) bool { return a.Offer.Contact.Channel != routing.Voice })
+	if len(calls) > 0 && s.rng.IntN(2) == 0 {
+		a, registered = calls[s.rng.IntN(len(calls))], false
+	}
+	s.what = fmt.Sprintf("%s's phone registered %v", a.ID, registered)
+	if err := s.e.SetReachable(a.ID, routing.Voice, registered); err != nil {
+		s.fail("SetReachable: %v", err)
+	}
+	s.n["phone changes"]++
 }
 
 // advance moves the clock mostly by a few seconds, sometimes past ring

@@ -50,7 +50,7 @@ func TestTransfer(t *testing.T) {
 		}
 		s.wantWrapUntil("a1", at.Add(10*time.Second)) // front's wrap-up
 		var last routing.Event
-		for _, ev := range s.events {
+		for _, ev := range s.drained() {
 			if ev.Kind == routing.EventEnded {
 				last = ev
 			}

@@ -62,8 +62,12 @@ type AgentView struct {
 	Voice       int            `json:"voice"` // active calls
 	Chats       int            `json:"chats"` // active chats
 	ChatLimit   int            `json:"chat_capacity"`
-	Contacts    []ContactView  `json:"contacts"` // active contacts, oldest first
-	Offer       *OfferView     `json:"offer,omitempty"`
+	// VoiceReachable is false while the engine requires a device for voice
+	// and the agent has no phone registered: calls are not offered to the
+	// agent, chats still are.
+	VoiceReachable bool          `json:"voice_reachable"`
+	Contacts       []ContactView `json:"contacts"` // active contacts, oldest first
+	Offer          *OfferView    `json:"offer,omitempty"`
 }
 
 // QueueStats are a queue's live figures for today.
@@ -115,11 +119,17 @@ const (
 	WithdrawnGone     = "gone" // the citizen left
 	WithdrawnMaxWait  = "max_wait"
 	WithdrawnOffline  = "offline" // the agent logged out
+	// WithdrawnUnreachable: the agent's device for the channel went away
+	// (the phone's registration ended); the agent stays ready.
+	WithdrawnUnreachable = "unreachable"
 )
 
 // Event is one thing that happened in routing, for the consoles and the
 // channels. Only the fields its kind names are set.
 type Event struct {
+	// Seq numbers the engine's events from 1 in the order they happened;
+	// a subscription sees consecutive numbers from its first event.
+	Seq     uint64
 	Kind    EventKind
 	At      time.Time
 	Agent   *AgentView

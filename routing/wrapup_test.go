@@ -41,11 +41,11 @@ func TestWrapUp(t *testing.T) {
 		h := wrapUpHarness(t)
 		h.call("a")
 		h.end(h.answer("a1"))
-		h.events = nil
+		h.forget()
 		h.advance(30 * time.Second)
 		h.wantState("a1", routing.Ready, routing.ReasonNone)
 		var seen bool
-		for _, ev := range h.events {
+		for _, ev := range h.drained() {
 			seen = seen || ev.Kind == routing.EventAgent && ev.Agent.State == routing.Ready
 		}
 		if !seen || !h.view("a1").Since.Equal(t0.Add(30*time.Second)) {

@@ -66,6 +66,8 @@ function showPresence(view) {
   st.textContent = label("state", view.state) || view.state;
   st.dataset.state = view.state;
   $("#presence-reason").textContent = view.reason ? `（${label("reason", view.reason)}）` : "";
+  // Calls are offered only while a phone can ring; chats do not need one.
+  $("#presence-phone").hidden = view.voice_reachable !== false;
   $("#presence-answered").textContent = `今日接听 ${view.answered ?? 0}`;
   $("#btn-ready").setAttribute("aria-pressed", String(view.state === "ready"));
   $("#btn-wrap-up").setAttribute("aria-pressed", String(view.state === "wrap_up"));

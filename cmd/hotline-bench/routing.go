@@ -39,6 +39,7 @@ var routingQueues = []routing.QueueConfig{
 // accepts every offer at once and remembers each agent's contact.
 type routingSim struct {
 	e       *routing.Engine
+	events  *routing.Subscription
 	clk     *clock.Fake
 	rng     *rand.Rand
 	agents  []string
@@ -53,7 +54,7 @@ func newRoutingSim(n int) (*routingSim, error) {
 	clk := clock.NewFake(time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC))
 	s := &routingSim{e: routing.New(clk, routing.Config{}), clk: clk, rng: rand.New(rand.NewPCG(12345, 1)),
 		offers: map[string]string{}, busy: map[string]string{}}
-	s.e.Listen(s.onEvent)
+	s.events = s.e.Subscribe()
 	for _, q := range routingQueues {
 		q.Title, q.RingSeconds = q.Name, 15
 		if err := s.e.SetQueue(q); err != nil {
@@ -74,11 +75,14 @@ func newRoutingSim(n int) (*routingSim, error) {
 	return s, nil
 }
 
-// onEvent runs inside the engine's calls, on the benchmark's goroutine.
-func (s *routingSim) onEvent(ev routing.Event) {
-	if ev.Kind == routing.EventOffer {
-		s.offers[ev.Offer.Agent] = ev.Offer.ID
-		s.offered++
+// takeEvents takes the events queued so far, on the benchmark's goroutine:
+// the events of the engine's calls are queued by the time they return.
+func (s *routingSim) takeEvents() {
+	for ev, ok := s.events.TryNext(); ok; ev, ok = s.events.TryNext() {
+		if ev.Kind == routing.EventOffer {
+			s.offers[ev.Offer.Agent] = ev.Offer.ID
+			s.offered++
+		}
 	}
 }
 
@@ -91,6 +95,7 @@ func (s *routingSim) arrive() error {
 
 // acceptAll accepts every offer ringing (there is at most one).
 func (s *routingSim) acceptAll() error {
+	s.takeEvents()
 	for agent, offer := range s.offers {
 		delete(s.offers, agent)
 		c, err := s.e.Accept(agent, offer)
@@ -116,6 +121,7 @@ func (s *routingSim) hangUp(agent string) error {
 
 // answerAndHangUp accepts the ringing offer and ends its contact at once.
 func (s *routingSim) answerAndHangUp() error {
+	s.takeEvents()
 	for agent := range s.offers {
 		if err := s.acceptAll(); err != nil {
 			return err
@@ -282,6 +288,7 @@ func routingLoop(ctx context.Context, s *routingSim, d time.Duration, step, unti
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
+	s.takeEvents()
 	m := loopFigures{decisions: -s.offered, cpu: -cpuTime()}
 	start := time.Now()
 	for end := start.Add(d); ctx.Err() == nil && time.Now().Before(end); m.iterations++ {
@@ -291,6 +298,7 @@ func routingLoop(ctx context.Context, s *routingSim, d time.Duration, step, unti
 		}
 		lat, m.timed = append(lat, took), m.timed+took
 	}
+	s.takeEvents()
 	m.wall, m.cpu, m.decisions = time.Since(start), m.cpu+cpuTime(), m.decisions+s.offered
 	if m.decisions == 0 {
 		return m, fmt.Errorf("routing: no decision in %s", d)
