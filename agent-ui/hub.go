@@ -18,6 +18,7 @@ import (
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/eventbus"
 	"github.com/open12345/hotline/routing"
+	"github.com/open12345/hotline/screenpop"
 )
 
 // subprotocol is what the staff websocket speaks; a client offers it with
@@ -50,8 +51,9 @@ type Hub struct {
 	loc      *time.Location // times in messages read as local time
 	auth     *auth.Service
 	engine   *routing.Engine
-	store    routing.Store
-	history  *historyFinder
+	config   *routing.ConfigService
+	controls contactControls
+	history  *screenpop.Finder
 	upgrader websocket.Upgrader
 	metrics  hubMetrics
 
@@ -96,7 +98,7 @@ func newHubMetrics(reg *prometheus.Registry) (hubMetrics, error) {
 }
 
 // newHub starts a hub on the routing engine and the notice bus.
-func newHub(cfg HubConfig, deps Deps, history *historyFinder) (*Hub, error) {
+func newHub(cfg HubConfig, deps Deps, history *screenpop.Finder, config *routing.ConfigService, controls contactControls) (*Hub, error) {
 	if cfg.LogoutGrace <= 0 {
 		cfg.LogoutGrace = 20 * time.Second
 	}
@@ -110,8 +112,8 @@ func newHub(cfg HubConfig, deps Deps, history *historyFinder) (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Hub{cfg: cfg, log: deps.Log, clock: deps.Clock, loc: deps.Tickets.Location(), auth: deps.Auth, engine: deps.Routing, store: deps.RoutingStore,
-		history: history, metrics: m, clients: map[*wsClient]struct{}{}, byUser: map[string][]*wsClient{},
+	h := &Hub{cfg: cfg, log: deps.Log, clock: deps.Clock, loc: deps.Tickets.Location(), auth: deps.Auth, engine: deps.Routing, config: config,
+		controls: controls, history: history, metrics: m, clients: map[*wsClient]struct{}{}, byUser: map[string][]*wsClient{},
 		grace: map[string]*graceTimer{}, offers: map[string]*pendingOffer{}}
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
@@ -279,14 +281,7 @@ func (h *Hub) onlineAgent(user string) (routing.AgentView, bool) {
 
 // login puts an agent into routing with the saved skills, or every queue.
 func (h *Hub) login(ctx context.Context, actor auth.Actor) error {
-	p, found, err := h.store.Profile(ctx, actor.Username)
-	if err != nil {
-		return err
-	}
-	if !found {
-		p = routing.DefaultProfile(actor.Username, p.Name, h.engine.Queues())
-	}
-	_, err = h.engine.Login(p)
+	_, err := h.config.Login(ctx, actor.Username)
 	return err
 }
 

@@ -12,22 +12,25 @@ import (
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/eventbus"
 	"github.com/open12345/hotline/routing"
+	"github.com/open12345/hotline/screenpop"
+	"github.com/open12345/hotline/ticketing"
 )
 
 // offerMessage is the data of an `offer`: the contact and the screen pop.
 type offerMessage struct {
-	OfferID        string              `json:"offer_id"`
-	ContactID      string              `json:"contact_id"`
-	Channel        routing.Channel     `json:"channel"`
-	Caller         string              `json:"caller"`
-	Queue          string              `json:"queue"`
-	QueueTitle     string              `json:"queue_title"`
-	Priority       int                 `json:"priority"`
-	Ref            string              `json:"ref,omitempty"`
-	ExpiresAt      time.Time           `json:"expires_at"`
-	RingSeconds    int                 `json:"ring_seconds"`
-	CitizenHistory *CitizenHistory     `json:"citizen_history"`
-	Contact        routing.ContactView `json:"contact"`
+	OfferID        string             `json:"offer_id"`
+	ContactID      string             `json:"contact_id"`
+	Channel        routing.Channel    `json:"channel"`
+	TicketChannel  ticketing.Channel  `json:"ticket_channel"`
+	Caller         string             `json:"caller"`
+	Queue          string             `json:"queue"`
+	QueueTitle     string             `json:"queue_title"`
+	Priority       int                `json:"priority"`
+	Ref            string             `json:"ref,omitempty"`
+	ExpiresAt      time.Time          `json:"expires_at"`
+	RingSeconds    int                `json:"ring_seconds"`
+	CitizenHistory *screenpop.History `json:"citizen_history"`
+	Contact        contactMessage     `json:"contact"`
 }
 
 // onRouting turns routing events into messages. It runs inside the
@@ -52,7 +55,7 @@ func (h *Hub) onRouting(ev routing.Event) {
 			h.toUser(ev.Offer.Agent, encode("offer.withdrawn", "", map[string]string{"offer_id": ev.Offer.ID, "reason": ev.Reason}))
 		}
 	case routing.EventAgent:
-		h.toUser(ev.Agent.ID, encode("presence", "", ev.Agent))
+		h.toUser(ev.Agent.ID, encode("presence", "", viewPresence(*ev.Agent)))
 	}
 	h.wallboard.markDirty()
 }
@@ -76,13 +79,14 @@ func (h *Hub) sendOffer(o routing.OfferView, st *pendingOffer) {
 
 func (h *Hub) offerMessage(ctx context.Context, o routing.OfferView) offerMessage {
 	m := offerMessage{OfferID: o.ID, ContactID: o.Contact.ID, Channel: o.Contact.Channel, Caller: o.Contact.Caller,
-		Queue: o.Contact.Queue, Priority: o.Contact.Priority, Ref: o.Contact.Ref, ExpiresAt: o.ExpiresAt, Contact: o.Contact}
+		Queue: o.Contact.Queue, Priority: o.Contact.Priority, Ref: o.Contact.Ref, ExpiresAt: o.ExpiresAt, TicketChannel: ticketChannel(o.Contact.Channel),
+		Contact: viewContact(o.Contact)}
 	for _, q := range h.engine.Queues() {
 		if q.Name == o.Contact.Queue {
 			m.QueueTitle, m.RingSeconds = q.Title, q.RingSeconds
 		}
 	}
-	hist, err := h.history.find(ctx, o.Contact.Caller)
+	hist, err := h.history.Find(ctx, o.Contact.Caller)
 	if err != nil {
 		h.log.Warn("screen pop lookup failed", "offer", o.ID, "err", err)
 	} else {
@@ -116,7 +120,7 @@ func (h *Hub) resync(c *wsClient, pop *offerMessage) {
 	}))
 	if c.actor.Role == auth.RoleAgent {
 		if v, ok := h.engine.Agent(c.actor.Username); ok {
-			c.enqueue(encode("presence", "", v))
+			c.enqueue(encode("presence", "", viewPresence(v)))
 			if v.Offer != nil {
 				if pop == nil || pop.OfferID != v.Offer.ID {
 					m := h.offerMessage(context.Background(), *v.Offer)
@@ -185,7 +189,8 @@ func (h *Hub) handle(c *wsClient, req envelope) (any, error) {
 		if err := needAgent(); err != nil {
 			return nil, err
 		}
-		return h.engine.SetPresence(a.Username, d.State, d.Reason)
+		v, err := h.engine.SetPresence(a.Username, d.State, d.Reason)
+		return viewPresence(v), err
 	case "offer.accept", "offer.decline":
 		var d struct {
 			OfferID string `json:"offer_id"`
@@ -199,7 +204,8 @@ func (h *Hub) handle(c *wsClient, req envelope) (any, error) {
 		if req.Type == "offer.decline" {
 			return struct{}{}, h.engine.Decline(a.Username, d.OfferID)
 		}
-		return h.engine.Accept(a.Username, d.OfferID)
+		c, err := h.engine.Accept(a.Username, d.OfferID)
+		return viewContact(c), err
 	case "contact.end":
 		var d struct {
 			ContactID string `json:"contact_id"`
@@ -210,20 +216,22 @@ func (h *Hub) handle(c *wsClient, req envelope) (any, error) {
 		if err := needAgent(); err != nil {
 			return nil, err
 		}
-		return h.endOwnContact(a.Username, d.ContactID)
+		c, err := h.endOwnContact(context.Background(), a.Username, d.ContactID)
+		return viewContact(c), err
 	case "chat.send", "chat.close":
 		return nil, errs.E(errs.Unavailable, "web chat does not run on this server yet")
 	}
 	return nil, errs.E(errs.Invalid, "unknown message type %q", clip(req.Type, 40))
 }
 
-// endOwnContact ends a contact connected to this agent. Errors: not_found.
-func (h *Hub) endOwnContact(agent, contactID string) (routing.ContactView, error) {
+// endOwnContact ends a contact connected to this agent, through the
+// channel that carries it. Errors: not_found, and those of the channel.
+func (h *Hub) endOwnContact(ctx context.Context, agent, contactID string) (routing.ContactView, error) {
 	v, ok := h.engine.Agent(agent)
 	if ok {
 		for _, c := range v.Contacts {
 			if c.ID == contactID {
-				return h.engine.End(contactID)
+				return h.controls.end(ctx, c)
 			}
 		}
 	}

@@ -41,13 +41,8 @@ func (s *Server) putQueue(w http.ResponseWriter, r *http.Request, _ auth.Actor) 
 		return errs.E(errs.Invalid, "the name in the body differs from the path")
 	}
 	q.Name = r.PathValue("name")
-	if err := q.Normalize(); err != nil {
-		return err
-	}
-	if err := s.routingStore.SaveQueue(r.Context(), q); err != nil {
-		return err
-	}
-	if err := s.routing.SetQueue(q); err != nil {
+	q, err := s.routingConfig.SaveQueue(r.Context(), q)
+	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, q)
@@ -133,12 +128,9 @@ func (s *Server) listAgents(w http.ResponseWriter, _ *http.Request, _ auth.Actor
 }
 
 func (s *Server) getProfile(w http.ResponseWriter, r *http.Request, _ auth.Actor) error {
-	p, found, err := s.routingStore.Profile(r.Context(), r.PathValue("username"))
+	p, err := s.routingConfig.Profile(r.Context(), r.PathValue("username"))
 	if err != nil {
 		return err
-	}
-	if !found {
-		p = routing.DefaultProfile(p.ID, p.Name, s.routing.Queues())
 	}
 	writeJSON(w, http.StatusOK, p)
 	return nil
@@ -152,14 +144,8 @@ func (s *Server) putProfile(w http.ResponseWriter, r *http.Request, _ auth.Actor
 		return err
 	}
 	p.ID = r.PathValue("username")
-	if err := s.routingStore.SaveProfile(r.Context(), p); err != nil {
-		return err
-	}
-	saved, _, err := s.routingStore.Profile(r.Context(), p.ID)
+	saved, err := s.routingConfig.SaveProfile(r.Context(), p)
 	if err != nil {
-		return err
-	}
-	if _, err := s.routing.SetProfile(saved); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, saved)
@@ -186,8 +172,14 @@ func (s *Server) injectContact(w http.ResponseWriter, r *http.Request, _ auth.Ac
 	return nil
 }
 
+// endContact ends a contact through the channel that carries it.
 func (s *Server) endContact(w http.ResponseWriter, r *http.Request, _ auth.Actor) error {
-	c, err := s.routing.End(r.PathValue("id"))
+	id := r.PathValue("id")
+	c, ok := s.controls.find(id)
+	if !ok {
+		return errs.E(errs.NotFound, "no live contact %s", clip(id, 40))
+	}
+	c, err := s.controls.end(r.Context(), c)
 	if err != nil {
 		return err
 	}

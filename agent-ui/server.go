@@ -24,6 +24,7 @@ import (
 	"github.com/open12345/hotline/phonecode"
 	"github.com/open12345/hotline/quota"
 	"github.com/open12345/hotline/routing"
+	"github.com/open12345/hotline/screenpop"
 	"github.com/open12345/hotline/ticketing"
 )
 
@@ -64,6 +65,15 @@ type Deps struct {
 
 	Routing      *routing.Engine
 	RoutingStore routing.Store
+	// Controls act on contacts through the channel that carries them
+	// (voice, chat); a channel without one is ended in routing directly.
+	Controls map[routing.Channel]ContactControl
+	// Calls are the callers' past calls for the screen pop; nil: none are
+	// recorded (screenpop.NoCalls).
+	Calls screenpop.CallHistory
+	// SIPPasswords sets agents' phone passwords; nil: no telephony, and
+	// PUT /users/{username}/sip-password answers unavailable.
+	SIPPasswords SIPPasswords
 	Bus          *eventbus.Local // ticket notices for the consoles; nil: none
 	Clock        clock.Clock
 	Hub          HubConfig
@@ -87,13 +97,15 @@ type Server struct {
 	// node, before the database is asked anything.
 	logins *clientLimiter
 
-	routing      *routing.Engine
-	routingStore routing.Store
-	hub          *Hub
-	history      *historyFinder
-	edge         edge
+	routing       *routing.Engine
+	routingConfig *routing.ConfigService
+	controls      contactControls
+	hub           *Hub
+	history       *screenpop.Finder
+	edge          edge
 
 	clock        clock.Clock
+	sipPasswords SIPPasswords
 	codes        *phonecode.Service
 	quotas       quota.Store
 	publicLimits PublicLimits
@@ -109,6 +121,9 @@ func NewServer(deps Deps) (*Server, error) {
 	if deps.PublicLimits == (PublicLimits{}) {
 		deps.PublicLimits = DefaultPublicLimits
 	}
+	if deps.Calls == nil {
+		deps.Calls = screenpop.NoCalls{}
+	}
 	m, err := newMetrics(deps.Registry, deps.Tickets)
 	if err != nil {
 		return nil, err
@@ -117,10 +132,12 @@ func NewServer(deps Deps) (*Server, error) {
 		metrics: m, mux: http.NewServeMux(), files: deps.Files, dispat: deps.Dispatch,
 		guides: deps.Guides, search: deps.Search, citizens: newClientLimiter(deps.CitizenLimit),
 		logins:  newClientLimiter(loginRate),
-		routing: deps.Routing, routingStore: deps.RoutingStore, history: &historyFinder{tickets: deps.Tickets},
-		edge:  edge{trusted: deps.TrustedProxies, origins: deps.Hub.AllowedOrigins},
-		clock: deps.Clock, codes: deps.Codes, quotas: deps.Quotas, publicLimits: deps.PublicLimits}
-	if s.hub, err = newHub(deps.Hub, deps, s.history); err != nil {
+		routing: deps.Routing, routingConfig: routing.NewConfigService(deps.RoutingStore, deps.Routing),
+		controls: newContactControls(deps.Routing, deps.Controls),
+		history:  screenpop.NewFinder(deps.Tickets, deps.Calls, deps.Tickets.Location()),
+		edge:     edge{trusted: deps.TrustedProxies, origins: deps.Hub.AllowedOrigins},
+		clock:    deps.Clock, sipPasswords: deps.SIPPasswords, codes: deps.Codes, quotas: deps.Quotas, publicLimits: deps.PublicLimits}
+	if s.hub, err = newHub(deps.Hub, deps, s.history, s.routingConfig, s.controls); err != nil {
 		return nil, err
 	}
 	s.routes(metricsHandler(deps.Registry, deps.MetricsToken, deps.Log))
@@ -279,6 +296,7 @@ func (s *Server) routes(metrics http.Handler) {
 	m.Handle("GET /api/v1/me", s.authed(withQuery(s.me), everyone...))
 	m.Handle("GET /api/v1/users", s.authed(withQuery(s.listUsers), overseers...))
 	m.Handle("POST /api/v1/users", s.authed(s.createUser, admins...))
+	m.Handle("PUT /api/v1/users/{username}/sip-password", s.authed(s.setSIPPassword, staffRoles...))
 
 	m.Handle("POST /api/v1/tickets", s.authed(s.createTicket, staffRoles...))
 	m.Handle("GET /api/v1/tickets", s.authed(s.listTickets, everyone...))

@@ -139,6 +139,8 @@ function menuKeys(ev) {
 // ---------------------------------------------------------------- offers
 
 function showOffer(o) {
+  // The same offer may come twice (a tab connecting as it starts to ring).
+  const again = offer && offer.offer_id === o.offer_id;
   offer = o;
   $("#offer-notice").hidden = true;
   $("#offer-channel").textContent = label("contactChannel", o.channel) || o.channel;
@@ -157,6 +159,7 @@ function showOffer(o) {
   const active = document.activeElement;
   if (!active || active === document.body) $("#offer-accept").focus();
   document.title = `【来电】${o.caller || ""} - ${TITLE}`;
+  if (again) return;
   toast(`来电振铃：${o.caller || "未知号码"}（${o.queue_title || o.queue || ""}）`);
   emit("offer:ringing", o);
 }

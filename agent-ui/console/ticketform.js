@@ -74,15 +74,16 @@ function afterReset() {
 // fillFromContact pre-fills the form for an accepted call or chat.
 function fillFromContact(contact, offer, fresh) {
   if (fresh || !$("#created").hidden) newTicket(true);
-  const channel = contact.channel || offer?.channel;
+  // The server maps routing's channel to the ticket's (ticket_channel).
+  const channel = contact.ticket_channel || offer?.ticket_channel || "";
   const caller = contact.caller || offer?.caller || "";
   const ref = contact.ref || offer?.ref || "";
-  $("#tf-channel").value = channel === "chat" ? "webchat" : "phone";
-  if (channel === "voice" || /^[+\d][\d\s()-]{5,}$/.test(caller)) $("#tf-phone").value = caller;
+  $("#tf-channel").value = channel || "phone";
+  if (channel === "phone" || /^[+\d][\d\s()-]{5,}$/.test(caller)) $("#tf-phone").value = caller;
   else if (!$("#tf-name").value) $("#tf-name").value = caller;
-  $("#tf-call-id").value = channel === "voice" ? ref : "";
-  $("#tf-chat-id").value = channel === "chat" ? ref : "";
-  $("#tf-link").textContent = ref ? `关联${channel === "chat" ? "会话" : "通话"}：${ref}` : "";
+  $("#tf-call-id").value = channel === "phone" ? ref : "";
+  $("#tf-chat-id").value = channel === "webchat" ? ref : "";
+  $("#tf-link").textContent = ref ? `关联${channel === "webchat" ? "会话" : "通话"}：${ref}` : "";
   // The IVR's queues are named after the kinds they take (consultation, complaint, suggestion).
   const q = offer?.queue || contact.queue || "";
   if (Object.hasOwn(labels.kind, q)) $("#tf-kind").value = q;

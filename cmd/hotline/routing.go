@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 
 	agentui "github.com/open12345/hotline/agent-ui"
 	"github.com/open12345/hotline/postgres"
@@ -23,15 +22,10 @@ func (c *Config) routingConfig() routing.Config {
 // timers until Close.
 func (m *Main) startRouting(ctx context.Context) error {
 	m.RoutingStore = postgres.NewRoutingStore(m.DB)
-	queues, err := m.RoutingStore.Queues(ctx)
-	if err != nil {
-		return fmt.Errorf("load routing queues: %w", err)
-	}
 	m.Routing = routing.New(m.Clock, m.Config.routingConfig())
-	for _, q := range queues {
-		if err := m.Routing.SetQueue(q); err != nil {
-			return fmt.Errorf("queue %s: %w", q.Name, err)
-		}
+	queues, err := routing.NewConfigService(m.RoutingStore, m.Routing).Load(ctx)
+	if err != nil {
+		return err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	m.stopRouting, m.routingDone = cancel, make(chan struct{})
@@ -39,7 +33,7 @@ func (m *Main) startRouting(ctx context.Context) error {
 		defer close(m.routingDone)
 		m.Routing.Run(runCtx)
 	}()
-	m.Log.Info("routing ready", "queues", len(queues))
+	m.Log.Info("routing ready", "queues", queues)
 	return nil
 }
 
