@@ -171,7 +171,7 @@ func (b *bench) startServer(ctx context.Context, env ...string) error {
 	b.base = "http://" + addr
 	b.server = exec.Command(b.o.binary, "serve")
 	b.server.Env = append(append(os.Environ(), "HOTLINE_DATABASE_URL="+b.url, "HOTLINE_REDIS_URL="+b.serverRedis,
-		"HOTLINE_HTTP_ADDR="+addr, "HOTLINE_LOG_LEVEL=warn"), env...)
+		"HOTLINE_HTTP_ADDR="+addr, "HOTLINE_SIP_ADDR=127.0.0.1:0", "HOTLINE_LOG_LEVEL=warn"), env...)
 	b.server.Stdout, b.server.Stderr = os.Stderr, os.Stderr
 	if err := b.server.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", b.o.binary, err)

@@ -21,10 +21,13 @@ import (
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/eventbus"
 	"github.com/open12345/hotline/files"
+	"github.com/open12345/hotline/internal/jobs"
 	"github.com/open12345/hotline/knowledge"
 	"github.com/open12345/hotline/phonecode"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/routing"
+	"github.com/open12345/hotline/telephony"
+	"github.com/open12345/hotline/telephony/sip"
 	"github.com/open12345/hotline/ticketing"
 	"github.com/open12345/hotline/ticketing/dispatch"
 )
@@ -50,6 +53,9 @@ type Main struct {
 	// Routing offers calls and chats to agents; RoutingStore keeps its queues and skills.
 	Routing      *routing.Engine
 	RoutingStore *postgres.RoutingStore
+	// Registrar knows agents' registered phones; SIPPasswords sets theirs.
+	Registrar    *telephony.Registrar
+	SIPPasswords *telephony.Credentials
 
 	loc           *time.Location
 	searchTargets []knowledge.Target
@@ -60,7 +66,10 @@ type Main struct {
 	routingDone chan struct{}
 	api         *agentui.Server
 
-	worker    *dispatch.Worker
+	sip     *sip.Server
+	stopSIP context.CancelFunc
+
+	worker    *jobs.Server // the node's Asynq server, shared by the domains' jobs
 	stopRelay context.CancelFunc
 	relayDone chan struct{}
 
@@ -122,8 +131,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Config.SMSURL != "" {
 		sms = dispatch.NewHTTPSMS(m.Config.SMSURL, m.Config.SMSKey)
 	}
+	m.worker = m.newJobs()
 	admin, err := m.startDispatch(ticketStore, sms, loc, reg)
 	if err != nil {
+		return err
+	}
+	// Every domain registers its jobs on m.worker above this line.
+	if err := m.worker.Start(); err != nil {
 		return err
 	}
 	if err := m.startSearch(ctx); err != nil {
@@ -132,9 +146,12 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.startRouting(ctx); err != nil {
 		return err
 	}
+	if err := m.startTelephony(ctx); err != nil {
+		return err
+	}
 	m.api, err = agentui.NewServer(agentui.Deps{Tickets: m.Tickets, Auth: m.Auth, Checks: checks,
 		Registry: reg, Log: m.Log, Files: m.Files, Dispatch: admin, Guides: m.Guides, Search: m.Syncer,
-		Routing: m.Routing, RoutingStore: m.RoutingStore, Bus: m.Bus, Clock: m.Clock, Hub: m.Config.hubConfig(),
+		Routing: m.Routing, RoutingStore: m.RoutingStore, SIPPasswords: m.SIPPasswords, Bus: m.Bus, Clock: m.Clock, Hub: m.Config.hubConfig(),
 		MetricsToken: m.Config.MetricsToken, TrustedProxies: m.Config.TrustedProxies, Quotas: quotas,
 		Codes: phonecode.NewService(postgres.NewPhoneCodeStore(m.DB), quotas, sms, m.Clock, m.Log)})
 	if err != nil {
@@ -146,9 +163,16 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	return m.serve(m.api)
 }
 
-// startDispatch starts the outbox relay, the dispatch workers and the
-// sweep schedule. None of them needs Redis to be up: messages wait in the
-// outbox until it is.
+// newJobs returns the node's job server, with the workers of
+// HOTLINE_WORKERS; the domains register on it and Run starts it.
+func (m *Main) newJobs() *jobs.Server {
+	d := m.Config.dispatchConfig()
+	return jobs.New(m.Redis, jobs.Config{Concurrency: d.Concurrency, PollInterval: d.PollInterval, RetryPoll: d.RetryPoll}, m.Log)
+}
+
+// startDispatch starts the outbox relay and registers the dispatch
+// handlers and the sweep schedule on m.worker. None of them needs Redis to
+// be up: messages wait in the outbox until it is.
 func (m *Main) startDispatch(tickets *postgres.TicketStore, sms dispatch.SMS, loc *time.Location, reg *prometheus.Registry) (*dispatch.Admin, error) {
 	cfg := m.Config.dispatchConfig()
 	store := postgres.NewDispatchStore(m.DB)
@@ -160,9 +184,7 @@ func (m *Main) startDispatch(tickets *postgres.TicketStore, sms dispatch.SMS, lo
 	m.Bus = eventbus.NewLocal()
 	handlers := dispatch.NewHandlers(dispatch.Deps{Store: store, Tickets: tickets, Sweeper: m.Tickets,
 		Bus: m.Bus, SMS: sms, Clock: m.Clock, Loc: loc, Log: m.Log}, cfg)
-	m.worker = dispatch.NewWorker(m.Redis, handlers, store, cfg, metrics, m.Log)
-	if err := m.worker.Start(); err != nil {
-		m.worker = nil
+	if err := handlers.Register(m.worker, metrics); err != nil {
 		return nil, err
 	}
 	relay := dispatch.NewRelay(store, asynq.NewClientFromRedisClient(m.Redis), inspector, m.Clock, cfg, metrics, m.Log)
@@ -246,6 +268,9 @@ func (m *Main) Close() error {
 		// Shutdown does not wait for hijacked connections: end them here.
 		m.api.Close()
 		m.api = nil
+	}
+	if err := m.stopTelephony(); err != nil {
+		errs = append(errs, err)
 	}
 	m.stopRoutingEngine()
 	if m.stopRelay != nil {

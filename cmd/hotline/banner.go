@@ -30,6 +30,10 @@ func (m *Main) printBanner(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(&b, "  citizens: %s/submit (web form), %s/progress (progress lookup)\n", base, base)
 	fmt.Fprintf(&b, "  API:      %s/api/v1/\n", base)
 	fmt.Fprintf(&b, "  metrics:  %s/metrics%s\n", base, metrics)
+	if m.sip != nil {
+		sipAddr := browsable(m.SIPAddr())
+		fmt.Fprintf(&b, "  SIP:      %s (UDP and TCP): phones register as sip:<username>@%s with the user's SIP password (hotline user sip-password); calls are not answered yet\n", sipAddr, sipAddr)
+	}
 	if m.Config.SMSURL == "" {
 		b.WriteString("  SMS:      no gateway (HOTLINE_SMS_URL): nothing is sent; the texts and codes are in the log\n")
 	}

@@ -71,7 +71,7 @@ func TestBrowser_CitizenSubmitsAndFollowsATicket(t *testing.T) {
 	t.Setenv("HOTLINE_DATA_DIR", t.TempDir())
 	t.Setenv("HOTLINE_SMS_URL", gw.srv.URL)
 	cfg := configFromEnv(environ)
-	cfg.RedisURL, cfg.HTTPAddr = testenv.StartRedis(t).URL(), "127.0.0.1:0"
+	cfg.RedisURL, cfg.HTTPAddr, cfg.SIPAddr = testenv.StartRedis(t).URL(), "127.0.0.1:0", "127.0.0.1:0"
 	m := startMainWith(t, cfg)
 	base := "http://" + m.HTTPAddr()
 	ctx := context.Background()

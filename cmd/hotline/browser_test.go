@@ -83,7 +83,7 @@ func startDemo(t *testing.T) *Main {
 		t.Fatalf("seed --demo: %v\n%s", err, out.String())
 	}
 	cfg := configFromEnv(environ)
-	cfg.RedisURL, cfg.HTTPAddr = testenv.StartRedis(t).URL(), "127.0.0.1:0"
+	cfg.RedisURL, cfg.HTTPAddr, cfg.SIPAddr = testenv.StartRedis(t).URL(), "127.0.0.1:0", "127.0.0.1:0"
 	return startMainWith(t, cfg)
 }
 

@@ -132,7 +132,7 @@ func TestKill_DeliveryArrivesOnceAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := []string{"HOTLINE_DATABASE_URL=" + db.Pool.Config().ConnString(), "HOTLINE_REDIS_URL=" + r.URL(),
-		"HOTLINE_HTTP_ADDR=127.0.0.1:0", "HOTLINE_DATA_DIR=" + t.TempDir(), "HOTLINE_LOG_LEVEL=info"}
+		"HOTLINE_HTTP_ADDR=127.0.0.1:0", "HOTLINE_SIP_ADDR=127.0.0.1:0", "HOTLINE_DATA_DIR=" + t.TempDir(), "HOTLINE_LOG_LEVEL=info"}
 
 	first := serve(t, bin, env)
 	api := func(path, body string) map[string]any {

@@ -24,7 +24,7 @@ func startMain(t *testing.T, redis string) (*Main, string) {
 	db := pgtest.NewDB(t)
 	dbURL := db.Pool.Config().ConnString()
 	cfg := configFromEnv(func(string) string { return "" })
-	cfg.DatabaseURL, cfg.RedisURL, cfg.HTTPAddr = dbURL, redis, "127.0.0.1:0"
+	cfg.DatabaseURL, cfg.RedisURL, cfg.HTTPAddr, cfg.SIPAddr = dbURL, redis, "127.0.0.1:0", "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
 	m := NewMain(cfg, slog.New(slog.DiscardHandler))
 	m.Hasher = auth.FastHasher()

@@ -55,7 +55,7 @@ func TestSearch_SeedReindexAndRepairOnStart(t *testing.T) {
 	}
 
 	cfg := configFromEnv(environ)
-	cfg.RedisURL, cfg.HTTPAddr = testenv.StartRedis(t).URL(), "127.0.0.1:0"
+	cfg.RedisURL, cfg.HTTPAddr, cfg.SIPAddr = testenv.StartRedis(t).URL(), "127.0.0.1:0", "127.0.0.1:0"
 	m := NewMain(cfg, slog.New(slog.DiscardHandler))
 	m.Hasher = auth.FastHasher()
 	if err := m.Run(ctx); err != nil {

@@ -53,7 +53,7 @@ func TestStartup_AsMakeRun(t *testing.T) {
 	db := pgtest.NewDB(t)
 	cmd := exec.Command("bash", "-c", makeRunCommand(t, bin))
 	cmd.Env = append(os.Environ(), "HOTLINE_DATABASE_URL="+db.Pool.Config().ConnString(),
-		"HOTLINE_REDIS_URL="+testenv.StartRedis(t).URL(), "HOTLINE_HTTP_ADDR=127.0.0.1:0",
+		"HOTLINE_REDIS_URL="+testenv.StartRedis(t).URL(), "HOTLINE_HTTP_ADDR=127.0.0.1:0", "HOTLINE_SIP_ADDR=127.0.0.1:0",
 		"HOTLINE_DATA_DIR="+t.TempDir(), "HOTLINE_DEMO_PASSWORD=", "HOTLINE_SMS_URL=", "HOTLINE_LOG_LEVEL=", "HOTLINE_LOG_FORMAT=")
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -197,7 +197,7 @@ func (b *syncBuffer) messages() []string {
 func TestMain_CloseLogsStopped(t *testing.T) {
 	db := pgtest.NewDB(t)
 	cfg := configFromEnv(func(string) string { return "" })
-	cfg.DatabaseURL, cfg.RedisURL, cfg.HTTPAddr = db.Pool.Config().ConnString(), testenv.StartRedis(t).URL(), "127.0.0.1:0"
+	cfg.DatabaseURL, cfg.RedisURL, cfg.HTTPAddr, cfg.SIPAddr = db.Pool.Config().ConnString(), testenv.StartRedis(t).URL(), "127.0.0.1:0", "127.0.0.1:0"
 	cfg.DataDir = t.TempDir()
 	var logs syncBuffer
 	m := NewMain(cfg, slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
