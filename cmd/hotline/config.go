@@ -85,7 +85,7 @@ func (c *Config) settings() []setting {
 			serviceURL{p: &c.RedisURL, schemes: []string{"redis", "rediss", "unix"}, example: "redis://127.0.0.1:6379/0"}, false},
 		{"HOTLINE_HTTP_ADDR", "http-addr", "127.0.0.1:8080", "HTTP listen address", address{p: &c.HTTPAddr, example: "127.0.0.1:8080"}, false},
 		{"HOTLINE_SIP_ADDR", "sip-addr", "127.0.0.1:5060", "SIP listen address (UDP and TCP)", address{p: &c.SIPAddr, example: "127.0.0.1:5060"}, false},
-		{"HOTLINE_SIP_REALM", "sip-realm", "hotline", "digest realm of agents' SIP passwords; changing it invalidates every SIP password", text{&c.SIPRealm, 1, 64}, false},
+		{"HOTLINE_SIP_REALM", "sip-realm", "hotline", "digest realm of agents' SIP passwords; changing it invalidates every SIP password", sipRealm{&c.SIPRealm}, false},
 		{"HOTLINE_DATA_DIR", "data-dir", "data", "directory for attachments, recordings and the embedded index", directory{&c.DataDir}, false},
 		{"HOTLINE_SEARCH", "search", "embedded", "search engine: embedded or meilisearch", oneOf{&c.Search, []string{"embedded", "meilisearch"}}, false},
 		{"HOTLINE_MEILI_URL", "meili-url", "", "Meilisearch URL",

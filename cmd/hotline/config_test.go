@@ -77,6 +77,7 @@ func badValues(t *testing.T) map[string]string {
 		"HOTLINE_REDIS_URL":         "127.0.0.1:6379",
 		"HOTLINE_HTTP_ADDR":         "8080",
 		"HOTLINE_SIP_ADDR":          "127.0.0.1",
+		"HOTLINE_SIP_REALM":         `hot"line`,
 		"HOTLINE_DATA_DIR":          file,
 		"HOTLINE_SEARCH":            "solr",
 		"HOTLINE_MEILI_URL":         "ftp://meili.example",

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/open12345/hotline/telephony"
 )
 
 // The types of settings: each is a flag.Value that parses its text into a
@@ -248,6 +250,25 @@ func (v text) String() string {
 func (v text) Set(s string) error {
 	if len(s) < v.min || len(s) > v.max {
 		return fmt.Errorf("must be %d to %d characters", v.min, v.max)
+	}
+	*v.p = s
+	return nil
+}
+
+// sipRealm is the digest realm, sent quoted in SIP challenges
+// (telephony.CheckRealm).
+type sipRealm struct{ p *string }
+
+func (v sipRealm) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return *v.p
+}
+
+func (v sipRealm) Set(s string) error {
+	if telephony.CheckRealm(s) != nil {
+		return errors.New("must be 1 to 64 visible ASCII characters without quotes or backslashes")
 	}
 	*v.p = s
 	return nil
