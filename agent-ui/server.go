@@ -74,9 +74,14 @@ type Deps struct {
 	// SIPPasswords sets agents' phone passwords; nil: no telephony, and
 	// PUT /users/{username}/sip-password answers unavailable.
 	SIPPasswords SIPPasswords
-	Bus          *eventbus.Local // ticket notices for the consoles; nil: none
-	Clock        clock.Clock
-	Hub          HubConfig
+	// CallRecords are the call records and the missed-call list; nil: no
+	// telephony, and their endpoints answer unavailable. Recordings is the
+	// directory of the calls' recordings (HOTLINE_DATA_DIR/recordings).
+	CallRecords CallRecords
+	Recordings  string
+	Bus         *eventbus.Local // ticket notices for the consoles; nil: none
+	Clock       clock.Clock
+	Hub         HubConfig
 }
 
 // Server serves the staff API.
@@ -106,6 +111,8 @@ type Server struct {
 
 	clock        clock.Clock
 	sipPasswords SIPPasswords
+	calls        CallRecords
+	recordings   string
 	codes        *phonecode.Service
 	quotas       quota.Store
 	publicLimits PublicLimits
@@ -136,7 +143,8 @@ func NewServer(deps Deps) (*Server, error) {
 		controls: newContactControls(deps.Routing, deps.Controls),
 		history:  screenpop.NewFinder(deps.Tickets, deps.Calls, deps.Tickets.Location()),
 		edge:     edge{trusted: deps.TrustedProxies, origins: deps.Hub.AllowedOrigins},
-		clock:    deps.Clock, sipPasswords: deps.SIPPasswords, codes: deps.Codes, quotas: deps.Quotas, publicLimits: deps.PublicLimits}
+		clock:    deps.Clock, sipPasswords: deps.SIPPasswords, calls: deps.CallRecords,
+		recordings: deps.Recordings, codes: deps.Codes, quotas: deps.Quotas, publicLimits: deps.PublicLimits}
 	if s.hub, err = newHub(deps.Hub, deps, s.history, s.routingConfig, s.controls); err != nil {
 		return nil, err
 	}
@@ -327,6 +335,7 @@ func (s *Server) routes(metrics http.Handler) {
 	s.routingRoutes()
 	s.publicTicketRoutes()
 	s.citizenRoutes()
+	s.callRoutes()
 
 	m.Handle("/api/", s.public(s.noRoute))
 	m.Handle("/", consoleHandler())

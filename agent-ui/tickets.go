@@ -27,6 +27,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, a auth.Act
 	if replayed {
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
+	s.linkCall(r, t)
 	w.Header().Set("Location", "/api/v1/tickets/"+strconv.FormatInt(t.ID, 10))
 	writeJSON(w, http.StatusCreated, ticketing.NewView(t, s.tickets.Location()))
 	return nil

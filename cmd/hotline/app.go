@@ -56,6 +56,8 @@ type Main struct {
 	// Registrar knows agents' registered phones; SIPPasswords sets theirs.
 	Registrar    *telephony.Registrar
 	SIPPasswords *telephony.Credentials
+	// Calls are the call records and the missed-call list.
+	Calls *telephony.Calls
 
 	loc           *time.Location
 	searchTargets []knowledge.Target
@@ -151,7 +153,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.api, err = agentui.NewServer(agentui.Deps{Tickets: m.Tickets, Auth: m.Auth, Checks: checks,
 		Registry: reg, Log: m.Log, Files: m.Files, Dispatch: admin, Guides: m.Guides, Search: m.Syncer,
-		Routing: m.Routing, RoutingStore: m.RoutingStore, SIPPasswords: m.SIPPasswords, Bus: m.Bus, Clock: m.Clock, Hub: m.Config.hubConfig(),
+		Routing: m.Routing, RoutingStore: m.RoutingStore, SIPPasswords: m.SIPPasswords,
+		Calls: m.Calls, CallRecords: m.Calls, Recordings: filepath.Join(m.Config.DataDir, "recordings"), Bus: m.Bus, Clock: m.Clock, Hub: m.Config.hubConfig(),
 		MetricsToken: m.Config.MetricsToken, TrustedProxies: m.Config.TrustedProxies, Quotas: quotas,
 		Codes: phonecode.NewService(postgres.NewPhoneCodeStore(m.DB), quotas, sms, m.Clock, m.Log)})
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 func (m *Main) startTelephony(ctx context.Context) error {
 	store := postgres.NewSIPStore(m.DB)
 	m.SIPPasswords = telephony.NewCredentials(store, m.Config.SIPRealm)
+	m.Calls = telephony.NewCalls(postgres.NewCallStore(m.DB), m.Clock)
 	m.Registrar = telephony.NewRegistrar(store, m.Clock, func(agent string, reachable bool) {
 		if err := m.Routing.SetReachable(agent, routing.Voice, reachable); err != nil {
 			m.Log.Error("sip: tell routing an agent's phone changed", "agent", agent, "reachable", reachable, "err", err)

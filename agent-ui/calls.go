@@ -1,0 +1,296 @@
+package agentui
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/telephony"
+	"github.com/open12345/hotline/ticketing"
+)
+
+// CallRecords are the voice channel's call records and missed-call list;
+// telephony.Calls is one.
+type CallRecords interface {
+	List(ctx context.Context, actor auth.Actor, f telephony.CallFilter) ([]telephony.Call, int64, error)
+	Get(ctx context.Context, actor auth.Actor, id int64) (telephony.Call, error)
+	Callbacks(ctx context.Context, actor auth.Actor, f telephony.CallbackFilter) ([]telephony.Callback, int64, error)
+	LinkTicket(ctx context.Context, id, ticketID int64) error
+}
+
+func (s *Server) callRoutes() {
+	m := s.mux
+	m.Handle("GET /api/v1/calls", s.authed(s.listCalls, staffRoles...))
+	m.Handle("GET /api/v1/calls/{id}", s.authed(withQuery(s.getCall), staffRoles...))
+	m.Handle("GET /api/v1/calls/{id}/recording", s.authed(withQuery(s.callRecording), staffRoles...))
+	m.Handle("GET /api/v1/callbacks", s.authed(s.listCallbacks, staffRoles...))
+}
+
+// callRecords returns the call records, or unavailable on a server
+// without telephony.
+func (s *Server) callRecords() (CallRecords, error) {
+	if s.calls == nil {
+		return nil, errs.E(errs.Unavailable, "this server has no telephony: there are no call records")
+	}
+	return s.calls, nil
+}
+
+type callView struct {
+	ID           string          `json:"id"`
+	Direction    string          `json:"direction"`
+	Caller       string          `json:"caller"`
+	Callee       string          `json:"callee"`
+	StartedAt    time.Time       `json:"started_at"`
+	AnsweredAt   *time.Time      `json:"answered_at"`
+	EndedAt      *time.Time      `json:"ended_at"`
+	IVRPath      string          `json:"ivr_path"`
+	Queue        string          `json:"queue"`
+	Agent        string          `json:"agent"`
+	Outcome      *string         `json:"outcome"` // null while the call lasts
+	WaitSeconds  int             `json:"wait_seconds"`
+	TalkSeconds  int             `json:"talk_seconds"`
+	HangupBy     *string         `json:"hangup_by"`
+	Satisfaction *int            `json:"satisfaction"`
+	RecordingURL *string         `json:"recording_url"`
+	TicketID     *int64          `json:"ticket_id"`
+	Events       []callEventView `json:"events,omitempty"`
+}
+
+type callEventView struct {
+	At     time.Time `json:"at"`
+	Event  string    `json:"event"`
+	Detail string    `json:"detail"`
+}
+
+func viewCall(c telephony.Call, loc *time.Location) callView {
+	id := strconv.FormatInt(c.ID, 10)
+	v := callView{ID: id, Direction: string(c.Direction), Caller: c.Caller, Callee: c.Callee,
+		StartedAt: c.StartedAt.In(loc), AnsweredAt: inLoc(c.AnsweredAt, loc), EndedAt: inLoc(c.EndedAt, loc),
+		IVRPath: c.IVRPath, Queue: c.Queue, Agent: c.Agent, Outcome: orNull(string(c.Outcome)),
+		WaitSeconds: c.WaitSeconds, TalkSeconds: c.TalkSeconds, HangupBy: orNull(string(c.HangupBy))}
+	if c.Satisfaction != 0 {
+		v.Satisfaction = &c.Satisfaction
+	}
+	if c.Recording != "" {
+		v.RecordingURL = orNull("/api/v1/calls/" + id + "/recording")
+	}
+	if c.TicketID != 0 {
+		v.TicketID = &c.TicketID
+	}
+	for _, e := range c.Events {
+		v.Events = append(v.Events, callEventView{At: e.At.In(loc), Event: string(e.Event), Detail: e.Detail})
+	}
+	return v
+}
+
+func inLoc(t *time.Time, loc *time.Location) *time.Time {
+	if t == nil {
+		return nil
+	}
+	l := t.In(loc)
+	return &l
+}
+
+func orNull(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// callFilter reads the list's parameters: from and to are RFC 3339 times
+// or local days (to=2026-09-30 includes that day). Errors: invalid.
+func (s *Server) callFilter(r *http.Request) (telephony.CallFilter, error) {
+	var f telephony.CallFilter
+	q, err := queryOf(r, "from", "to", "caller", "agent", "outcome", "limit", "cursor")
+	if err != nil {
+		return f, err
+	}
+	loc := s.tickets.Location()
+	if f.From, err = timeParam(q.Get("from"), "from", loc, false); err != nil {
+		return f, err
+	}
+	if f.To, err = timeParam(q.Get("to"), "to", loc, true); err != nil {
+		return f, err
+	}
+	f.Caller, f.Agent = q.Get("caller"), q.Get("agent")
+	if o := q.Get("outcome"); o != "" {
+		if f.Outcome, err = telephony.ParseOutcome(o); err != nil {
+			return f, err
+		}
+	}
+	if f.Limit, err = limitParam(q); err != nil {
+		return f, err
+	}
+	if c := q.Get("cursor"); c != "" {
+		if f.Before, err = decodeCursor(c); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}
+
+// timeParam reads an RFC 3339 time or a local day: the day's start, or
+// for the end of a range (dayEnd) the next day's start. Errors: invalid.
+func timeParam(v, name string, loc *time.Location, dayEnd bool) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	d, err := time.ParseInLocation(time.DateOnly, v, loc)
+	if err != nil {
+		return time.Time{}, errs.E(errs.Invalid, "%s must be an RFC 3339 time or a day YYYY-MM-DD", name)
+	}
+	if dayEnd {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d, nil
+}
+
+func (s *Server) listCalls(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	f, err := s.callFilter(r)
+	if err != nil {
+		return err
+	}
+	calls, err := s.callRecords()
+	if err != nil {
+		return err
+	}
+	cs, next, err := calls.List(r.Context(), a, f)
+	if err != nil {
+		return err
+	}
+	out := make([]callView, len(cs))
+	for i, c := range cs {
+		out[i] = viewCall(c, s.tickets.Location())
+	}
+	writeJSON(w, http.StatusOK, page[callView]{Items: out, NextCursor: encodeCursor(next)})
+	return nil
+}
+
+// call returns the call of the request's path as the actor may see it.
+// Errors: not_found, forbidden, unavailable.
+func (s *Server) call(r *http.Request, a auth.Actor) (telephony.Call, error) {
+	calls, err := s.callRecords()
+	if err != nil {
+		return telephony.Call{}, err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return telephony.Call{}, errs.E(errs.NotFound, "call %q not found", clip(r.PathValue("id"), 40))
+	}
+	return calls.Get(r.Context(), a, id)
+}
+
+func (s *Server) getCall(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	c, err := s.call(r, a)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewCall(c, s.tickets.Location()))
+	return nil
+}
+
+// callRecording sends a call's recording (ranges by http.ServeContent).
+// The file is the one the record names, opened inside the recordings
+// directory only. Errors: not_found (none), forbidden, unavailable.
+func (s *Server) callRecording(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	c, err := s.call(r, a)
+	if err != nil {
+		return err
+	}
+	if c.Recording == "" || s.recordings == "" {
+		return errs.E(errs.NotFound, "call %d has no recording", c.ID)
+	}
+	f, err := os.OpenInRoot(s.recordings, c.Recording)
+	if err != nil {
+		return errs.Wrap(errs.NotFound, err, "call %d has no recording", c.ID)
+	}
+	defer func() {
+		if err := f.Close(); err != nil {
+			s.log.WarnContext(r.Context(), "close recording", "call", c.ID, "err", err)
+		}
+	}()
+	st, err := f.Stat()
+	if err != nil {
+		return errs.Wrap(errs.Internal, err, "recording of call %d", c.ID)
+	}
+	w.Header().Set("Content-Type", "audio/wav")
+	w.Header().Set("Content-Disposition", contentDisposition("call-"+strconv.FormatInt(c.ID, 10)+".wav"))
+	s.allowSlowTransfer(w, r, false)
+	http.ServeContent(w, r, "", st.ModTime(), f)
+	return nil
+}
+
+type callbackView struct {
+	ID        int64     `json:"id"`
+	Phone     string    `json:"phone"`
+	Reason    string    `json:"reason"`
+	CallID    string    `json:"call_id"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	DueAt     time.Time `json:"due_at"`
+	State     string    `json:"state"`
+	Attempts  int       `json:"attempts"`
+}
+
+func (s *Server) listCallbacks(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	q, err := queryOf(r, "state", "limit", "cursor")
+	if err != nil {
+		return err
+	}
+	var f telephony.CallbackFilter
+	if st := q.Get("state"); st != "" {
+		if f.State, err = telephony.ParseCallbackState(st); err != nil {
+			return err
+		}
+	}
+	if f.Limit, err = limitParam(q); err != nil {
+		return err
+	}
+	if c := q.Get("cursor"); c != "" {
+		if f.Before, err = decodeCursor(c); err != nil {
+			return err
+		}
+	}
+	calls, err := s.callRecords()
+	if err != nil {
+		return err
+	}
+	cbs, next, err := calls.Callbacks(r.Context(), a, f)
+	if err != nil {
+		return err
+	}
+	loc := s.tickets.Location()
+	out := make([]callbackView, len(cbs))
+	for i, c := range cbs {
+		out[i] = callbackView{ID: c.ID, Phone: c.Phone, Reason: string(c.Reason), CallID: strconv.FormatInt(c.CallID, 10),
+			CreatedAt: c.CreatedAt.In(loc), UpdatedAt: c.UpdatedAt.In(loc), DueAt: c.DueAt.In(loc),
+			State: string(c.State), Attempts: c.Attempts}
+	}
+	writeJSON(w, http.StatusOK, page[callbackView]{Items: out, NextCursor: encodeCursor(next)})
+	return nil
+}
+
+// linkCall shows a ticket made during a call on the call's record. The
+// ticket stands whatever happens here: a call_id that names no call of
+// this server (a call from another system) or a failed link is logged,
+// and a retry of the request links again.
+func (s *Server) linkCall(r *http.Request, t *ticketing.Ticket) {
+	if t.CallID == "" || s.calls == nil {
+		return
+	}
+	id, err := strconv.ParseInt(t.CallID, 10, 64)
+	if err == nil {
+		err = s.calls.LinkTicket(r.Context(), id, t.ID)
+	}
+	if err != nil {
+		s.log.WarnContext(r.Context(), "ticket not linked to its call", "ticket", t.ID, "call_id", t.CallID, "err", err)
+	}
+}

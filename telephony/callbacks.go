@@ -1,0 +1,128 @@
+package telephony
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/errs"
+)
+
+// CallbackReason says why a phone is on the missed-call list.
+type CallbackReason string
+
+// Reasons. Missed is for a call that rang an agent nobody answered; the
+// call flow reports those as abandoned today, so only the other three
+// are recorded.
+const (
+	ReasonAbandoned CallbackReason = "abandoned"
+	ReasonMissed    CallbackReason = "missed"
+	ReasonRequested CallbackReason = "requested"
+	ReasonVoicemail CallbackReason = "voicemail"
+)
+
+// CallbackState is where a missed-call entry stands.
+type CallbackState string
+
+// States: open until someone calls back (done) or it is dropped
+// (cancelled).
+const (
+	CallbackOpen      CallbackState = "open"
+	CallbackDone      CallbackState = "done"
+	CallbackCancelled CallbackState = "cancelled"
+)
+
+// ParseCallbackState returns the state named s. Errors: invalid.
+func ParseCallbackState(s string) (CallbackState, error) {
+	switch st := CallbackState(s); st {
+	case CallbackOpen, CallbackDone, CallbackCancelled:
+		return st, nil
+	}
+	return "", errs.E(errs.Invalid, "state must be open, done or cancelled")
+}
+
+// CallbackWithin is how soon a missed caller is to be called back.
+const CallbackWithin = time.Hour
+
+// Callback is an entry of the missed-call list (漏接回拨). A phone has at
+// most one open entry: each further missed call refreshes it (the latest
+// call and reason, Attempts counts the caller's missed calls) and keeps
+// its first due time, so calling again never moves a caller back.
+type Callback struct {
+	ID        int64
+	Phone     string
+	Reason    CallbackReason
+	CallID    int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	DueAt     time.Time
+	State     CallbackState
+	Attempts  int
+}
+
+// CallbackFilter selects entries, newest first: in State ("" for any),
+// with ID below Before (0: from the newest), at most Limit.
+type CallbackFilter struct {
+	State  CallbackState
+	Before int64
+	Limit  int
+}
+
+// missedCall is the missed-call entry a finished call adds, or nil.
+func missedCall(c Call, now time.Time) *Callback {
+	if c.Direction != Inbound || !isDigits(c.Caller) { // "anonymous" or a SIP user cannot be called back
+		return nil
+	}
+	var reason CallbackReason
+	switch c.Outcome {
+	case OutcomeAbandoned:
+		reason = ReasonAbandoned
+	case OutcomeCallbackRequested:
+		reason = ReasonRequested
+	case OutcomeVoicemail:
+		reason = ReasonVoicemail
+	default:
+		return nil
+	}
+	return &Callback{Phone: c.Caller, Reason: reason, CallID: c.ID, CreatedAt: now, UpdatedAt: now,
+		DueAt: now.Add(CallbackWithin), State: CallbackOpen, Attempts: 1}
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// Callbacks returns a page of the missed-call list, newest first, and the
+// cursor of the next page (0 when none). Supervisors and admins manage the
+// list and agents work it (a contact center's agents make the callbacks
+// between calls), so all three read it. Errors: invalid, forbidden
+// (departments).
+func (s *Calls) Callbacks(ctx context.Context, actor auth.Actor, f CallbackFilter) ([]Callback, int64, error) {
+	if err := mayReadCalls(actor); err != nil {
+		return nil, 0, err
+	}
+	if f.Limit == 0 {
+		f.Limit = DefaultCallPage
+	}
+	if f.Limit < 0 || f.Limit > MaxCallPage {
+		return nil, 0, errs.E(errs.Invalid, "limit must be 1 to %d", MaxCallPage)
+	}
+	limit := f.Limit
+	f.Limit++
+	cbs, err := s.store.Callbacks(ctx, f)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list callbacks: %w", err)
+	}
+	var next int64
+	if len(cbs) > limit {
+		cbs = cbs[:limit]
+		next = cbs[limit-1].ID
+	}
+	return cbs, next, nil
+}
