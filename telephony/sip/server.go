@@ -1,7 +1,8 @@
 // Package sip is the hotline's SIP edge on sipgo and diago: UDP and TCP
 // listeners on one address, OPTIONS, and the registrar of agents' phones
 // (REGISTER with digest authentication). INVITEs reach diago, whose
-// handler the call flow sets; until then calls are refused with 480.
+// handler the call flow (Config.Calls) sets; without one calls are
+// refused with 480.
 package sip
 
 import (
@@ -25,6 +26,8 @@ import (
 type Config struct {
 	Addr  string // host:port for UDP and TCP; port 0 picks a free one
 	Realm string // the digest realm of agents' SIP passwords
+	// Calls is the inbound call flow; nil refuses INVITEs with 480.
+	Calls *Calls
 }
 
 // Server is the running SIP edge.
@@ -70,6 +73,9 @@ func Start(ctx context.Context, cfg Config, registrar *telephony.Registrar, stor
 	go func() {
 		defer s.wg.Done()
 		<-ctx.Done()
+		if cfg.Calls != nil {
+			cfg.Calls.shutdown() // hang up before the transports close
+		}
 		s.errc <- errors.Join(ua.Close(), ignoreClosed(udp.Close()), ignoreClosed(tcp.Close()))
 	}()
 	log.Info("sip: listening", "addr", s.addr.String(), "transports", "udp,tcp")
@@ -84,8 +90,12 @@ func (s *Server) routes(cfg Config, registrar *telephony.Registrar, store teleph
 		diago.WithServerRequestMiddleware(s.sane),
 		diago.WithTransport(diago.Transport{Transport: "udp", BindHost: host, BindPort: int(s.addr.Port())}),
 		diago.WithTransport(diago.Transport{Transport: "tcp", BindHost: host, BindPort: int(s.addr.Port())}))
-	// No call flow yet: returning unanswered makes diago refuse with 480.
-	dg.HandleFunc(func(*diago.DialogServerSession) {})
+	if cfg.Calls != nil {
+		cfg.Calls.attach(dg, s.srv, s.sane)
+	} else {
+		// No call flow: returning unanswered makes diago refuse with 480.
+		dg.HandleFunc(func(*diago.DialogServerSession) {})
+	}
 	s.reg = newRegistrarHandler(cfg.Realm, registrar, store, clk, s.log)
 	s.srv.OnRegister(s.sane(s.reg.handle))
 	s.srv.OnNoRoute(s.sane(func(req *sip.Request, tx sip.ServerTransaction) {

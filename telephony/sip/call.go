@@ -1,0 +1,281 @@
+package sip
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/emiago/diago"
+	"github.com/emiago/diago/media"
+
+	"github.com/open12345/hotline/clock"
+	"github.com/open12345/hotline/routing"
+	"github.com/open12345/hotline/telephony"
+	"github.com/open12345/hotline/telephony/dtmf"
+)
+
+// Why the flow, not the caller, ended a call.
+var (
+	errShutdown   = errors.New("the SIP edge is shutting down")
+	errRTPTimeout = errors.New("no RTP from the caller")
+)
+
+// call is one inbound call: its dialog, media and the keys pressed.
+type call struct {
+	cs     *Calls
+	dlg    *diago.DialogServerSession
+	id     string
+	caller string
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	digits chan rune          // keys from RTP and INFO, oldest first
+	events chan routing.Event // routing's events about this call
+	done   chan struct{}      // closed when the call's handler ends
+
+	med     *diago.DialogMedia
+	rtpPort atomic.Int64
+	lastRTP atomic.Int64 // clock time of the last RTP packet, UnixNano
+
+	mu      sync.Mutex
+	watch   clock.Timer
+	ended   bool
+	contact string // routing's contact id while queued
+}
+
+func newCall(cs *Calls, d *diago.DialogServerSession, id string) *call {
+	ctx, cancel := context.WithCancelCause(d.Context())
+	return &call{cs: cs, dlg: d, id: id, caller: d.FromUser(), ctx: ctx, cancel: cancel,
+		digits: make(chan rune, 16), events: make(chan routing.Event, 32), done: make(chan struct{})}
+}
+
+func (c *call) info() CallInfo {
+	return CallInfo{ID: c.id, Caller: c.caller, RTPPort: int(c.rtpPort.Load())}
+}
+
+// run answers the call, runs the flow and frees everything: the RTP
+// reader, the watchdog, the media and the dialog (BYE unless the caller
+// hung up).
+func (c *call) run() {
+	defer close(c.done)
+	defer c.cancel(nil)
+	log := c.cs.log.With("call", c.id, "caller", c.caller)
+	med, err := c.dlg.Answer(diago.AnswerOptions{})
+	if err != nil {
+		log.Warn("sip: answer", "error", err)
+		return
+	}
+	c.med = med
+	c.rtpPort.Store(int64(med.MediaSession().Laddr.Port))
+	started := c.cs.clock.Now()
+	c.record("started", c.cs.cdr.Started(c.ctx, c.id, c.caller, c.cs.cfg.Number, started))
+	var reader sync.WaitGroup
+	reader.Add(1)
+	go func() {
+		defer reader.Done()
+		c.readRTP()
+	}()
+	c.touch()
+	c.arm(c.cs.cfg.RTPTimeout)
+	log.Info("sip: call answered", "rtp_port", c.rtpPort.Load())
+
+	outcome := c.flow()
+
+	c.mu.Lock()
+	c.ended = true
+	if c.watch != nil {
+		c.watch.Stop()
+	}
+	c.mu.Unlock()
+	by := c.party()
+	if by != telephony.HangupCaller {
+		hctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := c.dlg.Hangup(hctx); err != nil {
+			log.Warn("sip: hang up", "error", err)
+		}
+		cancel()
+	}
+	if err := med.Close(); err != nil {
+		log.Warn("sip: close media", "error", err)
+	}
+	reader.Wait()
+	c.record("ended", c.cs.cdr.Ended(context.WithoutCancel(c.ctx), c.id, outcome, by, c.cs.clock.Now()))
+	log.Info("sip: call ended", "outcome", outcome, "hangup_by", by, "cause", context.Cause(c.ctx))
+}
+
+// party says who ended the call, once its context is done; a flow that
+// ended by itself (a timeout of routing, an agent) is the system's.
+func (c *call) party() telephony.HangupBy {
+	if c.dlg.Context().Err() != nil {
+		return telephony.HangupCaller
+	}
+	return telephony.HangupSystem
+}
+
+func (c *call) record(what string, err error) {
+	if err != nil {
+		c.cs.log.Error("sip: call log", "call", c.id, "what", what, "error", err)
+	}
+}
+
+// readRTP reads the caller's RTP until the media closes: every packet
+// feeds the watchdog, telephone-events feed the DTMF decoder.
+func (c *call) readRTP() {
+	pt, ok := telephoneEvent(c.med.MediaSession())
+	dec := dtmf.NewDecoder(pt)
+	buf := make([]byte, media.RTPBufSize)
+	r := c.med.RTPPacketReader
+	for {
+		n, err := r.Read(buf)
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				c.cs.log.Debug("sip: RTP read", "call", c.id, "error", err)
+			}
+			return
+		}
+		if n == 0 {
+			continue
+		}
+		c.touch()
+		h := r.PacketHeader
+		if !ok || h.PayloadType != pt {
+			continue
+		}
+		digit, isKey, err := dec.Decode(dtmf.Packet{PayloadType: h.PayloadType, SequenceNumber: h.SequenceNumber,
+			Timestamp: h.Timestamp, Marker: h.Marker, Payload: buf[:n]})
+		if err != nil {
+			c.cs.log.Debug("sip: telephone-event", "call", c.id, "error", err)
+			continue
+		}
+		if isKey {
+			c.press(digit)
+		}
+	}
+}
+
+// telephoneEvent returns the payload type the caller sends
+// telephone-events with, if negotiated.
+func telephoneEvent(s *media.MediaSession) (uint8, bool) {
+	for _, codec := range s.CommonCodecs() {
+		if codec.Matches(media.CodecTelephoneEvent8000) {
+			return codec.PayloadTypeRecv(), true
+		}
+	}
+	return 0, false
+}
+
+func (c *call) touch() { c.lastRTP.Store(c.cs.clock.Now().UnixNano()) }
+
+// arm sets the watchdog that ends the call after RTPTimeout without RTP.
+func (c *call) arm(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return
+	}
+	c.watch = c.cs.clock.AfterFunc(d, c.checkRTP)
+}
+
+func (c *call) checkRTP() {
+	idle := c.cs.clock.Now().Sub(time.Unix(0, c.lastRTP.Load()))
+	if idle >= c.cs.cfg.RTPTimeout {
+		c.cancel(errRTPTimeout)
+		return
+	}
+	c.arm(c.cs.cfg.RTPTimeout - idle)
+}
+
+// press queues a key; keys beyond the buffer's room are dropped, as no
+// menu waits for sixteen.
+func (c *call) press(digit rune) {
+	select {
+	case c.digits <- digit:
+	default:
+		c.cs.log.Debug("sip: key dropped", "call", c.id, "key", string(digit))
+	}
+}
+
+// deliver hands a routing event to the call, unless the call is over.
+func (c *call) deliver(ev routing.Event) {
+	select {
+	case c.events <- ev:
+	case <-c.done:
+	}
+}
+
+// play plays a prompt to its end. With bargeIn, a key pressed meanwhile
+// stops it and is returned; without, keys wait in the buffer. The error
+// is ctx's once the call ends.
+func (c *call) play(ctx context.Context, name string, bargeIn bool) (rune, error) {
+	p, err := c.cs.prompts.Open(name)
+	if err != nil {
+		return 0, fmt.Errorf("open prompt %s: %w", name, err)
+	}
+	pb, err := c.med.PlaybackCreate()
+	if err != nil {
+		return 0, fmt.Errorf("playback %s: %w", name, err)
+	}
+	pctx, stop := context.WithCancel(ctx)
+	defer stop()
+	done := make(chan error, 1)
+	go func() {
+		_, err := pb.Play(&ctxReader{ctx: pctx, r: bytes.NewReader(p.PCM)}, "audio/pcm")
+		done <- err
+	}()
+	var keys <-chan rune
+	if bargeIn {
+		keys = c.digits
+	}
+	select {
+	case err := <-done:
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		if err != nil {
+			return 0, fmt.Errorf("play %s: %w", name, err)
+		}
+		return 0, nil
+	case key := <-keys:
+		stop()
+		<-done
+		return key, nil
+	case <-ctx.Done():
+		stop()
+		<-done
+		return 0, ctx.Err()
+	}
+}
+
+// ctxReader ends a prompt's audio (io.EOF) when its context ends, which
+// stops diago's playback within a packet.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (r *ctxReader) Read(b []byte) (int, error) {
+	if r.ctx.Err() != nil {
+		return 0, io.EOF
+	}
+	return r.r.Read(b)
+}
+
+// waitKey waits up to d for a key; 0 when none came.
+func (c *call) waitKey(ctx context.Context, d time.Duration) (rune, error) {
+	expired := make(chan struct{})
+	t := c.cs.clock.AfterFunc(d, func() { close(expired) })
+	defer t.Stop()
+	select {
+	case key := <-c.digits:
+		return key, nil
+	case <-expired:
+		return 0, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}

@@ -1,0 +1,333 @@
+package sip_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/emiago/diago"
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/open12345/hotline/clock"
+	"github.com/open12345/hotline/internal/testenv"
+	"github.com/open12345/hotline/routing"
+	"github.com/open12345/hotline/telephony"
+	"github.com/open12345/hotline/telephony/prompts"
+	hsip "github.com/open12345/hotline/telephony/sip"
+)
+
+// callEdge is a SIP edge with the call flow on a routing engine holding
+// the menu's queues; sub sees routing's events from the start.
+type callEdge struct {
+	srv    *hsip.Server
+	calls  *hsip.Calls
+	engine *routing.Engine
+	sub    *routing.Subscription
+	stop   context.CancelFunc
+}
+
+func startCalls(t *testing.T, cfg hsip.CallConfig, clk clock.Clock) *callEdge {
+	t.Helper()
+	engine := routing.New(clk, routing.Config{})
+	for _, q := range []string{"consultation", "complaint", "suggestion", "general"} {
+		if err := engine.SetQueue(routing.QueueConfig{Name: q}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := &callEdge{engine: engine, sub: engine.Subscribe()}
+	e.calls = hsip.NewCalls(cfg, engine, prompts.New("", slog.Default()), nil, nil, clk, slog.Default())
+	registrar := telephony.NewRegistrar(nil, clk, nil, slog.Default())
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := hsip.Start(ctx, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, Calls: e.calls}, registrar, nil, clk, slog.Default())
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	e.srv, e.stop = srv, cancel
+	t.Cleanup(func() {
+		cancel()
+		if err := srv.Wait(); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+		e.sub.Close()
+		registrar.Close()
+	})
+	return e
+}
+
+// event waits for routing's next event of kind.
+func (e *callEdge) event(t *testing.T, kind routing.EventKind) routing.Event {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testenv.EventuallyWithin)
+	defer cancel()
+	for {
+		ev, err := e.sub.Next(ctx)
+		if err != nil {
+			t.Fatalf("waiting for %s: %v", kind, err)
+		}
+		if ev.Kind == kind {
+			return ev
+		}
+	}
+}
+
+// oneCall waits until exactly one call is answered and returns it.
+func (e *callEdge) oneCall(t *testing.T) hsip.CallInfo {
+	t.Helper()
+	var call hsip.CallInfo
+	testenv.Eventually(t, "a call answered", func() bool {
+		active := e.calls.Active()
+		if len(active) != 1 || active[0].RTPPort == 0 {
+			return false
+		}
+		call = active[0]
+		return true
+	})
+	return call
+}
+
+// released waits until the call flow holds no call, the goroutines are
+// back to baseline and port is free again.
+func (e *callEdge) released(t *testing.T, baseline, port int) {
+	t.Helper()
+	testenv.Eventually(t, "no call in progress", func() bool { return len(e.calls.Active()) == 0 })
+	testenv.Eventually(t, fmt.Sprintf("goroutines back to %d", baseline), func() bool { return runtime.NumGoroutine() <= baseline })
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
+	if err != nil {
+		t.Fatalf("RTP port %d still taken: %v", port, err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestCalls_Sipp_MenuKeyQueuesThenHangUpAbandons(t *testing.T) {
+	sipp, err := exec.LookPath("sipp")
+	if err != nil {
+		if testing.Short() {
+			t.Skip("sipp missing; skipped under -short")
+		}
+		t.Fatal("sipp missing: install sip-tester (bash deploy/local/services.sh test-tools)")
+	}
+	e := startCalls(t, hsip.CallConfig{}, clock.System{})
+	baseline := runtime.NumGoroutine()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, sipp, "-sf", "testdata/ivr_consultation.xml", "-s", "12345",
+		"-i", "127.0.0.1", "-mi", "127.0.0.1", "-mp", strconv.Itoa(freeUDPPort(t)), "-m", "1", "-timeout", "40s", "-timeout_error", "-nostdin",
+		e.srv.Addr().String())
+	done := make(chan error, 1)
+	var out []byte
+	go func() {
+		var err error
+		out, err = cmd.CombinedOutput()
+		done <- err
+	}()
+
+	call := e.oneCall(t)
+	var contact routing.ContactView
+	testenv.Eventually(t, "the call waiting in consultation", func() bool {
+		for _, c := range e.engine.Contacts() {
+			if c.Ref == call.ID {
+				contact = c
+				return true
+			}
+		}
+		return false
+	})
+	if contact.Queue != "consultation" || contact.Caller != "13800138000" || contact.Channel != routing.Voice {
+		t.Errorf("contact %+v, want voice in consultation from 13800138000", contact)
+	}
+	ab := e.event(t, routing.EventAbandoned)
+	if ab.Contact.ID != contact.ID {
+		t.Errorf("abandoned %s, want %s", ab.Contact.ID, contact.ID)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("sipp: %v\n%s", err, out)
+	}
+	e.released(t, baseline, call.RTPPort)
+}
+
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := c.LocalAddr().(*net.UDPAddr).Port
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return port
+}
+
+// caller is a diago phone on loopback calling from number.
+type caller struct {
+	dg *diago.Diago
+}
+
+func newCaller(t *testing.T, number string) *caller {
+	t.Helper()
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(number))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dg := diago.NewDiago(ua, diago.WithTransport(diago.Transport{Transport: "udp", BindHost: "127.0.0.1", BindPort: 0}))
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := dg.ServeBackground(ctx, func(*diago.DialogServerSession) {}); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := ua.Close(); err != nil {
+			t.Errorf("close caller: %v", err)
+		}
+	})
+	return &caller{dg: dg}
+}
+
+// dial calls user at the edge and waits for the answer.
+func (c *caller) dial(t *testing.T, e *callEdge, user string) (*diago.DialogClientSession, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	uri := sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1", Port: int(e.srv.Addr().Port())}
+	d, _, err := c.dg.Invite(ctx, uri, diago.InviteOptions{})
+	return d, err
+}
+
+// info sends a key by SIP INFO within d.
+func info(t *testing.T, d *diago.DialogClientSession, body string) *sip.Response {
+	t.Helper()
+	req := sip.NewRequest(sip.INFO, d.InviteRequest.Recipient)
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/dtmf-relay"))
+	req.SetBody([]byte(body))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	res, err := d.Do(ctx, req)
+	if err != nil {
+		t.Fatalf("INFO: %v", err)
+	}
+	return res
+}
+
+func TestCalls_InfoKeyQueuesThenHangUpAbandons(t *testing.T) {
+	e := startCalls(t, hsip.CallConfig{}, clock.System{})
+	c := newCaller(t, "13900139000")
+	baseline := runtime.NumGoroutine()
+	d, err := c.dial(t, e, "12345")
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := e.oneCall(t)
+	if res := info(t, d, "Signal=2\r\nDuration=160\r\n"); res.StatusCode != 200 {
+		t.Fatalf("INFO: %d", res.StatusCode)
+	}
+	var contact routing.ContactView
+	testenv.Eventually(t, "the call waiting in complaint", func() bool {
+		for _, v := range e.engine.Contacts() {
+			if v.Ref == call.ID {
+				contact = v
+				return true
+			}
+		}
+		return false
+	})
+	if contact.Queue != "complaint" {
+		t.Errorf("queue %s, want complaint", contact.Queue)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ab := e.event(t, routing.EventAbandoned); ab.Contact.Ref != call.ID {
+		t.Errorf("abandoned %+v, want the call %s", ab.Contact, call.ID)
+	}
+	e.released(t, baseline, call.RTPPort)
+}
+
+func TestCalls_HangUpDuringTheMenuFreesTheCall(t *testing.T) {
+	e := startCalls(t, hsip.CallConfig{}, clock.System{})
+	c := newCaller(t, "13900139000")
+	baseline := runtime.NumGoroutine()
+	d, err := c.dial(t, e, "12345")
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := e.oneCall(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.released(t, baseline, call.RTPPort)
+	if n := len(e.engine.Contacts()); n != 0 {
+		t.Errorf("%d contacts in routing, want none", n)
+	}
+}
+
+func TestCalls_NoRTPEndsTheCall(t *testing.T) {
+	clk := clock.NewFake(t0)
+	e := startCalls(t, hsip.CallConfig{RTPTimeout: 30 * time.Second}, clk)
+	c := newCaller(t, "13900139000")
+	baseline := runtime.NumGoroutine()
+	d, err := c.dial(t, e, "12345")
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := e.oneCall(t)
+	testenv.Eventually(t, "the RTP watchdog armed", func() bool { return len(clk.Timers()) > 0 })
+	clk.Advance(31 * time.Second)
+	select {
+	case <-d.Context().Done():
+	case <-time.After(testenv.EventuallyWithin):
+		t.Fatal("the call was not hung up after 30 s without RTP")
+	}
+	e.released(t, baseline, call.RTPPort)
+}
+
+func TestCalls_OtherUserIsNotFound(t *testing.T) {
+	e := startCalls(t, hsip.CallConfig{}, clock.System{})
+	c := newCaller(t, "13900139000")
+	_, err := c.dial(t, e, "agent1")
+	if err == nil || !containsStatus(err, 404) {
+		t.Fatalf("dial agent1: %v, want 404", err)
+	}
+}
+
+func TestCalls_ShutdownHangsUpAndRefuses(t *testing.T) {
+	e := startCalls(t, hsip.CallConfig{}, clock.System{})
+	c := newCaller(t, "13900139000")
+	d, err := c.dial(t, e, "12345")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.oneCall(t)
+	e.stop()
+	select {
+	case <-d.Context().Done():
+	case <-time.After(testenv.EventuallyWithin):
+		t.Fatal("shutdown did not hang up the call")
+	}
+	if err := e.srv.Wait(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func containsStatus(err error, code int) bool {
+	var res *sipgo.ErrDialogResponse
+	if errors.As(err, &res) {
+		return res.Res.StatusCode == code
+	}
+	return false
+}

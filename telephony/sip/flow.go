@@ -1,0 +1,218 @@
+package sip
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/open12345/hotline/clock"
+	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/routing"
+	"github.com/open12345/hotline/telephony"
+	"github.com/open12345/hotline/telephony/prompts"
+)
+
+// flow runs the IVR menu, then the wait in a queue, and returns how the
+// call ended.
+func (c *call) flow() telephony.Outcome {
+	choice, err := c.menu(c.ctx)
+	if err != nil {
+		return c.failed("menu", err, telephony.OutcomeIVR)
+	}
+	if choice.Prompt != "" {
+		if _, err := c.play(c.ctx, choice.Prompt, false); err != nil {
+			return c.failed("prompt", err, telephony.OutcomeIVR)
+		}
+	}
+	return c.wait(c.ctx, choice.Queue)
+}
+
+// failed logs an error of the flow unless the call simply ended, and
+// returns outcome, or failed for an error of the flow itself.
+func (c *call) failed(what string, err error, outcome telephony.Outcome) telephony.Outcome {
+	if c.ctx.Err() != nil {
+		return outcome
+	}
+	c.cs.log.Error("sip: call flow", "call", c.id, "what", what, "error", err)
+	return telephony.OutcomeFailed
+}
+
+// menu plays the welcome and the menu and returns the caller's choice. A
+// timeout or an invalid key replays the menu MenuRepeats times, then the
+// fallback queue is chosen; the repeat key replays it without counting.
+func (c *call) menu(ctx context.Context) (telephony.MenuChoice, error) {
+	m := c.cs.cfg.Menu
+	key, err := c.play(ctx, prompts.Welcome, true)
+	for misses := 0; err == nil; {
+		if key == 0 {
+			key, err = c.play(ctx, prompts.Menu, true)
+		}
+		if err == nil && key == 0 {
+			key, err = c.waitKey(ctx, c.cs.cfg.MenuTimeout)
+		}
+		if err != nil {
+			break
+		}
+		if key != 0 {
+			c.record("ivr digit", c.cs.cdr.IVRDigit(ctx, c.id, key, c.cs.clock.Now()))
+		}
+		if choice, ok := m.Choice(key); ok {
+			return choice, nil
+		}
+		if key == telephony.RepeatKey {
+			key = 0
+			continue
+		}
+		if misses++; misses > c.cs.cfg.MenuRepeats {
+			return telephony.MenuChoice{Queue: m.Fallback}, nil
+		}
+		if key != 0 {
+			key, err = c.play(ctx, prompts.Invalid, true)
+		}
+	}
+	return telephony.MenuChoice{}, err
+}
+
+// wait keeps the caller in queue with music on hold and position
+// announcements until the caller hangs up, routing ends the wait or the
+// call is shut down. Offers go to the agent leg, when there is one.
+func (c *call) wait(ctx context.Context, queue string) telephony.Outcome {
+	v, err := c.cs.router.Enqueue(routing.Contact{Channel: routing.Voice, Queue: queue, Caller: c.caller, Ref: c.id})
+	if err != nil {
+		return c.failed("enqueue", err, telephony.OutcomeIVR)
+	}
+	c.mu.Lock()
+	c.contact = v.ID
+	c.mu.Unlock()
+	c.record("queued", c.cs.cdr.Queued(ctx, c.id, queue, c.cs.clock.Now()))
+	announce := make(chan struct{}, 1)
+	arm := func() clock.Timer {
+		return c.cs.clock.AfterFunc(c.cs.cfg.AnnounceEvery, func() {
+			select {
+			case announce <- struct{}{}:
+			default:
+			}
+		})
+	}
+	stopMusic, t := c.music(ctx), arm()
+	defer func() { t.Stop() }()
+	for {
+		select {
+		case <-ctx.Done():
+			stopMusic()
+			return c.abandon()
+		case <-announce:
+			stopMusic()
+			if err := c.announce(ctx, v); err != nil {
+				return c.failed("announce", err, c.abandon())
+			}
+			stopMusic, t = c.music(ctx), arm()
+		case ev := <-c.events:
+			if outcome, done := c.routed(ctx, ev); done {
+				stopMusic()
+				if outcome == telephony.OutcomeAbandoned {
+					// Routing ended the wait (maximum wait); voicemail
+					// and callback come with the next step.
+					if _, err := c.play(ctx, prompts.Goodbye, false); err != nil && ctx.Err() == nil {
+						c.cs.log.Warn("sip: goodbye", "call", c.id, "error", err)
+					}
+				}
+				return outcome
+			}
+		}
+	}
+}
+
+// music plays music on hold in a loop until the returned stop is called,
+// which waits for the playback to end.
+func (c *call) music(ctx context.Context) (stop func()) {
+	mctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for mctx.Err() == nil {
+			if _, err := c.play(mctx, prompts.HoldMusic, false); err != nil {
+				if mctx.Err() == nil {
+					c.cs.log.Warn("sip: music on hold", "call", c.id, "error", err)
+				}
+				return
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// abandon ends the waiting contact in routing (abandoned); routing may
+// have ended it first (not_found).
+func (c *call) abandon() telephony.Outcome {
+	c.mu.Lock()
+	id := c.contact
+	c.mu.Unlock()
+	if _, err := c.cs.router.End(id); err != nil && !errs.Is(err, errs.NotFound) {
+		c.cs.log.Error("sip: end contact", "call", c.id, "contact", id, "error", err)
+	}
+	return telephony.OutcomeAbandoned
+}
+
+// routed handles one routing event; done when the call is over.
+func (c *call) routed(ctx context.Context, ev routing.Event) (telephony.Outcome, bool) {
+	switch ev.Kind {
+	case routing.EventOffer:
+		if c.cs.agents == nil {
+			c.cs.log.Info("sip: call offered; no agent leg yet, the caller keeps waiting", "call", c.id, "agent", ev.Offer.Agent)
+			return "", false
+		}
+		if err := c.cs.agents.Ring(ctx, *ev.Offer, c.info()); err != nil {
+			c.cs.log.Error("sip: ring agent", "call", c.id, "agent", ev.Offer.Agent, "error", err)
+		}
+		return "", false
+	case routing.EventAbandoned, routing.EventTimedOut:
+		return telephony.OutcomeAbandoned, true
+	case routing.EventEnded:
+		return telephony.OutcomeAnswered, true
+	}
+	return "", false
+}
+
+// announce says the caller's place in the queue: "you are number N".
+func (c *call) announce(ctx context.Context, v routing.ContactView) error {
+	n := position(c.cs.router.Contacts(), v)
+	if n == 0 {
+		return nil
+	}
+	names := []string{prompts.PositionBefore}
+	for _, d := range strconv.Itoa(n) {
+		names = append(names, prompts.Digit(int(d-'0')))
+	}
+	names = append(names, prompts.PositionAfter)
+	for _, name := range names {
+		if _, err := c.play(ctx, name, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// position is the 1-based place of v among the voice contacts waiting in
+// its queue (priority first, then arrival); 0 when it no longer waits.
+func position(contacts []routing.ContactView, v routing.ContactView) int {
+	n, found := 1, false
+	for _, o := range contacts {
+		if o.Queue != v.Queue || o.Channel != routing.Voice || o.Status != routing.Waiting {
+			continue
+		}
+		if o.ID == v.ID {
+			found = true
+			continue
+		}
+		if o.Priority > v.Priority || o.Priority == v.Priority && o.ArrivedAt.Before(v.ArrivedAt) {
+			n++
+		}
+	}
+	if !found {
+		return 0
+	}
+	return n
+}
