@@ -59,6 +59,13 @@ type CallLog interface {
 	IVRDigit(ctx context.Context, id string, key rune, at time.Time) error
 	// Queued: the call entered a routing queue.
 	Queued(ctx context.Context, id, queue string, at time.Time) error
+	// Answered: the agent's phone answered and the call is bridged.
+	Answered(ctx context.Context, id, agent string, at time.Time) error
+	// Recorded: the call's recording is the file name in the recordings
+	// directory.
+	Recorded(ctx context.Context, id, file string) error
+	// Rated: the caller rated the call 1–5 in the survey.
+	Rated(ctx context.Context, id string, score int) error
 	// Ended: the call is over; by says who hung up.
 	Ended(ctx context.Context, id string, outcome Outcome, by HangupBy, at time.Time) error
 }
@@ -74,6 +81,15 @@ func (NopCallLog) IVRDigit(context.Context, string, rune, time.Time) error { ret
 
 // Queued does nothing.
 func (NopCallLog) Queued(context.Context, string, string, time.Time) error { return nil }
+
+// Answered does nothing.
+func (NopCallLog) Answered(context.Context, string, string, time.Time) error { return nil }
+
+// Recorded does nothing.
+func (NopCallLog) Recorded(context.Context, string, string) error { return nil }
+
+// Rated does nothing.
+func (NopCallLog) Rated(context.Context, string, int) error { return nil }
 
 // Ended does nothing.
 func (NopCallLog) Ended(context.Context, string, Outcome, HangupBy, time.Time) error { return nil }

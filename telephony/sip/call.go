@@ -25,6 +25,9 @@ var (
 	errRTPTimeout = errors.New("no RTP from the caller")
 )
 
+// hangupTimeout bounds a BYE.
+const hangupTimeout = 5 * time.Second
+
 // call is one inbound call: its dialog, media and the keys pressed.
 type call struct {
 	cs     *Calls
@@ -46,6 +49,12 @@ type call struct {
 	watch   clock.Timer
 	ended   bool
 	contact string // routing's contact id while queued
+
+	sinkMu    sync.Mutex
+	sinkCodec media.Codec  // the caller's audio codec, while bridged
+	sink      func([]byte) // takes the caller's audio as PCM, while bridged
+
+	agentHungUp bool // the agent ended the bridged call; the flow's own
 }
 
 func newCall(cs *Calls, d *diago.DialogServerSession, id string) *call {
@@ -93,8 +102,8 @@ func (c *call) run() {
 	}
 	c.mu.Unlock()
 	by := c.party()
-	if by != telephony.HangupCaller {
-		hctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	if c.dlg.Context().Err() == nil {
+		hctx, cancel := context.WithTimeout(context.Background(), hangupTimeout)
 		if err := c.dlg.Hangup(hctx); err != nil {
 			log.Warn("sip: hang up", "error", err)
 		}
@@ -111,6 +120,9 @@ func (c *call) run() {
 // party says who ended the call, once its context is done; a flow that
 // ended by itself (a timeout of routing, an agent) is the system's.
 func (c *call) party() telephony.HangupBy {
+	if c.agentHungUp {
+		return telephony.HangupAgent
+	}
 	if c.dlg.Context().Err() != nil {
 		return telephony.HangupCaller
 	}
@@ -144,6 +156,7 @@ func (c *call) readRTP() {
 		c.touch()
 		h := r.PacketHeader
 		if !ok || h.PayloadType != pt {
+			c.toSink(h.PayloadType, buf[:n])
 			continue
 		}
 		digit, isKey, err := dec.Decode(dtmf.Packet{PayloadType: h.PayloadType, SequenceNumber: h.SequenceNumber,
@@ -156,6 +169,29 @@ func (c *call) readRTP() {
 			c.press(digit)
 		}
 	}
+}
+
+// setSink sets (or, with nil, clears) where the caller's audio in codec
+// goes.
+func (c *call) setSink(codec media.Codec, sink func([]byte)) {
+	c.sinkMu.Lock()
+	defer c.sinkMu.Unlock()
+	c.sinkCodec, c.sink = codec, sink
+}
+
+// toSink decodes an audio payload for the sink, if there is one.
+func (c *call) toSink(pt uint8, payload []byte) {
+	c.sinkMu.Lock()
+	defer c.sinkMu.Unlock()
+	if c.sink == nil || pt != c.sinkCodec.PayloadType {
+		return
+	}
+	pcm, err := decode(c.sinkCodec, payload)
+	if err != nil {
+		c.cs.log.Debug("sip: caller audio", "call", c.id, "error", err)
+		return
+	}
+	c.sink(pcm)
 }
 
 // telephoneEvent returns the payload type the caller sends

@@ -32,12 +32,14 @@ type Router interface {
 	Subscribe() *routing.Subscription
 }
 
-// AgentLeg rings the agent routing offered a waiting call to and, once
-// the agent answers, bridges the two. It is the next step of the call
-// flow and has no implementation yet: without one (nil) an offered call
-// keeps waiting with music until the offer is withdrawn or accepted.
+// AgentLeg rings the agent routing offered a waiting call to (Phones).
+// Without one (nil) an offered call keeps waiting with music until the
+// offer is withdrawn or accepted.
 type AgentLeg interface {
-	Ring(ctx context.Context, offer routing.OfferView, call CallInfo) error
+	// Ring rings the offered agent until the offer expires or ctx ends
+	// (the offer withdrawn) and returns the phone that answered, once
+	// routing accepted the offer; the flow then bridges the call to it.
+	Ring(ctx context.Context, offer routing.OfferView, call CallInfo) (*AgentCall, error)
 }
 
 // CallInfo is what the flow tells about a call.
@@ -59,6 +61,10 @@ type CallConfig struct {
 	MenuRepeats   int            // replays after a timeout or invalid key (default 2)
 	AnnounceEvery time.Duration  // position announcements while queued (default 30 s)
 	RTPTimeout    time.Duration  // a call without RTP for this long ends (default 30 s)
+	SurveyTimeout time.Duration  // waiting for the rating after the survey (default 10 s)
+	// Recordings is the directory of the answered calls' recordings
+	// (<call id>.wav); empty records nothing.
+	Recordings string
 	// RTPPorts is where RTP listens (zero: any free port). Diago keeps the
 	// range in package variables of diago/media, so it holds for every
 	// call flow in the process.
@@ -84,6 +90,9 @@ func (c CallConfig) withDefaults() CallConfig {
 	if c.RTPTimeout <= 0 {
 		c.RTPTimeout = 30 * time.Second
 	}
+	if c.SurveyTimeout <= 0 {
+		c.SurveyTimeout = 10 * time.Second
+	}
 	return c
 }
 
@@ -108,7 +117,7 @@ type Calls struct {
 }
 
 // NewCalls returns the call flow. cdr hears each call's progress (nil:
-// telephony.NopCallLog); agents rings agents (nil until the bridge exists).
+// telephony.NopCallLog); agents rings agents (nil: calls only wait).
 func NewCalls(cfg CallConfig, router Router, lib *prompts.Library, cdr telephony.CallLog, agents AgentLeg, clk clock.Clock, log *slog.Logger) *Calls {
 	if cdr == nil {
 		cdr = telephony.NopCallLog{}
@@ -123,9 +132,13 @@ func NewCalls(cfg CallConfig, router Router, lib *prompts.Library, cdr telephony
 
 // attach makes the flow diago's INVITE handler and the server's INFO
 // handler (diago v0.42.1 refuses every INFO of a server dialog with 406),
-// and follows routing's events until shutdown.
-func (cs *Calls) attach(dg *diago.Diago, srv *sipgo.Server, mw func(sipgo.RequestHandler) sipgo.RequestHandler) {
+// and follows routing's events until shutdown. Phones ring from dg, with
+// host in the From of their INVITEs.
+func (cs *Calls) attach(dg *diago.Diago, host string, srv *sipgo.Server, mw func(sipgo.RequestHandler) sipgo.RequestHandler) {
 	dg.HandleFunc(cs.serve)
+	if p, ok := cs.agents.(*Phones); ok {
+		p.attach(dg, host)
+	}
 	srv.OnInfo(mw(cs.info))
 	ctx, stop := context.WithCancel(context.Background())
 	cs.stop = stop

@@ -95,6 +95,8 @@ func (c *call) wait(ctx context.Context, queue string) telephony.Outcome {
 	}
 	stopMusic, t := c.music(ctx), arm()
 	defer func() { t.Stop() }()
+	var r *ringing // the agent's phone ringing, if any
+	defer func() { r.stop(c.cs.log) }()
 	for {
 		select {
 		case <-ctx.Done():
@@ -106,7 +108,28 @@ func (c *call) wait(ctx context.Context, queue string) telephony.Outcome {
 				return c.failed("announce", err, c.abandon())
 			}
 			stopMusic, t = c.music(ctx), arm()
+		case res := <-r.result():
+			r = nil
+			if res.err != nil {
+				if ctx.Err() == nil {
+					c.cs.log.Info("sip: agent not connected", "call", c.id, "error", res.err)
+				}
+				continue
+			}
+			t.Stop()
+			stopMusic()
+			return c.connected(ctx, res.agent)
 		case ev := <-c.events:
+			switch {
+			case ev.Kind == routing.EventOffer && c.cs.agents != nil:
+				if r == nil { // ring-all offers ring one phone at a time
+					r = c.ring(ctx, *ev.Offer)
+				}
+				continue
+			case ev.Kind == routing.EventWithdrawn && r != nil && ev.Offer.ID == r.offer && ev.Reason != routing.WithdrawnAccepted:
+				r.cancel()
+				continue
+			}
 			if outcome, done := c.routed(ctx, ev); done {
 				stopMusic()
 				if outcome == telephony.OutcomeAbandoned {
@@ -160,13 +183,7 @@ func (c *call) abandon() telephony.Outcome {
 func (c *call) routed(ctx context.Context, ev routing.Event) (telephony.Outcome, bool) {
 	switch ev.Kind {
 	case routing.EventOffer:
-		if c.cs.agents == nil {
-			c.cs.log.Info("sip: call offered; no agent leg yet, the caller keeps waiting", "call", c.id, "agent", ev.Offer.Agent)
-			return "", false
-		}
-		if err := c.cs.agents.Ring(ctx, *ev.Offer, c.info()); err != nil {
-			c.cs.log.Error("sip: ring agent", "call", c.id, "agent", ev.Offer.Agent, "error", err)
-		}
+		c.cs.log.Info("sip: call offered; no agent leg, the caller keeps waiting", "call", c.id, "agent", ev.Offer.Agent)
 		return "", false
 	case routing.EventAbandoned, routing.EventTimedOut:
 		return telephony.OutcomeAbandoned, true

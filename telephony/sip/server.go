@@ -91,7 +91,7 @@ func (s *Server) routes(cfg Config, registrar *telephony.Registrar, store teleph
 		diago.WithTransport(diago.Transport{Transport: "udp", BindHost: host, BindPort: int(s.addr.Port())}),
 		diago.WithTransport(diago.Transport{Transport: "tcp", BindHost: host, BindPort: int(s.addr.Port())}))
 	if cfg.Calls != nil {
-		cfg.Calls.attach(dg, s.srv, s.sane)
+		cfg.Calls.attach(dg, host, s.srv, s.sane)
 	} else {
 		// No call flow: returning unanswered makes diago refuse with 480.
 		dg.HandleFunc(func(*diago.DialogServerSession) {})

@@ -1,0 +1,110 @@
+package sip
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/routing"
+	"github.com/open12345/hotline/telephony"
+	"github.com/open12345/hotline/telephony/prompts"
+)
+
+// ringing is an offer ringing an agent's phone on its own goroutine.
+type ringing struct {
+	offer  string
+	cancel context.CancelFunc
+	done   chan ringResult // one result, then closed
+}
+
+type ringResult struct {
+	agent *AgentCall
+	err   error
+}
+
+// ring starts ringing the offered agent's phone.
+func (c *call) ring(ctx context.Context, offer routing.OfferView) *ringing {
+	rctx, cancel := context.WithCancel(ctx)
+	r := &ringing{offer: offer.ID, cancel: cancel, done: make(chan ringResult, 1)}
+	go func() {
+		defer close(r.done)
+		a, err := c.cs.agents.Ring(rctx, offer, c.info())
+		r.done <- ringResult{agent: a, err: err}
+	}()
+	return r
+}
+
+// result is where the ring's outcome comes; nil (never) without a ring.
+func (r *ringing) result() <-chan ringResult {
+	if r == nil {
+		return nil
+	}
+	return r.done
+}
+
+// stop ends a ring still going and waits for it; a phone that answered
+// meanwhile is hung up.
+func (r *ringing) stop(log *slog.Logger) {
+	if r == nil {
+		return
+	}
+	r.cancel()
+	for res := range r.done {
+		if res.agent != nil {
+			hctx, cancel := context.WithTimeout(context.Background(), hangupTimeout)
+			err := res.agent.Hangup(hctx)
+			cancel()
+			if err != nil {
+				log.Warn("sip: hang up agent", "agent", res.agent.Agent, "error", err)
+			}
+		}
+	}
+}
+
+// connected bridges the call to the agent who answered until one hangs
+// up, ends the contact in routing (the agent's wrap-up starts) and, when
+// the agent hung up, asks the caller to rate the call.
+func (c *call) connected(ctx context.Context, a *AgentCall) telephony.Outcome {
+	c.record("answered", c.cs.cdr.Answered(ctx, c.id, a.Agent, c.cs.clock.Now()))
+	c.cs.log.Info("sip: call bridged", "call", c.id, "agent", a.Agent)
+	by, err := c.bridge(ctx, a)
+	if err != nil {
+		c.cs.log.Error("sip: bridge", "call", c.id, "agent", a.Agent, "error", err)
+	}
+	c.mu.Lock()
+	id := c.contact
+	c.mu.Unlock()
+	if _, err := c.cs.router.End(id); err != nil && !errs.Is(err, errs.NotFound) {
+		c.cs.log.Error("sip: end contact", "call", c.id, "contact", id, "error", err)
+	}
+	if by == telephony.HangupAgent {
+		c.agentHungUp = true
+		c.survey(ctx)
+	}
+	return telephony.OutcomeAnswered
+}
+
+// survey plays the survey prompt and takes a key 1–5 within
+// SurveyTimeout as the caller's rating, then says goodbye.
+func (c *call) survey(ctx context.Context) {
+	for drained := false; !drained; { // keys pressed while talking are not a rating
+		select {
+		case <-c.digits:
+		default:
+			drained = true
+		}
+	}
+	key, err := c.play(ctx, prompts.Survey, true)
+	if err == nil && key == 0 {
+		key, err = c.waitKey(ctx, c.cs.cfg.SurveyTimeout)
+	}
+	if err != nil {
+		return
+	}
+	if key >= '1' && key <= '5' {
+		c.record("rated", c.cs.cdr.Rated(ctx, c.id, int(key-'0')))
+	}
+	if _, err := c.play(ctx, prompts.Goodbye, false); err != nil && ctx.Err() == nil {
+		c.cs.log.Warn("sip: goodbye", "call", c.id, "error", err)
+	}
+}

@@ -1,0 +1,173 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/emiago/diago/audio"
+	"github.com/emiago/diago/media"
+
+	"github.com/open12345/hotline/routing"
+	"github.com/open12345/hotline/telephony"
+)
+
+// leg is one side's audio: its negotiated G.711 codec and RTP writer.
+type leg struct {
+	codec media.Codec
+	w     *media.RTPPacketWriter
+}
+
+// send encodes 16-bit PCM in the leg's codec and writes it as one packet.
+func (l leg) send(pcm []byte) error {
+	payload := make([]byte, len(pcm)/2)
+	var err error
+	if l.codec.Name == media.CodecAudioAlaw.Name {
+		_, err = audio.EncodeAlawTo(payload, pcm)
+	} else {
+		_, err = audio.EncodeUlawTo(payload, pcm)
+	}
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", l.codec.Name, err)
+	}
+	_, err = l.w.WriteSamples(payload, uint32(len(payload)), false, l.codec.PayloadType)
+	return err
+}
+
+// decode turns a G.711 payload of codec into 16-bit PCM.
+func decode(codec media.Codec, payload []byte) ([]byte, error) {
+	pcm := make([]byte, 2*len(payload))
+	var err error
+	if codec.Name == media.CodecAudioAlaw.Name {
+		_, err = audio.DecodeAlawTo(pcm, payload)
+	} else {
+		_, err = audio.DecodeUlawTo(pcm, payload)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", codec.Name, err)
+	}
+	return pcm, nil
+}
+
+// audioCodec is the G.711 codec the session negotiated.
+func audioCodec(s *media.MediaSession) (media.Codec, error) {
+	for _, c := range s.CommonCodecs() {
+		if c.Name == media.CodecAudioUlaw.Name || c.Name == media.CodecAudioAlaw.Name {
+			return c, nil
+		}
+	}
+	return media.Codec{}, errors.New("no G.711 codec negotiated")
+}
+
+// bridge passes audio between the caller and the answered agent, 20 ms
+// frames as they come, and records both, until one side hangs up or
+// routing ends the contact; it returns who ended it and closes the
+// recording. The caller's audio comes through readRTP, which keeps
+// decoding the caller's telephone-events meanwhile.
+func (c *call) bridge(ctx context.Context, a *AgentCall) (telephony.HangupBy, error) {
+	callerCodec, err := audioCodec(c.med.MediaSession())
+	if err != nil {
+		return telephony.HangupSystem, fmt.Errorf("caller: %w", err)
+	}
+	agentCodec, err := audioCodec(a.med.MediaSession())
+	if err != nil {
+		return telephony.HangupSystem, fmt.Errorf("agent %s: %w", a.Agent, err)
+	}
+	rec, err := c.startRecording()
+	if err != nil {
+		c.cs.log.Error("sip: recording", "call", c.id, "error", err)
+	}
+	toAgent := leg{codec: agentCodec, w: a.med.RTPPacketWriter}
+	c.setSink(callerCodec, func(pcm []byte) {
+		if rec != nil {
+			rec.Left(pcm)
+		}
+		if err := toAgent.send(pcm); err != nil {
+			c.cs.log.Debug("sip: audio to agent", "call", c.id, "error", err)
+		}
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.fromAgent(a, agentCodec, leg{codec: callerCodec, w: c.med.RTPPacketWriter}, rec)
+	}()
+
+	by := c.hold(ctx, a)
+	c.setSink(media.Codec{}, nil)
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hangupTimeout)
+	defer cancel()
+	if err := a.Hangup(hctx); err != nil {
+		c.cs.log.Warn("sip: hang up agent", "call", c.id, "agent", a.Agent, "error", err)
+	}
+	// The dialog's end closed the media already, unless the BYE failed;
+	// closing it again unblocks the reader then.
+	if err := a.med.Close(); err != nil {
+		c.cs.log.Debug("sip: close agent media", "call", c.id, "error", err)
+	}
+	<-done
+	if rec != nil {
+		if err := rec.Close(); err != nil {
+			return by, fmt.Errorf("recording: %w", err)
+		}
+		c.record("recorded", c.cs.cdr.Recorded(context.WithoutCancel(ctx), c.id, c.id+".wav"))
+	}
+	return by, nil
+}
+
+// hold waits until the bridged call ends; routing's events are drained
+// meanwhile, so that its dispatcher never waits on this call.
+func (c *call) hold(ctx context.Context, a *AgentCall) telephony.HangupBy {
+	for {
+		select {
+		case <-ctx.Done():
+			return telephony.HangupCaller
+		case <-a.dlg.Context().Done():
+			return telephony.HangupAgent
+		case ev := <-c.events:
+			if ev.Kind == routing.EventEnded {
+				return telephony.HangupSystem
+			}
+		}
+	}
+}
+
+// fromAgent passes the agent's audio to the caller until the agent's
+// media closes.
+func (c *call) fromAgent(a *AgentCall, codec media.Codec, toCaller leg, rec *stereoWAV) {
+	buf := make([]byte, media.RTPBufSize)
+	r := a.med.RTPPacketReader
+	for {
+		n, err := r.Read(buf)
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				c.cs.log.Debug("sip: agent RTP read", "call", c.id, "error", err)
+			}
+			return
+		}
+		if n == 0 || r.PacketHeader.PayloadType != codec.PayloadType {
+			continue
+		}
+		pcm, err := decode(codec, buf[:n])
+		if err != nil {
+			c.cs.log.Debug("sip: agent audio", "call", c.id, "error", err)
+			continue
+		}
+		if rec != nil {
+			rec.Right(pcm)
+		}
+		if err := toCaller.send(pcm); err != nil {
+			c.cs.log.Debug("sip: audio to caller", "call", c.id, "error", err)
+		}
+	}
+}
+
+// startRecording opens the call's recording, named by the call id, in
+// the recordings directory; none (nil) when no directory is set.
+func (c *call) startRecording() (*stereoWAV, error) {
+	if c.cs.cfg.Recordings == "" {
+		return nil, nil
+	}
+	return createStereoWAV(filepath.Join(c.cs.cfg.Recordings, c.id+".wav"))
+}

@@ -1,0 +1,461 @@
+package sip_test
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/emiago/diago"
+	"github.com/emiago/diago/audio"
+	"github.com/emiago/diago/media"
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
+
+	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/clock"
+	"github.com/open12345/hotline/internal/testenv"
+	"github.com/open12345/hotline/postgres"
+	"github.com/open12345/hotline/postgres/pgtest"
+	"github.com/open12345/hotline/routing"
+	"github.com/open12345/hotline/telephony"
+	"github.com/open12345/hotline/telephony/prompts"
+	hsip "github.com/open12345/hotline/telephony/sip"
+)
+
+// Tones: the caller's is quiet and low, the agent's loud and high, so
+// that each is told apart in the other's ear and in the recording.
+const (
+	callerHz, callerAmp = 400, 3000
+	agentHz, agentAmp   = 1000, 12000
+)
+
+// bridgeEdge is a SIP edge with the call flow and the agent leg, on a
+// fresh database with agent1 logged in, ready, for consultation.
+type bridgeEdge struct {
+	*callEdge
+	recordings string
+	cdr        *cdrLog
+}
+
+func startBridge(t *testing.T) *bridgeEdge {
+	t.Helper()
+	ctx := context.Background()
+	clk := clock.System{}
+	db := pgtest.NewDB(t)
+	u := &auth.User{Username: "agent1", DisplayName: "Agent 1", Role: auth.RoleAgent, PasswordHash: "x", CreatedAt: t0}
+	if err := postgres.NewUserStore(db).CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	store := postgres.NewSIPStore(db)
+	if err := telephony.NewCredentials(store, realm).SetPassword(ctx, "agent1", password); err != nil {
+		t.Fatal(err)
+	}
+	engine := routing.New(clk, routing.Config{})
+	if err := engine.SetQueue(routing.QueueConfig{Name: "consultation"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := engine.Login(routing.Profile{ID: "agent1", Name: "Agent 1", Skills: map[string]int{"consultation": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := engine.SetPresence("agent1", routing.Ready, routing.ReasonNone); err != nil {
+		t.Fatal(err)
+	}
+	e := &bridgeEdge{callEdge: &callEdge{engine: engine, sub: engine.Subscribe()}, recordings: t.TempDir(), cdr: &cdrLog{}}
+	registrar := telephony.NewRegistrar(store, clk, nil, slog.Default())
+	phones := hsip.NewPhones(registrar, engine, clk, slog.Default())
+	e.calls = hsip.NewCalls(hsip.CallConfig{Recordings: e.recordings}, engine, prompts.New("", slog.Default()), e.cdr, phones, clk, slog.Default())
+	sctx, cancel := context.WithCancel(ctx)
+	srv, err := hsip.Start(sctx, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, Calls: e.calls}, registrar, store, clk, slog.Default())
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	e.srv, e.stop = srv, cancel
+	t.Cleanup(func() {
+		cancel()
+		if err := srv.Wait(); err != nil {
+			t.Errorf("stop: %v", err)
+		}
+		e.sub.Close()
+		registrar.Close()
+	})
+	return e
+}
+
+// cdrLog is the call log the flow reports to.
+type cdrLog struct {
+	telephony.NopCallLog
+	mu     sync.Mutex
+	events []string
+}
+
+func (l *cdrLog) add(s string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.events = append(l.events, s)
+}
+
+func (l *cdrLog) list() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.events)
+}
+
+func (l *cdrLog) Answered(_ context.Context, _, agent string, _ time.Time) error {
+	l.add("answered " + agent)
+	return nil
+}
+
+func (l *cdrLog) Recorded(_ context.Context, _, file string) error {
+	l.add("recorded " + file)
+	return nil
+}
+
+func (l *cdrLog) Rated(_ context.Context, _ string, score int) error {
+	l.add(fmt.Sprintf("rated %d", score))
+	return nil
+}
+
+func (l *cdrLog) Ended(_ context.Context, _ string, outcome telephony.Outcome, by telephony.HangupBy, _ time.Time) error {
+	l.add(fmt.Sprintf("ended %s by %s", outcome, by))
+	return nil
+}
+
+// peer is a diago phone on loopback speaking PCMU, sending a tone and
+// counting the packets it hears of the other party's tone.
+type peer struct {
+	dg    *diago.Diago
+	heard atomic.Int64
+}
+
+func newPeer(t *testing.T, name string, handle func(*diago.DialogServerSession)) *peer {
+	t.Helper()
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &peer{dg: diago.NewDiago(ua, diago.WithTransport(diago.Transport{Transport: "udp", BindHost: "127.0.0.1", BindPort: 0}),
+		diago.WithMediaConfig(diago.MediaConfig{Codecs: []media.Codec{media.CodecAudioUlaw, media.CodecTelephoneEvent8000}}))}
+	ctx, cancel := context.WithCancel(context.Background())
+	if handle == nil {
+		handle = func(*diago.DialogServerSession) {}
+	}
+	if err := p.dg.ServeBackground(ctx, handle); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		if err := ua.Close(); err != nil {
+			t.Errorf("close %s: %v", name, err)
+		}
+	})
+	return p
+}
+
+// talk sends a tone of hz and amp and counts the packets heard of the
+// tone of wantHz, until ctx ends or the media closes.
+func (p *peer) talk(ctx context.Context, t *testing.T, m *diago.DialogMedia, hz, amp, wantHz int) *sync.WaitGroup {
+	w, err := m.AudioWriter()
+	if err != nil {
+		t.Error(err)
+		return &sync.WaitGroup{}
+	}
+	r, err := m.AudioReader()
+	if err != nil {
+		t.Error(err)
+		return &sync.WaitGroup{}
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		frame := make([]byte, 160)
+		for n := 0; ctx.Err() == nil; n++ {
+			if _, err := audio.EncodeUlawTo(frame, tone(n*160, hz, amp)); err != nil {
+				return
+			}
+			if _, err := w.Write(frame); err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		buf := make([]byte, media.RTPBufSize)
+		pcm := make([]byte, 2*media.RTPBufSize)
+		for {
+			n, err := r.Read(buf)
+			if err != nil {
+				return
+			}
+			k, err := audio.DecodeUlawTo(pcm, buf[:n])
+			if err != nil {
+				continue
+			}
+			if rms, crossings := measure(pcm[:k]); rms > 1000 && near(crossings, 2*wantHz/50) {
+				p.heard.Add(1)
+			}
+		}
+	}()
+	return &wg
+}
+
+// tone is 20 ms of a sine at hz, from sample start, as 16-bit PCM.
+func tone(start, hz, amp int) []byte {
+	pcm := make([]byte, 320)
+	for i := range 160 {
+		v := float64(amp) * math.Sin(2*math.Pi*float64(hz)*float64(start+i)/8000)
+		binary.LittleEndian.PutUint16(pcm[2*i:], uint16(int16(v)))
+	}
+	return pcm
+}
+
+// measure gives the RMS and the zero crossings of 16-bit PCM.
+func measure(pcm []byte) (rms float64, crossings int) {
+	var sum float64
+	var prev int16
+	for i := 0; i+1 < len(pcm); i += 2 {
+		v := int16(binary.LittleEndian.Uint16(pcm[i:]))
+		sum += float64(v) * float64(v)
+		if i > 0 && (v >= 0) != (prev >= 0) {
+			crossings++
+		}
+		prev = v
+	}
+	return math.Sqrt(sum / float64(len(pcm)/2)), crossings
+}
+
+func near(got, want int) bool { return got >= want-3 && got <= want+3 }
+
+// registerPhone registers p as agent1's phone with digest auth.
+func registerPhone(t *testing.T, e *bridgeEdge, p *peer) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	uri := sip.Uri{Scheme: "sip", User: "agent1", Host: "127.0.0.1", Port: int(e.srv.Addr().Port())}
+	tx, err := p.dg.RegisterTransaction(ctx, uri, diago.RegisterOptions{Username: "agent1", Password: password, Expiry: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Register(ctx); err != nil {
+		t.Fatalf("register phone: %v", err)
+	}
+}
+
+// callIn dials 12345 from p, presses 1 by INFO and waits until the call
+// waits in consultation.
+func callIn(t *testing.T, e *bridgeEdge, p *peer) (*diago.DialogClientSession, *diago.DialogMedia, hsip.CallInfo) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	uri := sip.Uri{Scheme: "sip", User: "12345", Host: "127.0.0.1", Port: int(e.srv.Addr().Port())}
+	d, m, err := p.dg.Invite(ctx, uri, diago.InviteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := e.oneCall(t)
+	if res := info(t, d, "Signal=1\r\nDuration=160\r\n"); res.StatusCode != 200 {
+		t.Fatalf("INFO: %d", res.StatusCode)
+	}
+	return d, m, call
+}
+
+// wavRMS is the RMS of each channel of a 16-bit stereo WAV.
+func wavRMS(t *testing.T, path string) (left, right float64) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 44 || string(b[:4]) != "RIFF" || binary.LittleEndian.Uint16(b[22:]) != 2 {
+		t.Fatalf("%s is not a stereo WAV", path)
+	}
+	data := b[44:]
+	if n := int(binary.LittleEndian.Uint32(b[40:])); n != len(data) || n < 8000*4 {
+		t.Fatalf("data size %d of %d bytes; want at least one second", n, len(data))
+	}
+	var l, r float64
+	frames := len(data) / 4
+	for i := range frames {
+		lv := float64(int16(binary.LittleEndian.Uint16(data[4*i:])))
+		rv := float64(int16(binary.LittleEndian.Uint16(data[4*i+2:])))
+		l, r = l+lv*lv, r+rv*rv
+	}
+	return math.Sqrt(l / float64(frames)), math.Sqrt(r / float64(frames))
+}
+
+func TestPhones_AnswerBridgesRecordsAndAgentHangUpRates(t *testing.T) {
+	e := startBridge(t)
+	hangup := make(chan struct{})
+	var phone *peer
+	var phoneTalk sync.WaitGroup
+	phone = newPeer(t, "agent1", func(d *diago.DialogServerSession) {
+		if d.InviteRequest.From().Address.User != "13900139000" {
+			t.Errorf("the phone shows %q, want the caller 13900139000", d.InviteRequest.From().Address.User)
+		}
+		if err := d.Ringing(); err != nil {
+			t.Error(err)
+			return
+		}
+		m, err := d.Answer(diago.AnswerOptions{})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		ctx, cancel := context.WithCancel(d.Context())
+		phoneTalk.Add(1)
+		wg := phone.talk(ctx, t, m, agentHz, agentAmp, callerHz)
+		select {
+		case <-hangup:
+		case <-d.Context().Done():
+		}
+		cancel()
+		hctx, hcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer hcancel()
+		if err := d.Hangup(hctx); err != nil {
+			t.Errorf("phone hang up: %v", err)
+		}
+		wg.Wait()
+		phoneTalk.Done()
+	})
+	registerPhone(t, e, phone)
+	caller := newPeer(t, "13900139000", nil)
+	baseline := runtime.NumGoroutine()
+
+	d, m, call := callIn(t, e, caller)
+	cctx, ccancel := context.WithCancel(context.Background())
+	defer ccancel()
+	callerTalk := caller.talk(cctx, t, m, callerHz, callerAmp, agentHz)
+	testenv.Eventually(t, "the contact connected to agent1", func() bool {
+		for _, c := range e.engine.Contacts() {
+			if c.Ref == call.ID && c.Status == routing.Connected && c.Agent == "agent1" {
+				return true
+			}
+		}
+		return false
+	})
+	testenv.Eventually(t, "both sides hear each other", func() bool {
+		return caller.heard.Load() > 50 && phone.heard.Load() > 50
+	})
+	close(hangup)
+	if ev := e.event(t, routing.EventEnded); ev.Contact.Ref != call.ID || ev.Contact.AnsweredAt.IsZero() {
+		t.Errorf("ended %+v, want the answered contact of the call", ev.Contact)
+	}
+	phoneTalk.Wait()
+	// The survey: the caller rates the call 5.
+	if res := info(t, d, "Signal=5\r\nDuration=160\r\n"); res.StatusCode != 200 {
+		t.Fatalf("INFO: %d", res.StatusCode)
+	}
+	select {
+	case <-d.Context().Done(): // goodbye, then BYE
+	case <-time.After(testenv.EventuallyWithin):
+		t.Fatal("the caller was not hung up after the survey")
+	}
+	ccancel()
+	callerTalk.Wait()
+	e.released(t, baseline, call.RTPPort)
+
+	want := []string{"answered agent1", "recorded " + call.ID + ".wav", "rated 5", "ended answered by agent"}
+	if got := e.cdr.list(); !slices.Equal(got, want) {
+		t.Errorf("call log %q, want %q", got, want)
+	}
+	left, right := wavRMS(t, filepath.Join(e.recordings, call.ID+".wav"))
+	// A sine's RMS is amp/√2; the first moments of the bridge are silent
+	// on one side or the other.
+	if left < callerAmp/math.Sqrt2*0.5 || left > callerAmp/math.Sqrt2*1.2 {
+		t.Errorf("left channel RMS %.0f, want the caller's tone (%.0f)", left, callerAmp/math.Sqrt2)
+	}
+	if right < agentAmp/math.Sqrt2*0.5 || right > agentAmp/math.Sqrt2*1.2 {
+		t.Errorf("right channel RMS %.0f, want the agent's tone (%.0f)", right, agentAmp/math.Sqrt2)
+	}
+	entries, err := os.ReadDir(e.recordings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		t.Errorf("%d files in the recordings directory, want the one recording", len(entries))
+	}
+}
+
+func TestPhones_BusyPhoneDeclinesTheOffer(t *testing.T) {
+	e := startBridge(t)
+	phone := newPeer(t, "agent1", func(d *diago.DialogServerSession) {
+		if err := d.Respond(sip.StatusBusyHere, "Busy Here", nil); err != nil {
+			t.Error(err)
+		}
+	})
+	registerPhone(t, e, phone)
+	caller := newPeer(t, "13900139000", nil)
+	baseline := runtime.NumGoroutine()
+
+	d, _, call := callIn(t, e, caller)
+	ev := e.event(t, routing.EventWithdrawn)
+	if ev.Reason != routing.WithdrawnDeclined || ev.Offer.Agent != "agent1" || ev.Offer.Contact.Ref != call.ID {
+		t.Errorf("withdrawn %q %+v, want agent1's offer of the call declined", ev.Reason, ev.Offer)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.released(t, baseline, call.RTPPort)
+	if got := e.cdr.list(); !slices.Equal(got, []string{"ended abandoned by caller"}) {
+		t.Errorf("call log %q, want the call abandoned", got)
+	}
+}
+
+func TestPhones_CallerHangUpWhileRingingCancels(t *testing.T) {
+	e := startBridge(t)
+	ringing, cancelled := make(chan struct{}), make(chan struct{})
+	phone := newPeer(t, "agent1", func(d *diago.DialogServerSession) {
+		if err := d.Ringing(); err != nil {
+			t.Error(err)
+			return
+		}
+		close(ringing)
+		<-d.Context().Done() // CANCEL ends it
+		close(cancelled)
+	})
+	registerPhone(t, e, phone)
+	caller := newPeer(t, "13900139000", nil)
+	baseline := runtime.NumGoroutine()
+
+	d, _, call := callIn(t, e, caller)
+	select {
+	case <-ringing:
+	case <-time.After(testenv.EventuallyWithin):
+		t.Fatal("the agent's phone did not ring")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-cancelled:
+	case <-time.After(testenv.EventuallyWithin):
+		t.Fatal("the phone kept ringing after the caller hung up")
+	}
+	e.released(t, baseline, call.RTPPort)
+	if n := len(e.engine.Contacts()); n != 0 {
+		t.Errorf("%d contacts in routing, want none", n)
+	}
+	entries, err := os.ReadDir(e.recordings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Errorf("%d files in the recordings directory, want none", len(entries))
+	}
+}
