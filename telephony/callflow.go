@@ -2,6 +2,7 @@ package telephony
 
 import (
 	"context"
+	"crypto/rand"
 	"time"
 )
 
@@ -52,9 +53,11 @@ func (m Menu) Choice(key rune) (MenuChoice, bool) {
 // the flow and does not change the call. This slice ends calls as ivr,
 // abandoned, answered (an agent ended the contact) or failed.
 type CallLog interface {
-	// Started: the call id (also routing's Ref), the caller's number and
-	// the number called, at answer time.
-	Started(ctx context.Context, id, caller, callee string, at time.Time) error
+	// Started: a call from caller to callee arrived; it returns the call's
+	// id, which is also routing's Ref, the console's call_id and the
+	// recording's name. On an error the flow still takes the call, under
+	// an id of its own, unrecorded.
+	Started(ctx context.Context, caller, callee string, at time.Time) (id string, err error)
 	// IVRDigit: a key the caller pressed in the menu.
 	IVRDigit(ctx context.Context, id string, key rune, at time.Time) error
 	// Queued: the call entered a routing queue.
@@ -73,8 +76,13 @@ type CallLog interface {
 // NopCallLog records nothing.
 type NopCallLog struct{}
 
-// Started does nothing.
-func (NopCallLog) Started(context.Context, string, string, string, time.Time) error { return nil }
+// Started returns a random id.
+func (NopCallLog) Started(context.Context, string, string, time.Time) (string, error) {
+	return LocalCallID(), nil
+}
+
+// LocalCallID is an id for a call no record was made of.
+func LocalCallID() string { return "call-" + rand.Text() }
 
 // IVRDigit does nothing.
 func (NopCallLog) IVRDigit(context.Context, string, rune, time.Time) error { return nil }

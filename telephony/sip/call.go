@@ -81,8 +81,6 @@ func (c *call) run() {
 	}
 	c.med = med
 	c.rtpPort.Store(int64(med.MediaSession().Laddr.Port))
-	started := c.cs.clock.Now()
-	c.record("started", c.cs.cdr.Started(c.ctx, c.id, c.caller, c.cs.cfg.Number, started))
 	var reader sync.WaitGroup
 	reader.Add(1)
 	go func() {

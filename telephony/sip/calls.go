@@ -2,7 +2,6 @@ package sip
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"log/slog"
 	"sync"
@@ -185,9 +184,15 @@ func (cs *Calls) serve(d *diago.DialogServerSession) {
 		cs.respond(d, sip.StatusNotFound, "Not Found")
 		return
 	}
-	c := newCall(cs, d, "call-"+rand.Text())
+	id, err := cs.cdr.Started(d.Context(), d.FromUser(), cs.cfg.Number, cs.clock.Now())
+	if err != nil {
+		id = telephony.LocalCallID()
+		cs.log.Error("sip: call log", "call", id, "what", "started", "error", err)
+	}
+	c := newCall(cs, d, id)
 	if !cs.register(c) {
 		cs.respond(d, sip.StatusServiceUnavailable, "Service Unavailable")
+		c.record("ended", cs.cdr.Ended(d.Context(), id, telephony.OutcomeFailed, telephony.HangupSystem, cs.clock.Now()))
 		return
 	}
 	defer cs.handlers.Done()
