@@ -32,7 +32,8 @@ func (m *Main) printBanner(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(&b, "  metrics:  %s/metrics%s\n", base, metrics)
 	if m.sip != nil {
 		sipAddr := browsable(m.SIPAddr())
-		fmt.Fprintf(&b, "  SIP:      %s (UDP and TCP): phones register as sip:<username>@%s with the user's SIP password (hotline user sip-password); calls are not answered yet\n", sipAddr, sipAddr)
+		fmt.Fprintf(&b, "  SIP:      %s (UDP and TCP): call sip:%s@%s; agents' phones register as sip:<username>@%s with their SIP password (hotline user sip-password)\n",
+			sipAddr, m.Config.SIPNumber, sipAddr, sipAddr)
 	}
 	if m.Config.SMSURL == "" {
 		b.WriteString("  SMS:      no gateway (HOTLINE_SMS_URL): nothing is sent; the texts and codes are in the log\n")

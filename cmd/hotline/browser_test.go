@@ -109,6 +109,15 @@ func newScenario(t *testing.T, chromium string) *scenario {
 		WHERE citizen_phone LIKE '1%' ORDER BY id LIMIT 1`).Scan(&s.phone, &s.pastNumber); err != nil {
 		t.Fatalf("find a demo citizen with a ticket: %v", err)
 	}
+	// Calls ring only agents with a phone: agent1 registers one (the test
+	// call below carries no audio, so nothing dials it).
+	const deskPhone = "desk-phone-1"
+	if err := m.SIPPasswords.SetPassword(context.Background(), "agent1", deskPhone); err != nil {
+		t.Fatal(err)
+	}
+	if res := registerPhone(t, m.SIPAddr(), "agent1", deskPhone); res.StatusCode != 200 {
+		t.Fatalf("agent1's phone: REGISTER answered %d", res.StatusCode)
+	}
 	// A loaded CI machine must not let the offer ring out mid-test.
 	for _, q := range m.Routing.Queues() {
 		if q.Name == "complaint" {

@@ -26,10 +26,14 @@ type Config struct {
 	HTTPAddr    string
 	SIPAddr     string
 	SIPRealm    string // the digest realm of agents' SIP passwords; their HA1 depends on it
-	DataDir     string
-	Search      string // embedded or meilisearch
-	MeiliURL    string
-	MeiliKey    string
+	SIPNumber   string // the hotline's number, whose calls reach the IVR
+	RTPPorts    [2]int // the UDP ports of RTP, both ends included
+	// AnnounceEvery is how often a waiting caller hears the position.
+	AnnounceEvery time.Duration
+	DataDir       string
+	Search        string // embedded or meilisearch
+	MeiliURL      string
+	MeiliKey      string
 	// SearchFallback is embedded (answer from the embedded index while
 	// Meilisearch is down) or none.
 	SearchFallback string
@@ -85,6 +89,9 @@ func (c *Config) settings() []setting {
 			serviceURL{p: &c.RedisURL, schemes: []string{"redis", "rediss", "unix"}, example: "redis://127.0.0.1:6379/0"}, false},
 		{"HOTLINE_HTTP_ADDR", "http-addr", "127.0.0.1:8080", "HTTP listen address", address{p: &c.HTTPAddr, example: "127.0.0.1:8080"}, false},
 		{"HOTLINE_SIP_ADDR", "sip-addr", "127.0.0.1:5060", "SIP listen address (UDP and TCP)", address{p: &c.SIPAddr, example: "127.0.0.1:5060"}, false},
+		{"HOTLINE_SIP_NUMBER", "sip-number", "12345", "the hotline's number: calls to it reach the IVR", sipNumber{&c.SIPNumber}, false},
+		{"HOTLINE_RTP_PORTS", "rtp-ports", "20000-29999", "UDP port range of RTP (calls' audio), low-high", portRange{&c.RTPPorts}, false},
+		{"HOTLINE_ANNOUNCE_EVERY", "announce-every", "30s", "how often a waiting caller hears the queue position", durationIn{p: &c.AnnounceEvery, max: 10 * time.Minute, example: "30s"}, false},
 		{"HOTLINE_SIP_REALM", "sip-realm", "hotline", "digest realm of agents' SIP passwords; changing it invalidates every SIP password", sipRealm{&c.SIPRealm}, false},
 		{"HOTLINE_DATA_DIR", "data-dir", "data", "directory for attachments, recordings and the embedded index", directory{&c.DataDir}, false},
 		{"HOTLINE_SEARCH", "search", "embedded", "search engine: embedded or meilisearch", oneOf{&c.Search, []string{"embedded", "meilisearch"}}, false},

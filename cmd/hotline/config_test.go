@@ -30,7 +30,8 @@ func TestConfig_Defaults(t *testing.T) {
 		c.LogFormat != "json" || c.LogLevel != slog.LevelInfo || c.DebugAddr != "" || c.SMSURL != "" ||
 		c.WebhookTimeout != 10*time.Second || c.DeliveryRetries != 8 || c.RetryBase != 30*time.Second ||
 		c.Workers != 50 || c.SweepEvery != time.Minute || c.AllowedOrigins != nil || c.TrustedProxies != nil ||
-		c.MetricsToken != "" || c.LoginConcurrency != 0 || c.LogoutGrace != 20*time.Second || c.ChatCapacity != 3 {
+		c.MetricsToken != "" || c.LoginConcurrency != 0 || c.LogoutGrace != 20*time.Second || c.ChatCapacity != 3 ||
+		c.SIPNumber != "12345" || c.RTPPorts != [2]int{20000, 29999} || c.AnnounceEvery != 30*time.Second {
 		t.Errorf("defaults: %+v", c)
 	}
 	// What the help shows as a default reads back as the same setting.
@@ -78,6 +79,9 @@ func badValues(t *testing.T) map[string]string {
 		"HOTLINE_HTTP_ADDR":         "8080",
 		"HOTLINE_SIP_ADDR":          "127.0.0.1",
 		"HOTLINE_SIP_REALM":         `hot"line`,
+		"HOTLINE_SIP_NUMBER":        "12345#",
+		"HOTLINE_RTP_PORTS":         "30000-20000",
+		"HOTLINE_ANNOUNCE_EVERY":    "never",
 		"HOTLINE_DATA_DIR":          file,
 		"HOTLINE_SEARCH":            "solr",
 		"HOTLINE_MEILI_URL":         "ftp://meili.example",

@@ -274,6 +274,49 @@ func (v sipRealm) Set(s string) error {
 	return nil
 }
 
+// sipNumber is a telephone number as SIP users carry it: 3 to 20 digits.
+type sipNumber struct{ p *string }
+
+func (v sipNumber) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return *v.p
+}
+
+func (v sipNumber) Set(s string) error {
+	if len(s) < 3 || len(s) > 20 || strings.Trim(s, "0123456789") != "" {
+		return errors.New("must be a number of 3 to 20 digits, such as 12345")
+	}
+	*v.p = s
+	return nil
+}
+
+// portRange is low-high, two UDP ports with room for a few calls.
+type portRange struct{ p *[2]int }
+
+func (v portRange) String() string {
+	if v.p == nil || v.p[0] == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d-%d", v.p[0], v.p[1])
+}
+
+func (v portRange) Set(s string) error {
+	const bad = "must be a port range low-high such as 20000-29999, from 1024 to 65535, at least 10 ports"
+	lo, hi, ok := strings.Cut(s, "-")
+	if !ok {
+		return errors.New(bad)
+	}
+	l, errL := strconv.Atoi(lo)
+	h, errH := strconv.Atoi(hi)
+	if errL != nil || errH != nil || l < 1024 || h > 65535 || h-l < 9 {
+		return errors.New(bad)
+	}
+	*v.p = [2]int{l, h}
+	return nil
+}
+
 // token is a key or token sent in an HTTP header: visible ASCII, no
 // spaces; empty for none.
 type token struct{ p *string }

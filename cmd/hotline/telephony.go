@@ -3,19 +3,23 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/telephony"
+	"github.com/open12345/hotline/telephony/prompts"
 	"github.com/open12345/hotline/telephony/sip"
 )
 
-// startTelephony starts the SIP edge on HOTLINE_SIP_ADDR: agents' phones
-// register (digest, bindings kept in PostgreSQL) and the registrar tells
-// routing which agents a phone can reach. Calls themselves are answered
-// 480 until the call flow lands; until then routing does not require a
-// phone for voice either (routing.Engine.RequireDevice stays off), so
-// supervisors' test contacts still reach every ready agent.
+// startTelephony starts the voice channel on HOTLINE_SIP_ADDR: agents'
+// phones register (digest, bindings kept in PostgreSQL) and the registrar
+// tells routing which agents a phone can reach; calls to the hotline's
+// number go through the IVR into routing's queues, ring the offered
+// agent's phone, are bridged, recorded and written to the call records.
+// From then on routing offers calls only to agents with a registered
+// phone (RequireDevice), chats to everyone ready.
 func (m *Main) startTelephony(ctx context.Context) error {
 	store := postgres.NewSIPStore(m.DB)
 	m.SIPPasswords = telephony.NewCredentials(store, m.Config.SIPRealm)
@@ -28,8 +32,19 @@ func (m *Main) startTelephony(ctx context.Context) error {
 	if err := m.Registrar.Load(ctx); err != nil {
 		return fmt.Errorf("load the phones' registrations: %w", err)
 	}
+	if err := m.Routing.RequireDevice(routing.Voice, true); err != nil {
+		return fmt.Errorf("require phones for calls: %w", err)
+	}
+	recordings := filepath.Join(m.Config.DataDir, "recordings")
+	if err := os.MkdirAll(recordings, 0o750); err != nil {
+		return fmt.Errorf("HOTLINE_DATA_DIR: %w", err)
+	}
+	flow := sip.NewCalls(sip.CallConfig{Number: m.Config.SIPNumber, AnnounceEvery: m.Config.AnnounceEvery,
+		RTPPorts: sip.PortRange{Min: m.Config.RTPPorts[0], Max: m.Config.RTPPorts[1]}, Recordings: recordings},
+		m.Routing, prompts.New(m.Config.DataDir, m.Log), m.Calls.CallLog(),
+		sip.NewPhones(m.Registrar, m.Routing, m.Clock, m.Log), m.Clock, m.Log)
 	sipCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	srv, err := sip.Start(sipCtx, sip.Config{Addr: m.Config.SIPAddr, Realm: m.Config.SIPRealm}, m.Registrar, store, m.Clock, m.Log)
+	srv, err := sip.Start(sipCtx, sip.Config{Addr: m.Config.SIPAddr, Realm: m.Config.SIPRealm, Calls: flow}, m.Registrar, store, m.Clock, m.Log)
 	if err != nil {
 		stop()
 		return fmt.Errorf("HOTLINE_SIP_ADDR: %w", err)
