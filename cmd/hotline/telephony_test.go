@@ -157,14 +157,18 @@ func TestServe_CallReachesTheRegisteredPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tx.Register(regCtx); err != nil {
+	if err := whenBound(func() error { return tx.Register(regCtx) }); err != nil {
 		t.Fatalf("the phone registers: %v", err)
 	}
 
 	events := m.Routing.Subscribe()
 	defer events.Close()
 	caller := newDiagoPeer(t, "13800138000", nil) // the user agent's name is the From user
-	d, _, err := caller.Invite(regCtx, sip.Uri{Scheme: "sip", User: "12345", Host: "127.0.0.1", Port: int(sipAddr.Port())}, diago.InviteOptions{})
+	var d *diago.DialogClientSession
+	err = whenBound(func() (err error) {
+		d, _, err = caller.Invite(regCtx, sip.Uri{Scheme: "sip", User: "12345", Host: "127.0.0.1", Port: int(sipAddr.Port())}, diago.InviteOptions{})
+		return err
+	})
 	if err != nil {
 		t.Fatalf("call 12345: %v", err)
 	}
@@ -243,4 +247,19 @@ func newDiagoPeer(t *testing.T, name string, handle func(*diago.DialogServerSess
 		}
 	})
 	return dg
+}
+
+// whenBound retries fn while the peer's own UDP listener is not yet in
+// sipgo's connection pool: right after ServeBackground, a first request
+// may try to bind the listener's port again ("address already in use").
+// The hotline's own legs are not concerned: its listener is long up.
+func whenBound(fn func() error) error {
+	for range 40 {
+		err := fn()
+		if err == nil || !strings.Contains(err.Error(), "address already in use") {
+			return err
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return fn()
 }

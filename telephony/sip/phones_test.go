@@ -248,7 +248,7 @@ func registerPhone(t *testing.T, e *bridgeEdge, p *peer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := tx.Register(ctx); err != nil {
+	if err := whenBound(func() error { return tx.Register(ctx) }); err != nil {
 		t.Fatalf("register phone: %v", err)
 	}
 }
@@ -260,7 +260,12 @@ func callIn(t *testing.T, e *bridgeEdge, p *peer) (*diago.DialogClientSession, *
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	uri := sip.Uri{Scheme: "sip", User: "12345", Host: "127.0.0.1", Port: int(e.srv.Addr().Port())}
-	d, m, err := p.dg.Invite(ctx, uri, diago.InviteOptions{})
+	var d *diago.DialogClientSession
+	var m *diago.DialogMedia
+	err := whenBound(func() (err error) {
+		d, m, err = p.dg.Invite(ctx, uri, diago.InviteOptions{})
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
