@@ -45,21 +45,11 @@ func startCalls(t *testing.T, cfg hsip.CallConfig, clk clock.Clock) *callEdge {
 	e := &callEdge{engine: engine, sub: engine.Subscribe()}
 	e.calls = hsip.NewCalls(cfg, engine, prompts.New("", slog.Default()), nil, nil, clk, slog.Default())
 	registrar := telephony.NewRegistrar(nil, clk, nil, slog.Default())
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := hsip.Start(ctx, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, Calls: e.calls}, registrar, nil, clk, slog.Default())
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	e.srv, e.stop = srv, cancel
-	t.Cleanup(func() {
-		cancel()
-		if err := srv.Wait(); err != nil {
-			t.Errorf("stop: %v", err)
-		}
+	t.Cleanup(func() { // after the server has stopped
 		e.sub.Close()
 		registrar.Close()
 	})
+	e.srv, e.stop = startServer(t, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, Calls: e.calls}, registrar, nil, clk)
 	return e
 }
 

@@ -69,21 +69,28 @@ func startEdge(t testing.TB) *edge {
 		t.Fatal(err)
 	}
 	e.registrar = telephony.NewRegistrar(e.store, e.clock, e.record, slog.Default())
-	ctx, cancel := context.WithCancel(ctx)
-	srv, err := hsip.Start(ctx, hsip.Config{Addr: "127.0.0.1:0", Realm: realm}, e.registrar, e.store, e.clock, slog.Default())
+	t.Cleanup(e.registrar.Close) // after the server has stopped
+	e.srv, e.stop = startServer(t, hsip.Config{Addr: "127.0.0.1:0", Realm: realm}, e.registrar, e.store, e.clock)
+	return e
+}
+
+// startServer starts the SIP edge on a free loopback port; the test's end
+// (or the returned stop) stops it, and the test waits for it to be down.
+func startServer(t testing.TB, cfg hsip.Config, registrar *telephony.Registrar, store telephony.Store, clk clock.Clock) (*hsip.Server, context.CancelFunc) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := hsip.Start(ctx, cfg, registrar, store, clk, slog.Default())
 	if err != nil {
 		cancel()
 		t.Fatal(err)
 	}
-	e.srv, e.stop = srv, cancel
 	t.Cleanup(func() {
 		cancel()
 		if err := srv.Wait(); err != nil {
 			t.Errorf("stop: %v", err)
 		}
-		e.registrar.Close()
 	})
-	return e
+	return srv, cancel
 }
 
 // client is a sipgo user agent on loopback.

@@ -74,21 +74,11 @@ func startBridge(t *testing.T) *bridgeEdge {
 	registrar := telephony.NewRegistrar(store, clk, nil, slog.Default())
 	phones := hsip.NewPhones(registrar, engine, clk, slog.Default())
 	e.calls = hsip.NewCalls(hsip.CallConfig{Recordings: e.recordings}, engine, prompts.New("", slog.Default()), e.cdr, phones, clk, slog.Default())
-	sctx, cancel := context.WithCancel(ctx)
-	srv, err := hsip.Start(sctx, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, Calls: e.calls}, registrar, store, clk, slog.Default())
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	e.srv, e.stop = srv, cancel
-	t.Cleanup(func() {
-		cancel()
-		if err := srv.Wait(); err != nil {
-			t.Errorf("stop: %v", err)
-		}
+	t.Cleanup(func() { // after the server has stopped
 		e.sub.Close()
 		registrar.Close()
 	})
+	e.srv, e.stop = startServer(t, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, Calls: e.calls}, registrar, store, clk)
 	return e
 }
 
