@@ -157,7 +157,7 @@ func TestServe_CallReachesTheRegisteredPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := whenBound(func() error { return tx.Register(regCtx) }); err != nil {
+	if err := testenv.WhenBound(func() error { return tx.Register(regCtx) }); err != nil {
 		t.Fatalf("the phone registers: %v", err)
 	}
 
@@ -165,7 +165,7 @@ func TestServe_CallReachesTheRegisteredPhone(t *testing.T) {
 	defer events.Close()
 	caller := newDiagoPeer(t, "13800138000", nil) // the user agent's name is the From user
 	var d *diago.DialogClientSession
-	err = whenBound(func() (err error) {
+	err = testenv.WhenBound(func() (err error) {
 		d, _, err = caller.Invite(regCtx, sip.Uri{Scheme: "sip", User: "12345", Host: "127.0.0.1", Port: int(sipAddr.Port())}, diago.InviteOptions{})
 		return err
 	})
@@ -247,19 +247,4 @@ func newDiagoPeer(t *testing.T, name string, handle func(*diago.DialogServerSess
 		}
 	})
 	return dg
-}
-
-// whenBound retries fn while the peer's own UDP listener is not yet in
-// sipgo's connection pool: right after ServeBackground, a first request
-// may try to bind the listener's port again ("address already in use").
-// The hotline's own legs are not concerned: its listener is long up.
-func whenBound(fn func() error) error {
-	for range 40 {
-		err := fn()
-		if err == nil || !strings.Contains(err.Error(), "address already in use") {
-			return err
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	return fn()
 }

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"runtime"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -192,26 +191,11 @@ func (c *caller) dial(t *testing.T, e *callEdge, user string) (*diago.DialogClie
 	defer cancel()
 	uri := sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1", Port: int(e.srv.Addr().Port())}
 	var d *diago.DialogClientSession
-	err := whenBound(func() (err error) {
+	err := testenv.WhenBound(func() (err error) {
 		d, _, err = c.dg.Invite(ctx, uri, diago.InviteOptions{})
 		return err
 	})
 	return d, err
-}
-
-// whenBound retries fn while the peer's own UDP listener is not yet in
-// sipgo's connection pool: right after ServeBackground, a first request
-// may try to bind the listener's port again ("address already in use").
-// The hotline's own legs are not concerned: its listener is long up.
-func whenBound(fn func() error) error {
-	for range 40 {
-		err := fn()
-		if err == nil || !strings.Contains(err.Error(), "address already in use") {
-			return err
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	return fn()
 }
 
 // info sends a key by SIP INFO within d.

@@ -238,7 +238,7 @@ func registerPhone(t *testing.T, e *bridgeEdge, p *peer) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := whenBound(func() error { return tx.Register(ctx) }); err != nil {
+	if err := testenv.WhenBound(func() error { return tx.Register(ctx) }); err != nil {
 		t.Fatalf("register phone: %v", err)
 	}
 }
@@ -252,7 +252,7 @@ func callIn(t *testing.T, e *bridgeEdge, p *peer) (*diago.DialogClientSession, *
 	uri := sip.Uri{Scheme: "sip", User: "12345", Host: "127.0.0.1", Port: int(e.srv.Addr().Port())}
 	var d *diago.DialogClientSession
 	var m *diago.DialogMedia
-	err := whenBound(func() (err error) {
+	err := testenv.WhenBound(func() (err error) {
 		d, m, err = p.dg.Invite(ctx, uri, diago.InviteOptions{})
 		return err
 	})
