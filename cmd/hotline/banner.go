@@ -67,7 +67,7 @@ func (m *Main) demoLoginsLine(ctx context.Context) (string, error) {
 	if !same {
 		return "demo logins: admin, supervisor, agent1…agent5, dept-<code> (their password is no longer HOTLINE_DEMO_PASSWORD)", nil
 	}
-	return fmt.Sprintf("demo logins (password %q): admin, supervisor, agent1…agent5, dept-<code> (e.g. dept-rsj)", m.Config.DemoPassword), nil
+	return fmt.Sprintf("demo logins (password %q, also the phones' SIP password of agents and the supervisor): admin, supervisor, agent1…agent5, dept-<code> (e.g. dept-rsj)", m.Config.DemoPassword), nil
 }
 
 // browsable is addr with an unspecified host (0.0.0.0, ::) replaced by

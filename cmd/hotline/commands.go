@@ -122,9 +122,34 @@ func (c *command) seed(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "demo data: %d departments, %d accounts, %d sample tickets, %d matter guides saved\n",
-		sum.Departments, sum.Users, sum.Tickets, sum.Guides)
+	phones, err := demoSIPPasswords(ctx, users, telephony.NewCredentials(postgres.NewSIPStore(db), c.cfg.SIPRealm), c.cfg.DemoPassword)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "demo data: %d departments, %d accounts (%d with a SIP phone password), %d sample tickets, %d matter guides saved\n",
+		sum.Departments, sum.Users, phones, sum.Tickets, sum.Guides)
 	return nil
+}
+
+// demoSIPPasswords gives the demo's agents and supervisors the demo
+// password for their phones too, so that a softphone can register at once
+// (sip:agent1@host); it returns how many.
+func demoSIPPasswords(ctx context.Context, users *auth.Service, creds *telephony.Credentials, password string) (int, error) {
+	all, err := users.Users(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("list the demo accounts: %w", err)
+	}
+	n := 0
+	for _, u := range all {
+		if u.Role != auth.RoleAgent && u.Role != auth.RoleSupervisor {
+			continue
+		}
+		if err := creds.SetPassword(ctx, u.Username, password); err != nil {
+			return n, fmt.Errorf("SIP password of %s: %w", u.Username, err)
+		}
+		n++
+	}
+	return n, nil
 }
 
 func (c *command) bindUserFlags(fs *flag.FlagSet) {

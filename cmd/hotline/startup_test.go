@@ -121,10 +121,19 @@ func TestStartup_AsMakeRun(t *testing.T) {
 	}
 	base := console[1]
 	for _, want := range []string{base + "/submit", base + "/progress", base + "/api/v1/", base + "/metrics",
-		`demo logins (password "hotline-demo"): admin, supervisor, agent1…agent5, dept-<code>`} {
+		`demo logins (password "hotline-demo", also the phones' SIP password of agents and the supervisor): admin, supervisor, agent1…agent5, dept-<code>`} {
 		if !strings.Contains(block, want) {
 			t.Errorf("the start-up block lacks %q:\n%s", want, block)
 		}
+	}
+	// What a new user tries next: a softphone registers as agent1 at the
+	// printed SIP address with the demo password.
+	sipAddr := regexp.MustCompile(`SIP: +(127\.0\.0\.1:\d+) `).FindStringSubmatch(block)
+	if sipAddr == nil {
+		t.Fatalf("no SIP address in:\n%s", block)
+	}
+	if res := registerPhone(t, sipAddr[1], "agent1", "hotline-demo"); res.StatusCode != 200 {
+		t.Errorf("agent1's phone with the demo password: REGISTER answered %d", res.StatusCode)
 	}
 	for _, l := range started {
 		if strings.Contains(l, "sms (not sent") {
