@@ -15,14 +15,16 @@ const (
 	blockAfter     = 10               // failures that block the source
 	blockFor       = 15 * time.Minute
 	floodWindow    = 10 * time.Second
-	floodMax       = 20 // REGISTERs per source and window
+	floodMax       = 20 // REGISTERs, or new INVITEs, per source and window
 	maxSources     = 50000
 )
 
-// guard counts each source's REGISTERs and digest failures: a source
-// flooding is answered 503, one failing repeatedly is blocked. Each is
-// logged once per episode.
+// guard counts each source's requests of one kind (REGISTERs, new
+// INVITEs) and, for REGISTERs, digest failures: a source flooding is
+// answered 503, one failing repeatedly is blocked. Each is logged once
+// per episode.
 type guard struct {
+	what  string // the requests counted, for the log
 	clock clock.Clock
 	log   *slog.Logger
 	mu    sync.Mutex
@@ -38,8 +40,8 @@ type source struct {
 	blockedUntil time.Time
 }
 
-func newGuard(clk clock.Clock, log *slog.Logger) *guard {
-	return &guard{clock: clk, log: log, m: map[string]*source{}}
+func newGuard(what string, clk clock.Clock, log *slog.Logger) *guard {
+	return &guard{what: what, clock: clk, log: log, m: map[string]*source{}}
 }
 
 // get returns the record of ip, pruning old ones when there are too many.
@@ -61,7 +63,7 @@ func (g *guard) get(ip string, now time.Time) *source {
 	return s
 }
 
-// admit counts a REGISTER from ip and says whether it may be processed:
+// admit counts a request from ip and says whether it may be processed:
 // retryAfter > 0 when the source floods, blocked when it is blocked.
 func (g *guard) admit(ip string) (retryAfter time.Duration, blocked bool) {
 	now := g.clock.Now()
@@ -78,7 +80,7 @@ func (g *guard) admit(ip string) (retryAfter time.Duration, blocked bool) {
 	if s.requests > floodMax {
 		if !s.floodLogged {
 			s.floodLogged = true
-			g.log.Warn("sip: REGISTER flood limited", "source", ip, "limit", floodMax, "window", floodWindow.String())
+			g.log.Warn("sip: "+g.what+" flood limited", "source", ip, "limit", floodMax, "window", floodWindow.String())
 		}
 		return s.windowStart.Add(floodWindow).Sub(now), false
 	}

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 
 	"github.com/emiago/diago"
@@ -86,8 +87,11 @@ func Start(ctx context.Context, cfg Config, registrar *telephony.Registrar, stor
 // OPTIONS, then REGISTER; other methods get 405.
 func (s *Server) routes(cfg Config, registrar *telephony.Registrar, store telephony.Store, clk clock.Clock) {
 	host := s.addr.Addr().String()
+	invites := newGuard("INVITE", clk, s.log)
 	dg := diago.NewDiago(s.ua, diago.WithServer(s.srv), diago.WithLogger(s.log),
-		diago.WithServerRequestMiddleware(s.sane),
+		diago.WithServerRequestMiddleware(func(next sipgo.RequestHandler) sipgo.RequestHandler {
+			return s.sane(limitInvites(invites, next))
+		}),
 		diago.WithTransport(diago.Transport{Transport: "udp", BindHost: host, BindPort: int(s.addr.Port())}),
 		diago.WithTransport(diago.Transport{Transport: "tcp", BindHost: host, BindPort: int(s.addr.Port())}))
 	if cfg.Calls != nil {
@@ -103,6 +107,30 @@ func (s *Server) routes(cfg Config, registrar *telephony.Registrar, store teleph
 			s.log.Warn("sip: respond 405", "source", req.Source(), "error", err)
 		}
 	}))
+}
+
+// limitInvites answers 503 with Retry-After to the new calls (INVITEs
+// without a To tag) of a source sending more than floodMax within
+// floodWindow, before any media is set up: a scanner's or a runaway
+// peer's flood costs no call, and other sources' calls go through.
+func limitInvites(g *guard, next sipgo.RequestHandler) sipgo.RequestHandler {
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		if req.IsInvite() && req.To() != nil && req.To().Params.Has("tag") {
+			next(req, tx) // a re-INVITE within a call
+			return
+		}
+		if req.IsInvite() {
+			if retry, _ := g.admit(sourceIP(req.Source())); retry > 0 {
+				res := sip.NewResponseFromRequest(req, sip.StatusServiceUnavailable, "Service Unavailable", nil)
+				res.AppendHeader(sip.NewHeader("Retry-After", strconv.Itoa(int(retry.Seconds())+1)))
+				if err := tx.Respond(res); err != nil {
+					g.log.Debug("sip: respond 503 to a flooding INVITE", "source", req.Source(), "error", err)
+				}
+				return
+			}
+		}
+		next(req, tx)
+	}
 }
 
 // sane wraps a handler: requests without the headers every request must

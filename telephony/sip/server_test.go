@@ -3,9 +3,12 @@ package sip_test
 import (
 	"errors"
 	"net"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/emiago/sipgo/sip"
 )
 
 func TestServer_OptionsAnswered(t *testing.T) {
@@ -100,5 +103,36 @@ func TestServer_StopsWithTheContext(t *testing.T) {
 	}
 	if err := errors.Join(udp.Close(), tcp.Close()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A source sending more new calls than the limit gets 503 with
+// Retry-After before any call is set up, while a call from another
+// source still gets through (here: 480, the edge has no call flow).
+func TestServer_InviteFloodIsLimitedPerSource(t *testing.T) {
+	e := startEdge(t)
+	flood := newRawPeer(t, e, "127.0.0.3")
+	statuses := map[int]int{}
+	retryAfter := ""
+	for range 30 {
+		msg := flood.message("INVITE")
+		callID := regexp.MustCompile(`Call-ID: (\S+)`).FindSubmatch(msg)[1]
+		if err := flood.send(msg); err != nil {
+			t.Fatal(err)
+		}
+		res := flood.readMatching(t, false, func(r *sip.Response) bool { return r.CallID().Value() == string(callID) })
+		statuses[res.StatusCode]++
+		if res.StatusCode == 503 {
+			if h := res.GetHeader("Retry-After"); h != nil {
+				retryAfter = h.Value()
+			}
+		}
+	}
+	if statuses[480] != 20 || statuses[503] != 10 || retryAfter == "" {
+		t.Fatalf("30 INVITEs from one source: %v (Retry-After %q), want 20 let through (480) and 10 limited (503 with Retry-After)", statuses, retryAfter)
+	}
+	legit := newRawPeer(t, e, "127.0.0.1")
+	if res := legit.request(t, "INVITE"); res.StatusCode != 480 {
+		t.Fatalf("an INVITE from another source during the flood: %d, want it handled (480)", res.StatusCode)
 	}
 }
