@@ -17,6 +17,7 @@ import (
 	agentui "github.com/open12345/hotline/agent-ui"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/telephony"
+	"github.com/open12345/hotline/ticketing"
 )
 
 // callsService is embedded under this name so that its Calls method (the
@@ -38,8 +39,9 @@ func newCallEnv(t *testing.T) callEnv {
 	t.Helper()
 	late := &lateCalls{}
 	rec := t.TempDir()
-	e := newEnvWith(t, func(d *agentui.Deps) { d.CallRecords, d.Calls, d.Recordings = late, late, rec })
-	late.callsService = telephony.NewCalls(postgres.NewCallStore(e.db), e.clock)
+	var tickets *ticketing.Service
+	e := newEnvWith(t, func(d *agentui.Deps) { d.CallRecords, d.Calls, d.Recordings, tickets = late, late, rec, d.Tickets })
+	late.callsService = telephony.NewCalls(postgres.NewCallStore(e.db), e.clock, telephony.WithTicketRatings(tickets))
 	return callEnv{env: e, calls: late.callsService, rec: rec}
 }
 
@@ -358,6 +360,38 @@ func TestCalls_TicketAndScreenPop(t *testing.T) {
 	if len(h.Calls) != 2 || h.Calls[0].Outcome != "abandoned" || h.Calls[1].ID != strconv.FormatInt(id, 10) ||
 		h.Calls[1].Agent != "agent1" || h.Calls[1].TalkSeconds != 60 {
 		t.Fatalf("screen pop calls %+v", h.Calls)
+	}
+}
+
+// The caller's rating reaches the ticket made during the call as the
+// system's call_rated event, which the department handling the ticket
+// does not see.
+func TestCalls_RatingGoesToTheTicketForStaffOnly(t *testing.T) {
+	e := newCallEnv(t)
+	id := e.answered("13812341234", "agent1", time.Second, time.Minute)
+	if err := e.calls.SetSatisfaction(context.Background(), id, 5); err != nil {
+		t.Fatal(err)
+	}
+	tk := e.newTicket("complaint", map[string]any{"call_id": strconv.FormatInt(id, 10)})
+	e.mustAct("agent1", tk.ID, "dispatch", map[string]any{"department": "rsj"})
+	var rated []event
+	for _, ev := range e.events(tk.ID) {
+		if ev.Action == "call_rated" {
+			rated = append(rated, ev)
+		}
+	}
+	if len(rated) != 1 || rated[0].Actor.Username != "system" || rated[0].Payload["score"] != 5.0 ||
+		rated[0].Payload["call_id"] != float64(id) || rated[0].From != "accepted" || rated[0].To != "accepted" {
+		t.Fatalf("call_rated events %+v, want one of the system with call %d's 5", rated, id)
+	}
+	var dept struct{ Items []event }
+	e.must(e.call("dept-rsj", "GET", fmt.Sprintf("/api/v1/tickets/%d/events", tk.ID), nil), 200, &dept)
+	var actions []string
+	for _, ev := range dept.Items {
+		actions = append(actions, ev.Action)
+	}
+	if !slices.Equal(actions, []string{"create", "dispatch"}) {
+		t.Fatalf("the department sees %v, want create and dispatch", actions)
 	}
 }
 

@@ -18,6 +18,10 @@ type ContactControl interface {
 	// id; the channel ends the contact in routing. Errors: not_found,
 	// unavailable.
 	End(ctx context.Context, contactID string) error
+	// AnsweredOnDevice says the channel's contacts are answered on the
+	// agent's own device (a call, on the agent's phone), so the console
+	// shows the offer but cannot accept it.
+	AnsweredOnDevice() bool
 }
 
 // controlTimeout bounds how long a channel may take to act for a console.
@@ -50,6 +54,13 @@ func (cc contactControls) find(id string) (routing.ContactView, bool) {
 func (cc contactControls) control(c routing.ContactView) (ContactControl, bool) {
 	ctl, ok := cc.byChannel[c.Channel]
 	return ctl, ok && c.Ref != ""
+}
+
+// onDevice says whether c is answered on the agent's device rather than
+// by the console.
+func (cc contactControls) onDevice(c routing.ContactView) bool {
+	ctl, ok := cc.control(c)
+	return ok && ctl.AnsweredOnDevice()
 }
 
 // end ends the contact through its channel, or in routing when no channel

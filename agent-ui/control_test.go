@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -14,8 +15,9 @@ import (
 // channelControl is a channel's control that records what it was asked
 // and leaves the contact in routing, as a call still hanging up would.
 type channelControl struct {
-	mu    sync.Mutex
-	ended []string
+	onDevice bool // contacts are answered on the agent's phone
+	mu       sync.Mutex
+	ended    []string
 }
 
 func (c *channelControl) End(_ context.Context, contactID string) error {
@@ -24,6 +26,8 @@ func (c *channelControl) End(_ context.Context, contactID string) error {
 	c.ended = append(c.ended, contactID)
 	return nil
 }
+
+func (c *channelControl) AnsweredOnDevice() bool { return c.onDevice }
 
 func (c *channelControl) endedOnes() []string {
 	c.mu.Lock()
@@ -156,6 +160,39 @@ func TestContactControl_WithoutControlEndsInRouting(t *testing.T) {
 	if err := e.routing.Check(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A call that rings the agent's phone is answered there: the console's
+// offer says so and its accept is refused; declining still works.
+func TestContactControl_PhoneCallsAreAnsweredOnThePhone(t *testing.T) {
+	voice := &channelControl{onDevice: true}
+	e := newEnvWith(t, func(d *agentui.Deps) {
+		d.Controls = map[routing.Channel]agentui.ContactControl{routing.Voice: voice}
+	})
+	tab := e.readyAgent()
+	if _, err := e.routing.Enqueue(routing.Contact{Channel: routing.Voice, Queue: "complaint", Caller: "13800001234", Ref: "call-9"}); err != nil {
+		t.Fatal(err)
+	}
+	var o struct {
+		OfferID       string `json:"offer_id"`
+		AnswerOnPhone bool   `json:"answer_on_phone"`
+	}
+	tab.await("offer", nil, &o)
+	if !o.AnswerOnPhone {
+		t.Fatal("the offer of a call ringing the agent's phone does not say answer_on_phone")
+	}
+	if ack := tab.request("offer.accept", map[string]string{"offer_id": o.OfferID}); ack.Type != "error" || !strings.Contains(string(ack.Data), "phone") {
+		t.Fatalf("accepting a phone call in the console: %s %s, want an error saying to answer on the phone", ack.Type, ack.Data)
+	}
+	if ack := tab.request("offer.decline", map[string]string{"offer_id": o.OfferID}); ack.Type != "ack" {
+		t.Fatalf("offer.decline: %s %s", ack.Type, ack.Data)
+	}
+	tab.await("offer.withdrawn", nil, nil)
+	// A test contact (no channel reference) is still answered in the console.
+	if ack := tab.request("presence.set", map[string]string{"state": "ready"}); ack.Type != "ack" {
+		t.Fatalf("presence.set: %s %s", ack.Type, ack.Data)
+	}
+	e.connect(tab, routing.Contact{Channel: routing.Voice, Queue: "complaint", Caller: "13800001234"})
 }
 
 func TestChannels_ContactsCarryTheTicketChannel(t *testing.T) {

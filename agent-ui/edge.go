@@ -180,8 +180,8 @@ func originAllowed(r *http.Request, origin string, allowed []string) bool {
 
 // writeTypes are the content types a browser cannot send cross-site
 // without a preflight, except multipart, which uploads need (the Origin
-// check covers it).
-var writeTypes = []string{"application/json", "multipart/form-data", "text/csv"}
+// check covers it); audio/wav is a prompt recording.
+var writeTypes = []string{"application/json", "multipart/form-data", "text/csv", "audio/wav"}
 
 // checkCSRF refuses a state-changing request that carries the session
 // cookie (and no bearer token) unless it comes from the console's own
@@ -215,7 +215,7 @@ func (e edge) checkCSRF(r *http.Request) error {
 	}
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || !slices.Contains(writeTypes, mt) {
-		return errs.E(errs.Invalid, "send Content-Type application/json (multipart/form-data for files, text/csv for imports)")
+		return errs.E(errs.Invalid, "send Content-Type application/json (multipart/form-data for files, text/csv for imports, audio/wav for prompts)")
 	}
 	return nil
 }

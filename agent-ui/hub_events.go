@@ -31,6 +31,9 @@ type offerMessage struct {
 	RingSeconds    int                `json:"ring_seconds"`
 	CitizenHistory *screenpop.History `json:"citizen_history"`
 	Contact        contactMessage     `json:"contact"`
+	// AnswerOnPhone: the agent answers on the phone that rings meanwhile;
+	// offer.accept is refused.
+	AnswerOnPhone bool `json:"answer_on_phone,omitempty"`
 }
 
 // onRouting turns routing events into messages. It runs inside the
@@ -80,7 +83,7 @@ func (h *Hub) sendOffer(o routing.OfferView, st *pendingOffer) {
 func (h *Hub) offerMessage(ctx context.Context, o routing.OfferView) offerMessage {
 	m := offerMessage{OfferID: o.ID, ContactID: o.Contact.ID, Channel: o.Contact.Channel, Caller: o.Contact.Caller,
 		Queue: o.Contact.Queue, Priority: o.Contact.Priority, Ref: o.Contact.Ref, ExpiresAt: o.ExpiresAt, TicketChannel: ticketChannel(o.Contact.Channel),
-		Contact: viewContact(o.Contact)}
+		Contact: viewContact(o.Contact), AnswerOnPhone: h.controls.onDevice(o.Contact)}
 	for _, q := range h.engine.Queues() {
 		if q.Name == o.Contact.Queue {
 			m.QueueTitle, m.RingSeconds = q.Title, q.RingSeconds
@@ -203,6 +206,9 @@ func (h *Hub) handle(c *wsClient, req envelope) (any, error) {
 		}
 		if req.Type == "offer.decline" {
 			return struct{}{}, h.engine.Decline(a.Username, d.OfferID)
+		}
+		if v, ok := h.engine.Agent(a.Username); ok && v.Offer != nil && v.Offer.ID == d.OfferID && h.controls.onDevice(v.Offer.Contact) {
+			return nil, errs.E(errs.Invalid, "answer this call on your phone: it is ringing")
 		}
 		c, err := h.engine.Accept(a.Username, d.OfferID)
 		return viewContact(c), err

@@ -82,6 +82,11 @@ type Deps struct {
 	Bus         *eventbus.Local // ticket notices for the consoles; nil: none
 	Clock       clock.Clock
 	Hub         HubConfig
+
+	// IVRMenus and Prompts are the IVR's menu and prompts, which admins
+	// change; nil: no telephony, and /ivr answers unavailable.
+	IVRMenus IVRMenus
+	Prompts  IVRPrompts
 }
 
 // Server serves the staff API.
@@ -113,6 +118,8 @@ type Server struct {
 	sipPasswords SIPPasswords
 	calls        CallRecords
 	recordings   string
+	ivrMenus     IVRMenus
+	prompts      IVRPrompts
 	codes        *phonecode.Service
 	quotas       quota.Store
 	publicLimits PublicLimits
@@ -144,7 +151,8 @@ func NewServer(deps Deps) (*Server, error) {
 		history:  screenpop.NewFinder(deps.Tickets, deps.Calls, deps.Tickets.Location()),
 		edge:     edge{trusted: deps.TrustedProxies, origins: deps.Hub.AllowedOrigins},
 		clock:    deps.Clock, sipPasswords: deps.SIPPasswords, calls: deps.CallRecords,
-		recordings: deps.Recordings, codes: deps.Codes, quotas: deps.Quotas, publicLimits: deps.PublicLimits}
+		recordings: deps.Recordings, ivrMenus: deps.IVRMenus, prompts: deps.Prompts,
+		codes: deps.Codes, quotas: deps.Quotas, publicLimits: deps.PublicLimits}
 	if s.hub, err = newHub(deps.Hub, deps, s.history, s.routingConfig, s.controls); err != nil {
 		return nil, err
 	}
@@ -333,6 +341,7 @@ func (s *Server) routes(metrics http.Handler) {
 
 	s.guideRoutes()
 	s.routingRoutes()
+	s.ivrRoutes()
 	s.publicTicketRoutes()
 	s.citizenRoutes()
 	s.callRoutes()

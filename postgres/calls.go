@@ -58,15 +58,18 @@ func insertCallEvents(ctx context.Context, tx pgx.Tx, id int64, evs []telephony.
 	return nil
 }
 
-// UpdateCall locks the call, runs change and writes the result in one
-// transaction (the row lock orders the events' sequence numbers). Errors:
-// not_found, invalid, unavailable, those of change.
+// UpdateCall locks the call, reads its events, runs change and writes the
+// result in one transaction (the row lock orders the events' sequence
+// numbers). Errors: not_found, invalid, unavailable, those of change.
 func (s *CallStore) UpdateCall(ctx context.Context, id int64,
 	change func(c *telephony.Call) (telephony.CallChange, error)) error {
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
 		c, err := scanCall(tx.QueryRow(ctx, `SELECT `+callColumns+` FROM calls WHERE id = $1 FOR UPDATE`, id))
 		if err != nil {
 			return translate(err, "call "+strconv.FormatInt(id, 10))
+		}
+		if c.Events, err = callEvents(ctx, tx, id); err != nil {
+			return err
 		}
 		ch, err := change(&c)
 		if err != nil {
@@ -110,16 +113,24 @@ func (s *CallStore) Call(ctx context.Context, id int64) (telephony.Call, error) 
 	if err != nil {
 		return c, translate(err, doing)
 	}
-	rows, err := s.db.Pool.Query(ctx, `SELECT at, event, detail FROM call_events WHERE call_id = $1 ORDER BY seq`, id)
+	c.Events, err = callEvents(ctx, s.db.Pool, id)
+	return c, translate(err, doing+" events")
+}
+
+// callEvents reads call id's events in order, on the pool or in a
+// transaction.
+func callEvents(ctx context.Context, q interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}, id int64) ([]telephony.CallEvent, error) {
+	rows, err := q.Query(ctx, `SELECT at, event, detail FROM call_events WHERE call_id = $1 ORDER BY seq`, id)
 	if err != nil {
-		return c, translate(err, doing+" events")
+		return nil, err
 	}
-	c.Events, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (telephony.CallEvent, error) {
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (telephony.CallEvent, error) {
 		var e telephony.CallEvent
 		err := row.Scan(&e.At, &e.Event, &e.Detail)
 		return e, err
 	})
-	return c, translate(err, doing+" events")
 }
 
 // Calls lists calls matching f, newest first. Errors: unavailable.

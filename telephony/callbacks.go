@@ -3,6 +3,7 @@ package telephony
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/open12345/hotline/auth"
@@ -12,9 +13,8 @@ import (
 // CallbackReason says why a phone is on the missed-call list.
 type CallbackReason string
 
-// Reasons. Missed is for a call that rang an agent nobody answered; the
-// call flow reports those as abandoned today, so only the other three
-// are recorded.
+// Reasons. Missed is an abandoned call that rang an agent's phone
+// (nobody answered), abandoned one that ended before any phone rang.
 const (
 	ReasonAbandoned CallbackReason = "abandoned"
 	ReasonMissed    CallbackReason = "missed"
@@ -69,7 +69,8 @@ type CallbackFilter struct {
 	Limit  int
 }
 
-// missedCall is the missed-call entry a finished call adds, or nil.
+// missedCall is the missed-call entry a finished call adds, or nil; c
+// has its events.
 func missedCall(c Call, now time.Time) *Callback {
 	if c.Direction != Inbound || !isDigits(c.Caller) { // "anonymous" or a SIP user cannot be called back
 		return nil
@@ -78,6 +79,9 @@ func missedCall(c Call, now time.Time) *Callback {
 	switch c.Outcome {
 	case OutcomeAbandoned:
 		reason = ReasonAbandoned
+		if slices.ContainsFunc(c.Events, func(e CallEvent) bool { return e.Event == EventOffered }) {
+			reason = ReasonMissed
+		}
 	case OutcomeCallbackRequested:
 		reason = ReasonRequested
 	case OutcomeVoicemail:

@@ -6,47 +6,6 @@ import (
 	"time"
 )
 
-// MenuChoice is what one key of the IVR menu does: the prompt played
-// before the call waits (empty for none) and the routing queue it waits in.
-type MenuChoice struct {
-	Prompt string // a prompt name, as prompts.Hold
-	Queue  string // a routing queue name
-}
-
-// Menu maps the keys of the IVR menu to their choices. Keys it does not
-// hold are invalid and replay the menu; RepeatKey replays it on purpose.
-type Menu struct {
-	Choices map[rune]MenuChoice
-	// Fallback is the queue of a caller who presses nothing valid after
-	// the menu has played its last time.
-	Fallback string
-}
-
-// RepeatKey replays the menu.
-const RepeatKey = '9'
-
-// DefaultMenu is the hotline's menu of DESIGN.md: 1 consultation,
-// 2 complaint or report, 3 suggestion, 4 ticket progress (for now: the
-// hold prompt and the general queue), 0 an agent.
-func DefaultMenu() Menu {
-	return Menu{
-		Choices: map[rune]MenuChoice{
-			'1': {Queue: "consultation"},
-			'2': {Queue: "complaint"},
-			'3': {Queue: "suggestion"},
-			'4': {Prompt: "hold", Queue: "general"},
-			'0': {Queue: "general"},
-		},
-		Fallback: "general",
-	}
-}
-
-// Choice returns the choice of key and whether the key has one.
-func (m Menu) Choice(key rune) (MenuChoice, bool) {
-	c, ok := m.Choices[key]
-	return c, ok
-}
-
 // CallLog hears what happens to each inbound call, for the call records
 // (CDRs), in the vocabulary of calls.go (Outcome, HangupBy). The call
 // flow calls it in order from the call's goroutine; an error is logged by
@@ -62,6 +21,9 @@ type CallLog interface {
 	IVRDigit(ctx context.Context, id string, key rune, at time.Time) error
 	// Queued: the call entered a routing queue.
 	Queued(ctx context.Context, id, queue string, at time.Time) error
+	// Rang: an agent's phone rings for the call (routing offered it); a
+	// call that rang and is abandoned is a missed call.
+	Rang(ctx context.Context, id, agent string, at time.Time) error
 	// Answered: the agent's phone answered and the call is bridged.
 	Answered(ctx context.Context, id, agent string, at time.Time) error
 	// Recorded: the call's recording is the file name in the recordings
@@ -89,6 +51,9 @@ func (NopCallLog) IVRDigit(context.Context, string, rune, time.Time) error { ret
 
 // Queued does nothing.
 func (NopCallLog) Queued(context.Context, string, string, time.Time) error { return nil }
+
+// Rang does nothing.
+func (NopCallLog) Rang(context.Context, string, string, time.Time) error { return nil }
 
 // Answered does nothing.
 func (NopCallLog) Answered(context.Context, string, string, time.Time) error { return nil }

@@ -43,6 +43,12 @@ func (r callRecords) Queued(ctx context.Context, id, queue string, _ time.Time) 
 	})
 }
 
+func (r callRecords) Rang(ctx context.Context, id, agent string, _ time.Time) error {
+	return r.write(ctx, id, func(ctx context.Context, n int64) error {
+		return r.calls.Event(ctx, n, EventOffered, agent)
+	})
+}
+
 func (r callRecords) Answered(ctx context.Context, id, agent string, _ time.Time) error {
 	return r.write(ctx, id, func(ctx context.Context, n int64) error {
 		return r.calls.Event(ctx, n, EventAnswered, agent)

@@ -119,7 +119,7 @@ type CallFilter struct {
 type CallStore interface {
 	// CreateCall inserts c with its events and returns its ID.
 	CreateCall(ctx context.Context, c Call) (int64, error)
-	// UpdateCall locks call id, runs change on it and writes the call,
+	// UpdateCall locks call id, runs change on it (with its events) and writes the call,
 	// the change's events and its callback (Callback.Upsert's rule) in one
 	// transaction. Errors: not_found, those of change.
 	UpdateCall(ctx context.Context, id int64, change func(c *Call) (CallChange, error)) error
@@ -143,14 +143,21 @@ const maxIVRPath = 32
 // Calls records calls for the call flow and reads them for staff and
 // for the screen pop (a screenpop.CallHistory).
 type Calls struct {
-	store CallStore
-	clock clock.Clock
+	store   CallStore
+	clock   clock.Clock
+	ratings TicketRatings // nil: ratings stay on the call's record
 }
 
 var _ screenpop.CallHistory = (*Calls)(nil)
 
 // NewCalls returns the call records over store.
-func NewCalls(store CallStore, clk clock.Clock) *Calls { return &Calls{store: store, clock: clk} }
+func NewCalls(store CallStore, clk clock.Clock, opts ...CallsOption) *Calls {
+	s := &Calls{store: store, clock: clk}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
 
 // NewCall is a call as it begins.
 type NewCall struct {
@@ -225,7 +232,8 @@ func (s *Calls) Event(ctx context.Context, id int64, kind EventKind, detail stri
 
 // Finish ends a call now with its outcome. An inbound call from a phone
 // number that was abandoned, asked for a callback or left a voicemail
-// goes on the missed-call list. Errors: invalid (an answered outcome for
+// goes on the missed-call list (abandoned after an agent's phone rang:
+// missed). Errors: invalid (an answered outcome for
 // a call nobody answered), not_found, conflict (already ended).
 func (s *Calls) Finish(ctx context.Context, id int64, outcome Outcome, by HangupBy) (Call, error) {
 	if _, err := ParseOutcome(string(outcome)); err != nil {
@@ -268,30 +276,42 @@ func (s *Calls) Finish(ctx context.Context, id int64, outcome Outcome, by Hangup
 func seconds(d time.Duration) int { return int(max(d, 0) / time.Second) }
 
 // LinkTicket records the ticket made during a call; a call keeps the
-// first ticket linked to it. Errors: not_found.
+// first ticket linked to it, which gets the call's rating if it has one
+// (rateTicket). Errors: not_found, those of TicketRatings.
 func (s *Calls) LinkTicket(ctx context.Context, id, ticketID int64) error {
+	var linked Call
 	err := s.store.UpdateCall(ctx, id, func(c *Call) (CallChange, error) {
 		if c.TicketID == 0 {
 			c.TicketID = ticketID
 		}
+		linked = *c
 		return CallChange{}, nil
 	})
+	if err == nil {
+		err = s.rateTicket(ctx, linked)
+	}
 	if err != nil {
 		return fmt.Errorf("link call %d to ticket %d: %w", id, ticketID, err)
 	}
 	return nil
 }
 
-// SetSatisfaction records the caller's rating, 1 to 5. Errors: invalid,
-// not_found.
+// SetSatisfaction records the caller's rating, 1 to 5, which goes to the
+// call's ticket too if it has one (rateTicket). Errors: invalid,
+// not_found, those of TicketRatings.
 func (s *Calls) SetSatisfaction(ctx context.Context, id int64, score int) error {
 	if score < 1 || score > 5 {
 		return errs.E(errs.Invalid, "satisfaction must be 1 to 5")
 	}
+	var rated Call
 	err := s.store.UpdateCall(ctx, id, func(c *Call) (CallChange, error) {
 		c.Satisfaction = score
+		rated = *c
 		return CallChange{}, nil
 	})
+	if err == nil {
+		err = s.rateTicket(ctx, rated)
+	}
 	if err != nil {
 		return fmt.Errorf("rate call %d: %w", id, err)
 	}

@@ -206,6 +206,17 @@ func (r *Registrar) Contacts(agent string) []Registration {
 	return regs
 }
 
+// Counts returns how many bindings are held and how many agents have at
+// least one (are reachable).
+func (r *Registrar) Counts() (bindings, agents int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, bs := range r.agents {
+		bindings += len(bs)
+	}
+	return bindings, len(r.agents)
+}
+
 // Close stops the expiry timers; the stored bindings stay for Load.
 func (r *Registrar) Close() {
 	r.mu.Lock()

@@ -3,6 +3,7 @@ package ticketing
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -237,7 +238,8 @@ const MaxEventPage = 500
 
 // Events returns a page of a ticket's history and the cursor of the next
 // page (0 at the end); department users get the phone and ID numbers in it
-// masked. Errors: not_found, invalid (limit).
+// masked and not the staff's own events (a call's rating), so their page
+// may hold fewer than the limit. Errors: not_found, invalid (limit).
 func (s *Service) Events(ctx context.Context, actor auth.Actor, id int64, q EventQuery) ([]Event, int64, error) {
 	if q.Limit <= 0 {
 		q.Limit = 200
@@ -258,6 +260,7 @@ func (s *Service) Events(ctx context.Context, actor auth.Actor, id int64, q Even
 		next = evs[len(evs)-1].ID
 	}
 	if !actor.IsStaff() {
+		evs = slices.DeleteFunc(evs, func(e Event) bool { return staffOnlyEvents[e.Action] })
 		for i := range evs {
 			evs[i].Payload = MaskPayload(evs[i].Payload)
 		}

@@ -53,6 +53,11 @@ type Store interface {
 	// saves them and the events fn returns in one transaction. An error from
 	// fn rolls everything back and is returned as is.
 	UpdateTickets(ctx context.Context, ids []int64, fn func(ts []*Ticket) ([]Event, error)) ([]*Ticket, error)
+	// AppendEventOnce appends ev to the history of ticket ev.TicketID
+	// without changing the ticket, with the ticket's status as ev's From
+	// and To, unless the history already holds an event of ev.Action whose
+	// payload contains once; the ticket's row lock orders concurrent calls.
+	AppendEventOnce(ctx context.Context, ev Event, once map[string]any) error
 	// SupervisionDue returns up to limit IDs of tickets with a supervision
 	// step due at now and not yet recorded (see Supervise), oldest first.
 	SupervisionDue(ctx context.Context, now time.Time, limit int) ([]int64, error)

@@ -147,6 +147,8 @@ function showOffer(o) {
   $("#offer-caller").textContent = o.caller || "未知号码";
   $("#offer-queue").textContent = o.queue_title || o.queue || "";
   $("#offer-accept").disabled = false;
+  $("#offer-accept").hidden = !!o.answer_on_phone;
+  $("#offer-phone").hidden = !o.answer_on_phone;
   $("#offer-decline").disabled = false;
   const pop = $("#screen-pop");
   pop.replaceChildren(screenPop(o.citizen_history));
@@ -181,7 +183,13 @@ function hideOffer() {
 
 function withdrawn(d) {
   if (!offer || d.offer_id !== offer.offer_id) return;
+  const o = offer;
   hideOffer();
+  if (d.reason === "accepted" && o.answer_on_phone) {
+    // Answered on the phone: the console follows as if accepted here.
+    pops.set(o.contact_id, o);
+    emit("contact:accepted", { contact: { ...o.contact, status: "connected" }, offer: o });
+  }
   if (d.reason !== "accepted" && d.reason !== "declined") {
     const note = $("#offer-notice");
     note.textContent = `来电已撤回：${label("withdrawn", d.reason)}`;
@@ -192,6 +200,10 @@ function withdrawn(d) {
 async function accept() {
   const o = offer;
   if (!o) return;
+  if (o.answer_on_phone) {
+    toast("请在话机上接听", "info");
+    return;
+  }
   $("#offer-accept").disabled = true;
   try {
     const contact = await request("offer.accept", { offer_id: o.offer_id });

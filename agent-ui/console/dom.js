@@ -76,7 +76,7 @@ export const labels = {
     request_extension: "申请延期", approve_extension: "批准延期", deny_extension: "驳回延期", reply: "答复",
     urge: "督办", callback: "回访", reopen: "重办", close: "办结", merge: "并单", reject: "不予受理",
     note: "备注", contribute: "协办意见", merged_in: "并入工单", warn: "预警", callback_due: "回访到期",
-    notify: "短信通知" },
+    notify: "短信通知", call_rated: "话务评价" },
   outcome: { ivr: "自助语音", abandoned: "放弃", answered: "已接听", voicemail: "留言",
     callback_requested: "要求回拨", failed: "失败" },
 };

@@ -11,13 +11,16 @@ import { setReplyTarget } from "./knowledge.js";
 let created = null; // the ticket just recorded
 let suggestTimer = null;
 let idempotencyKey = ""; // one per filled-in form: a retried submit records one ticket
+let resetting = false; // newTicket is resetting the form itself
 
 export function initTicketForm() {
   fillSelect($("#tf-kind"), Object.entries(labels.kind));
   fillSelect($("#tf-channel"), Object.entries(labels.channel));
   fillSelect($("#tf-urgency"), Object.entries(labels.urgency));
   $("#ticket-form").addEventListener("submit", submit);
-  $("#ticket-form").addEventListener("reset", () => setTimeout(afterReset));
+  // The 清空 button: the fields are reset after the event, so clear the
+  // rest after it too. newTicket clears at once, then may fill the form.
+  $("#ticket-form").addEventListener("reset", () => resetting || setTimeout(afterReset));
   $("#tf-category").addEventListener("change", suggestSoon);
   $("#tf-region").addEventListener("input", suggestSoon);
   idempotencyKey = crypto.randomUUID();
@@ -51,7 +54,9 @@ function loadChoices() {
 // newTicket shows an empty form (Alt+T) and focuses its first field.
 export function newTicket(clear) {
   if (clear) {
+    resetting = true;
     $("#ticket-form").reset();
+    resetting = false;
     afterReset();
   }
   created = null;

@@ -318,6 +318,7 @@ function eventDetail(e) {
     case "urge": return p.auto ? (p.reason === "sign_overdue" ? "超时未签收，自动督办" : "超期未办结，自动督办") : p.note || "";
     case "callback": return callbackText(p);
     case "sign": return p.late ? "超时签收" : "";
+    case "call_rated": return `${p.score} 分（满分 5 分）`;
     case "notify": return `短信 ${p.to || ""} ${p.state === "sent" ? "已发送" : p.state === "not_sent" ? `未发送：${p.reason || "原因不明"}` : "发送失败"}`;
     default: return "";
   }

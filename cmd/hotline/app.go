@@ -27,6 +27,7 @@ import (
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/telephony"
+	"github.com/open12345/hotline/telephony/prompts"
 	"github.com/open12345/hotline/telephony/sip"
 	"github.com/open12345/hotline/ticketing"
 	"github.com/open12345/hotline/ticketing/dispatch"
@@ -58,6 +59,10 @@ type Main struct {
 	SIPPasswords *telephony.Credentials
 	// Calls are the call records and the missed-call list.
 	Calls *telephony.Calls
+	// IVRMenus is the IVR menu admins change; Prompts are the IVR's
+	// prompts and operators' recordings of them.
+	IVRMenus *telephony.Menus
+	Prompts  *prompts.Library
 
 	loc           *time.Location
 	searchTargets []knowledge.Target
@@ -70,6 +75,7 @@ type Main struct {
 
 	sip     *sip.Server
 	stopSIP context.CancelFunc
+	voice   *sip.Calls // the call flow, which the console's actions go through
 
 	worker    *jobs.Server // the node's Asynq server, shared by the domains' jobs
 	stopRelay context.CancelFunc
@@ -148,13 +154,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.startRouting(ctx); err != nil {
 		return err
 	}
-	if err := m.startTelephony(ctx); err != nil {
+	if err := m.startTelephony(ctx, reg); err != nil {
 		return err
 	}
 	m.api, err = agentui.NewServer(agentui.Deps{Tickets: m.Tickets, Auth: m.Auth, Checks: checks,
 		Registry: reg, Log: m.Log, Files: m.Files, Dispatch: admin, Guides: m.Guides, Search: m.Syncer,
-		Routing: m.Routing, RoutingStore: m.RoutingStore, SIPPasswords: m.SIPPasswords,
-		Calls: m.Calls, CallRecords: m.Calls, Recordings: filepath.Join(m.Config.DataDir, "recordings"), Bus: m.Bus, Clock: m.Clock, Hub: m.Config.hubConfig(),
+		Routing: m.Routing, RoutingStore: m.RoutingStore, SIPPasswords: m.SIPPasswords, IVRMenus: m.IVRMenus, Prompts: m.Prompts,
+		Controls: map[routing.Channel]agentui.ContactControl{routing.Voice: m.voice},
+		Calls:    m.Calls, CallRecords: m.Calls, Recordings: filepath.Join(m.Config.DataDir, "recordings"), Bus: m.Bus, Clock: m.Clock, Hub: m.Config.hubConfig(),
 		MetricsToken: m.Config.MetricsToken, TrustedProxies: m.Config.TrustedProxies, Quotas: quotas,
 		Codes: phonecode.NewService(postgres.NewPhoneCodeStore(m.DB), quotas, sms, m.Clock, m.Log)})
 	if err != nil {

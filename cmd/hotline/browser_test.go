@@ -67,6 +67,9 @@ type scenario struct {
 	guideName         string // the guide the agent opened
 
 	agent, supervisor, department *tab
+
+	desk    *deskPhone   // agent1's phone
+	citizen *citizenCall // the citizen's call to 12345
 }
 
 // startDemo runs `hotline seed --demo` on a fresh database and starts a
@@ -109,15 +112,9 @@ func newScenario(t *testing.T, chromium string) *scenario {
 		WHERE citizen_phone LIKE '1%' ORDER BY id LIMIT 1`).Scan(&s.phone, &s.pastNumber); err != nil {
 		t.Fatalf("find a demo citizen with a ticket: %v", err)
 	}
-	// Calls ring only agents with a phone: agent1 registers one (the test
-	// call below carries no audio, so nothing dials it).
-	const deskPhone = "desk-phone-1"
-	if err := m.SIPPasswords.SetPassword(context.Background(), "agent1", deskPhone); err != nil {
-		t.Fatal(err)
-	}
-	if res := registerPhone(t, m.SIPAddr(), "agent1", deskPhone); res.StatusCode != 200 {
-		t.Fatalf("agent1's phone: REGISTER answered %d", res.StatusCode)
-	}
+	// Calls ring only agents with a phone: agent1 has a desk phone
+	// (seed --demo gave it the demo password as its SIP password).
+	s.desk = startDeskPhone(t, m, "agent1", browserPassword)
 	// A loaded CI machine must not let the offer ring out mid-test.
 	for _, q := range m.Routing.Queues() {
 		if q.Name == "complaint" {
@@ -167,18 +164,22 @@ func (s *scenario) supervisorAndDepartmentLogIn() {
 	s.department.do("inbox", chromedp.WaitVisible(chromedp.ID("view-inbox")), chromedp.WaitVisible(chromedp.ID("inbox-title")))
 }
 
-// callRingsWithScreenPop: the supervisor injects a test call from the
-// citizen; it rings for the agent with the past ticket and counts as
+// callRingsWithScreenPop: the citizen calls 12345 and keys 2 (complaint);
+// the call rings agent1's desk phone and the console at once, with the
+// past ticket in the screen pop, answered on the phone, and counts as
 // waiting on the wallboard.
 func (s *scenario) callRingsWithScreenPop() {
 	sv, a := s.supervisor, s.agent
-	sv.do("inject a test call",
-		chromedp.SetValue(chromedp.ID("tc-channel"), "voice"),
-		chromedp.SetValue(chromedp.ID("tc-queue"), "complaint"),
-		chromedp.SendKeys(chromedp.ID("tc-caller"), s.phone),
-		chromedp.Click(chromedp.ID("tc-submit")),
-		chromedp.WaitVisible(chromedp.CSS(`#tc-contacts li[data-test="test-contact"]`)))
-
+	s.citizen = dialHotline(s.t, s.m, s.phone)
+	testenv.Eventually(s.t, "the menu takes 2", func() bool { return s.citizen.press("2") })
+	select {
+	case from := <-s.desk.rang:
+		if from != s.phone {
+			s.t.Fatalf("the desk phone shows %q calling, want %q", from, s.phone)
+		}
+	case <-time.After(testenv.EventuallyWithin):
+		s.t.Fatal("agent1's desk phone never rang")
+	}
 	a.do("offer rings",
 		chromedp.WaitVisible(chromedp.ID("offer")),
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#screen-pop tr[data-number="%s"]`, s.pastNumber))))
@@ -194,20 +195,23 @@ func (s *scenario) callRingsWithScreenPop() {
 	if got := a.text("queue", "#offer-queue"); got != "投诉举报" {
 		s.t.Fatalf("offer shows queue %q, want 投诉举报", got)
 	}
+	a.do("answered on the phone", chromedp.WaitVisible(chromedp.ID("offer-phone")), chromedp.WaitNotVisible(chromedp.ID("offer-accept")))
 	sv.do("waiting on the wallboard", chromedp.WaitVisible(chromedp.CSS(`#wb-queue-rows tr[data-queue="complaint"] td[data-stat="waiting"].hot`)))
 	sv.until("one waiting", `document.querySelector('#wb-queue-rows tr[data-queue="complaint"] td[data-stat="waiting"]').textContent === "1"`)
 	sv.shot("wallboard-waiting")
 	a.shot("offer-screen-pop")
 }
 
-// agentAnswers with Alt+A: the ticket form is pre-filled for the call and
-// the wallboard counts it answered.
+// agentAnswers on the desk phone: the console follows, the ticket form
+// is pre-filled for the call and linked to it, and the wallboard counts it
+// answered.
 func (s *scenario) agentAnswers() {
 	a, sv := s.agent, s.supervisor
-	a.do("accept (Alt+A)", altKey("a"),
-		chromedp.WaitNotVisible(chromedp.ID("offer")),
+	close(s.desk.pickUp)
+	a.do("answered", chromedp.WaitNotVisible(chromedp.ID("offer")),
 		chromedp.WaitVisible(chromedp.CSS(`#contacts li[data-test="contact"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#presence-state[data-state="busy"]`)))
+	a.until("linked to the call", `document.querySelector("#tf-call-id").value !== "" && document.querySelector("#tf-link").textContent.startsWith("关联通话")`)
 	a.until("form pre-filled", fmt.Sprintf(`document.querySelector("#tf-phone").value === %q && document.querySelector("#tf-channel").value === "phone" && document.querySelector("#tf-kind").value === "complaint"`, s.phone))
 	sv.until("answered on the wallboard", `document.querySelector('#wb-queue-rows tr[data-queue="complaint"] td[data-stat="answered"]').textContent === "1" && document.querySelector("#wb-queues").dataset.waiting === "0"`)
 	sv.do("agent busy", chromedp.WaitVisible(chromedp.CSS(`#wb-agent-rows tr[data-agent="agent1"][data-state="busy"]`)))
@@ -390,8 +394,10 @@ func (s *scenario) agentClosesConsultationWithGuide() {
 	a.shot("consultation-closed")
 }
 
-// agentEndsCallAndTakesBreak: wrap-up follows the call; then a meal break
-// through the not-ready menu (Alt+N, then 2), and logout.
+// agentEndsCallAndTakesBreak: ending the call in the console hangs up
+// the desk phone; the citizen rates the call 4 and the call record has
+// it all, with the complaint; wrap-up follows the call; then a meal
+// break through the not-ready menu (Alt+N, then 2), and logout.
 func (s *scenario) agentEndsCallAndTakesBreak() {
 	a := s.agent
 	a.do("end the call",
@@ -399,6 +405,13 @@ func (s *scenario) agentEndsCallAndTakesBreak() {
 		chromedp.Click(chromedp.CSS(`#contacts li[data-test="contact"] button[data-test="contact-end"]`)),
 		chromedp.WaitNotVisible(chromedp.ID("contacts-card")),
 		chromedp.WaitVisible(chromedp.CSS(`#presence-state[data-state="wrap_up"]`)))
+	select {
+	case <-s.desk.hungUp:
+	case <-time.After(testenv.EventuallyWithin):
+		s.t.Fatal("ending the call in the console left the desk phone talking")
+	}
+	s.citizen.rate("4")
+	s.checkCallRecord()
 	a.do("not ready: meal (Alt+N, 2)",
 		altKey("n"),
 		chromedp.WaitVisible(chromedp.ID("not-ready-menu")),
@@ -411,6 +424,23 @@ func (s *scenario) agentEndsCallAndTakesBreak() {
 	s.supervisor.do("agent on a break", chromedp.WaitVisible(chromedp.CSS(`#wb-agent-rows tr[data-agent="agent1"][data-state="not_ready"]`)))
 	a.shot("meal-break")
 	a.do("log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-username")))
+}
+
+// checkCallRecord: the call's record says what happened, and links the
+// complaint recorded during it.
+func (s *scenario) checkCallRecord() {
+	var queue, ivr, agent, outcome, by, number string
+	var satisfaction int
+	testenv.Eventually(s.t, "the call record", func() bool {
+		err := s.m.DB.Pool.QueryRow(context.Background(), `SELECT c.queue, c.ivr_path, c.agent, c.outcome, c.hangup_by,
+			coalesce(c.satisfaction, 0), coalesce(t.number, '') FROM calls c LEFT JOIN tickets t ON t.id = c.ticket_id
+			WHERE c.caller = $1 AND c.ended_at IS NOT NULL`, s.phone).Scan(&queue, &ivr, &agent, &outcome, &by, &satisfaction, &number)
+		return err == nil
+	})
+	if queue != "complaint" || ivr != "2" || agent != "agent1" || outcome != "answered" || by != "agent" || satisfaction != 4 || number != s.number {
+		s.t.Fatalf("call record: queue %q, ivr %q, agent %q, outcome %q, hung up by %q, satisfaction %d, ticket %q; want complaint, 2, agent1, answered, agent, 4, %s",
+			queue, ivr, agent, outcome, by, satisfaction, number, s.number)
+	}
 }
 
 // serverRestarts under the open consoles: they show that they are

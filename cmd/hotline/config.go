@@ -27,7 +27,9 @@ type Config struct {
 	SIPAddr     string
 	SIPRealm    string // the digest realm of agents' SIP passwords; their HA1 depends on it
 	SIPNumber   string // the hotline's number, whose calls reach the IVR
-	RTPPorts    [2]int // the UDP ports of RTP, both ends included
+	// SIPInviteLimit is the new calls one source may send per 10 s.
+	SIPInviteLimit int
+	RTPPorts       [2]int // the UDP ports of RTP, both ends included
 	// AnnounceEvery is how often a waiting caller hears the position.
 	AnnounceEvery time.Duration
 	DataDir       string
@@ -90,6 +92,8 @@ func (c *Config) settings() []setting {
 		{"HOTLINE_HTTP_ADDR", "http-addr", "127.0.0.1:8080", "HTTP listen address", address{p: &c.HTTPAddr, example: "127.0.0.1:8080"}, false},
 		{"HOTLINE_SIP_ADDR", "sip-addr", "127.0.0.1:5060", "SIP listen address (UDP and TCP)", address{p: &c.SIPAddr, example: "127.0.0.1:5060"}, false},
 		{"HOTLINE_SIP_NUMBER", "sip-number", "12345", "the hotline's number: calls to it reach the IVR", sipNumber{&c.SIPNumber}, false},
+		{"HOTLINE_SIP_INVITE_LIMIT", "sip-invite-limit", "20", "new calls (INVITEs) one source may send per 10 s before it gets 503; raise it for a carrier trunk",
+			intIn{p: &c.SIPInviteLimit, min: 1, max: 1_000_000}, false},
 		{"HOTLINE_RTP_PORTS", "rtp-ports", "20000-29999", "UDP port range of RTP (calls' audio), low-high", portRange{&c.RTPPorts}, false},
 		{"HOTLINE_ANNOUNCE_EVERY", "announce-every", "30s", "how often a waiting caller hears the queue position", durationIn{p: &c.AnnounceEvery, max: 10 * time.Minute, example: "30s"}, false},
 		{"HOTLINE_SIP_REALM", "sip-realm", "hotline", "digest realm of agents' SIP passwords; changing it invalidates every SIP password", sipRealm{&c.SIPRealm}, false},

@@ -31,7 +31,7 @@ func TestConfig_Defaults(t *testing.T) {
 		c.WebhookTimeout != 10*time.Second || c.DeliveryRetries != 8 || c.RetryBase != 30*time.Second ||
 		c.Workers != 50 || c.SweepEvery != time.Minute || c.AllowedOrigins != nil || c.TrustedProxies != nil ||
 		c.MetricsToken != "" || c.LoginConcurrency != 0 || c.LogoutGrace != 20*time.Second || c.ChatCapacity != 3 ||
-		c.SIPNumber != "12345" || c.RTPPorts != [2]int{20000, 29999} || c.AnnounceEvery != 30*time.Second {
+		c.SIPNumber != "12345" || c.SIPInviteLimit != 20 || c.RTPPorts != [2]int{20000, 29999} || c.AnnounceEvery != 30*time.Second {
 		t.Errorf("defaults: %+v", c)
 	}
 	// What the help shows as a default reads back as the same setting.
@@ -50,6 +50,7 @@ func TestConfig_ParsesLists(t *testing.T) {
 		"HOTLINE_ALLOWED_ORIGINS":   "https://console.example.gov.cn/, http://127.0.0.1:3000",
 		"HOTLINE_LOG_FORMAT":        "TEXT",
 		"HOTLINE_LOGIN_CONCURRENCY": "4",
+		"HOTLINE_SIP_INVITE_LIMIT":  "5000",
 	}))
 	if err := c.validate(); err != nil {
 		t.Fatal(err)
@@ -62,8 +63,8 @@ func TestConfig_ParsesLists(t *testing.T) {
 	if !slices.Equal(c.AllowedOrigins, []string{"https://console.example.gov.cn", "http://127.0.0.1:3000"}) {
 		t.Errorf("allowed origins %q", c.AllowedOrigins)
 	}
-	if c.LogFormat != "text" || len(c.authOptions()) != 1 {
-		t.Errorf("log format %q, auth options %d", c.LogFormat, len(c.authOptions()))
+	if c.LogFormat != "text" || len(c.authOptions()) != 1 || c.SIPInviteLimit != 5000 {
+		t.Errorf("log format %q, auth options %d, SIP invite limit %d", c.LogFormat, len(c.authOptions()), c.SIPInviteLimit)
 	}
 }
 
@@ -80,6 +81,7 @@ func badValues(t *testing.T) map[string]string {
 		"HOTLINE_SIP_ADDR":          "127.0.0.1",
 		"HOTLINE_SIP_REALM":         `hot"line`,
 		"HOTLINE_SIP_NUMBER":        "12345#",
+		"HOTLINE_SIP_INVITE_LIMIT":  "0",
 		"HOTLINE_RTP_PORTS":         "30000-20000",
 		"HOTLINE_ANNOUNCE_EVERY":    "never",
 		"HOTLINE_DATA_DIR":          file,

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/routing"
@@ -16,14 +19,16 @@ import (
 // startTelephony starts the voice channel on HOTLINE_SIP_ADDR: agents'
 // phones register (digest, bindings kept in PostgreSQL) and the registrar
 // tells routing which agents a phone can reach; calls to the hotline's
-// number go through the IVR into routing's queues, ring the offered
+// number go through the IVR (its menu stored in PostgreSQL, which admins
+// change through the API) into routing's queues, ring the offered
 // agent's phone, are bridged, recorded and written to the call records.
 // From then on routing offers calls only to agents with a registered
-// phone (RequireDevice), chats to everyone ready.
-func (m *Main) startTelephony(ctx context.Context) error {
+// phone (RequireDevice), chats to everyone ready. The SIP edge's figures
+// (calls by state, registrations, RTP ports) go on reg.
+func (m *Main) startTelephony(ctx context.Context, reg prometheus.Registerer) error {
 	store := postgres.NewSIPStore(m.DB)
 	m.SIPPasswords = telephony.NewCredentials(store, m.Config.SIPRealm)
-	m.Calls = telephony.NewCalls(postgres.NewCallStore(m.DB), m.Clock)
+	m.Calls = telephony.NewCalls(postgres.NewCallStore(m.DB), m.Clock, telephony.WithTicketRatings(m.Tickets))
 	m.Registrar = telephony.NewRegistrar(store, m.Clock, func(agent string, reachable bool) {
 		if err := m.Routing.SetReachable(agent, routing.Voice, reachable); err != nil {
 			m.Log.Error("sip: tell routing an agent's phone changed", "agent", agent, "reachable", reachable, "err", err)
@@ -39,17 +44,29 @@ func (m *Main) startTelephony(ctx context.Context) error {
 	if err := os.MkdirAll(recordings, 0o750); err != nil {
 		return fmt.Errorf("HOTLINE_DATA_DIR: %w", err)
 	}
-	flow := sip.NewCalls(sip.CallConfig{Number: m.Config.SIPNumber, AnnounceEvery: m.Config.AnnounceEvery,
+	m.Prompts = prompts.New(m.Config.DataDir, m.Log)
+	queueKnown := func(name string) bool {
+		return slices.ContainsFunc(m.Routing.Queues(), func(q routing.QueueConfig) bool { return q.Name == name })
+	}
+	menus, err := telephony.LoadMenus(ctx, postgres.NewIVRStore(m.DB), queueKnown, prompts.Known)
+	if err != nil {
+		return err
+	}
+	m.IVRMenus = menus
+	flow := sip.NewCalls(sip.CallConfig{Number: m.Config.SIPNumber, Menus: m.IVRMenus, AnnounceEvery: m.Config.AnnounceEvery,
 		RTPPorts: sip.PortRange{Min: m.Config.RTPPorts[0], Max: m.Config.RTPPorts[1]}, Recordings: recordings},
-		m.Routing, prompts.New(m.Config.DataDir, m.Log), m.Calls.CallLog(),
+		m.Routing, m.Prompts, m.Calls.CallLog(),
 		sip.NewPhones(m.Registrar, m.Routing, m.Clock, m.Log), m.Clock, m.Log)
 	sipCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	srv, err := sip.Start(sipCtx, sip.Config{Addr: m.Config.SIPAddr, Realm: m.Config.SIPRealm, Calls: flow}, m.Registrar, store, m.Clock, m.Log)
+	srv, err := sip.Start(sipCtx, sip.Config{Addr: m.Config.SIPAddr, Realm: m.Config.SIPRealm, InviteLimit: m.Config.SIPInviteLimit, Calls: flow}, m.Registrar, store, m.Clock, m.Log)
 	if err != nil {
 		stop()
 		return fmt.Errorf("HOTLINE_SIP_ADDR: %w", err)
 	}
-	m.sip, m.stopSIP = srv, stop
+	m.sip, m.stopSIP, m.voice = srv, stop, flow
+	if err := reg.Register(srv.Collector()); err != nil {
+		return fmt.Errorf("telephony metrics: %w", err) // Run's Close stops the edge
+	}
 	return nil
 }
 
@@ -65,7 +82,7 @@ func (m *Main) stopTelephony() error {
 		if err = m.sip.Wait(); err != nil {
 			err = fmt.Errorf("stop SIP: %w", err)
 		}
-		m.sip, m.stopSIP = nil, nil
+		m.sip, m.stopSIP, m.voice = nil, nil, nil
 	}
 	if m.Registrar != nil {
 		m.Registrar.Close()

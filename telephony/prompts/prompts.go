@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 
 	"github.com/open12345/hotline/errs"
@@ -59,6 +58,8 @@ func Names() []string {
 var builtin embed.FS
 
 // Library opens prompts, an operator's recording before the built-in one.
+// It is safe for concurrent use: every Open reads the file afresh, and Put
+// replaces a recording by renaming a complete file over it.
 type Library struct {
 	dir string // where operators' recordings are; "" for none
 	log *slog.Logger
@@ -88,11 +89,11 @@ type Prompt struct {
 // the reason. Errors: not_found for a name that is no prompt, internal if
 // the built-in prompt is broken.
 func (l *Library) Open(name string) (*Prompt, error) {
-	if !slices.Contains(Names(), name) {
+	if !Known(name) {
 		return nil, errs.E(errs.NotFound, "no prompt %q", name)
 	}
 	if l.dir != "" {
-		path := filepath.Join(l.dir, name+".wav")
+		path := l.path(name)
 		p, err := openFile(name, path)
 		if err == nil {
 			return p, nil

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/testenv"
 )
 
 // rms is the root mean square of 16-bit little-endian samples, in dBFS.
@@ -76,23 +77,7 @@ func TestLibrary_Open_UnknownName(t *testing.T) {
 
 // wav builds a WAV file of a 400 Hz tone.
 func wav(format, channels uint16, rate uint32, bits uint16, seconds float64) []byte {
-	le := binary.LittleEndian
-	n := int(float64(rate)*seconds) * int(channels)
-	var pcm []byte
-	for i := range n {
-		pcm = le.AppendUint16(pcm, uint16(int16(8000*math.Sin(2*math.Pi*400*float64(i)/float64(rate)))))
-	}
-	b := le.AppendUint32([]byte("RIFF"), uint32(36+len(pcm)))
-	b = append(b, "WAVEfmt "...)
-	b = le.AppendUint32(b, 16)
-	b = le.AppendUint16(b, format)
-	b = le.AppendUint16(b, channels)
-	b = le.AppendUint32(b, rate)
-	b = le.AppendUint32(b, rate*uint32(channels)*uint32(bits)/8)
-	b = le.AppendUint16(b, channels*bits/8)
-	b = le.AppendUint16(b, bits)
-	b = le.AppendUint32(append(b, "data"...), uint32(len(pcm)))
-	return append(b, pcm...)
+	return testenv.WAV(format, channels, rate, bits, testenv.Sine(int(float64(rate)*seconds)*int(channels), 400, 8000, rate))
 }
 
 func writeOverride(t *testing.T, dataDir, name string, data []byte) string {

@@ -22,8 +22,13 @@ type ringResult struct {
 	err   error
 }
 
-// ring starts ringing the offered agent's phone.
+// ring starts ringing the offered agent's phone and tells the call log.
 func (c *call) ring(ctx context.Context, offer routing.OfferView) *ringing {
+	c.enter(stateRinging)
+	if !c.offered {
+		c.offered = true
+		c.cs.stats.offered.Add(1)
+	}
 	rctx, cancel := context.WithCancel(ctx)
 	r := &ringing{offer: offer.ID, cancel: cancel, done: make(chan ringResult, 1)}
 	go func() {
@@ -31,6 +36,7 @@ func (c *call) ring(ctx context.Context, offer routing.OfferView) *ringing {
 		a, err := c.cs.agents.Ring(rctx, offer, c.info())
 		r.done <- ringResult{agent: a, err: err}
 	}()
+	c.record("rang", c.cs.cdr.Rang(ctx, c.id, offer.Agent, c.cs.clock.Now()))
 	return r
 }
 
@@ -65,6 +71,8 @@ func (r *ringing) stop(log *slog.Logger) {
 // up, ends the contact in routing (the agent's wrap-up starts) and, when
 // the agent hung up, asks the caller to rate the call.
 func (c *call) connected(ctx context.Context, a *AgentCall) telephony.Outcome {
+	c.enter(stateBridged)
+	c.cs.stats.answered.Add(1)
 	c.record("answered", c.cs.cdr.Answered(ctx, c.id, a.Agent, c.cs.clock.Now()))
 	c.cs.log.Info("sip: call bridged", "call", c.id, "agent", a.Agent)
 	by, err := c.bridge(ctx, a)
@@ -79,6 +87,7 @@ func (c *call) connected(ctx context.Context, a *AgentCall) telephony.Outcome {
 	}
 	if by == telephony.HangupAgent {
 		c.agentHungUp = true
+		c.enter(stateSurvey)
 		c.survey(ctx)
 	}
 	return telephony.OutcomeAnswered

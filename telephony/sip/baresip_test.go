@@ -1,7 +1,9 @@
 package sip_test
 
 import (
+	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,13 +11,23 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/open12345/hotline/internal/testenv"
+	"github.com/open12345/hotline/routing"
 )
 
 // startBaresip runs baresip as agent1's phone registering to e with pass;
 // it is killed when the test ends. It returns the process and its log.
 func startBaresip(t *testing.T, e *edge, pass string) (*exec.Cmd, string) {
+	t.Helper()
+	return runBaresip(t, e.srv.Addr().String(), pass, "")
+}
+
+// runBaresip runs baresip as agent1's phone registering at addr with pass
+// and the extra account parameters params (e.g. ";answermode=auto"); its
+// microphone is a 440 Hz sine.
+func runBaresip(t *testing.T, addr, pass, params string) (*exec.Cmd, string) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("baresip: integration test (skipped under -short)")
@@ -30,14 +42,13 @@ func startBaresip(t *testing.T, e *edge, pass string) (*exec.Cmd, string) {
 		"sip_listen 127.0.0.1:0",
 		"net_interface 127.0.0.1",
 		"audio_player aufile,/dev/null",
-		"audio_source ausine,440",
+		"audio_source aufile," + sineWAV(t, dir, 440, 30*time.Second),
 		"module_path /usr/lib/baresip/modules",
 		"module g711.so",
-		"module ausine.so",
 		"module aufile.so",
 		"module_app account.so",
 	}, "\n") + "\n"
-	account := fmt.Sprintf("<sip:agent1@%s;transport=udp>;auth_pass=%s;regint=60\n", e.srv.Addr(), pass)
+	account := fmt.Sprintf("<sip:agent1@%s;transport=udp>;auth_pass=%s;regint=60%s\n", addr, pass, params)
 	for name, text := range map[string]string{"config": config, "accounts": account} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
 			t.Fatal(err)
@@ -91,6 +102,59 @@ func TestBaresip_RegistersAndUnregisters(t *testing.T) {
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("baresip exit: %v", err)
+	}
+}
+
+// sineWAV writes a WAV of a sine at hz, 8 kHz mono 16-bit, as long as d,
+// into dir and returns its path: baresip's microphone (its own sine
+// source only runs at 48 kHz).
+func sineWAV(t *testing.T, dir string, hz int, d time.Duration) string {
+	t.Helper()
+	path := filepath.Join(dir, "mic.wav")
+	if err := os.WriteFile(path, testenv.WAV(1, 1, 8000, 16, testenv.Sine(int(d.Seconds()*8000), hz, 8000, 8000)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// baresip as the agent's phone: it answers by itself, the call is bridged
+// and recorded with its sine on the right, and the caller hanging up hangs
+// it up.
+func TestBaresip_AnswersAndIsBridged(t *testing.T) {
+	e := startBridge(t)
+	_, log := runBaresip(t, e.srv.Addr().String(), password, ";answermode=auto")
+	testenv.Eventually(t, "baresip to register", func() bool {
+		out, err := os.ReadFile(log)
+		return err == nil && strings.Contains(string(out), "200 OK")
+	})
+	caller := newPeer(t, "13900139000", nil)
+	d, m, call := callIn(t, e, caller)
+	cctx, ccancel := context.WithCancel(context.Background())
+	talk := caller.talk(cctx, t, m, callerHz, callerAmp, 440)
+	testenv.Eventually(t, "the call connected to baresip", func() bool {
+		for _, c := range e.engine.Contacts() {
+			if c.Ref == call.ID && c.Status == routing.Connected && c.Agent == "agent1" {
+				return true
+			}
+		}
+		return false
+	})
+	testenv.Eventually(t, "the caller hears baresip's sine", func() bool { return caller.heard.Load() > 50 })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ccancel()
+	talk.Wait()
+	testenv.Eventually(t, "baresip hung up", func() bool {
+		out, err := os.ReadFile(log)
+		return err == nil && strings.Contains(string(out), "session closed")
+	})
+	testenv.Eventually(t, "the call over", func() bool { return len(e.calls.Active()) == 0 })
+	left, right := wavRMS(t, filepath.Join(e.recordings, call.ID+".wav"))
+	if left < callerAmp/math.Sqrt2*0.5 || right < 1000 {
+		t.Errorf("recording RMS left %.0f (want the caller's tone), right %.0f (want baresip's sine)", left, right)
 	}
 }
 

@@ -94,7 +94,9 @@ func (c *call) bridge(ctx context.Context, a *AgentCall) (telephony.HangupBy, er
 		c.fromAgent(a, agentCodec, leg{codec: callerCodec, w: c.med.RTPPacketWriter}, rec)
 	}()
 
+	c.setLeg(a)
 	by := c.hold(ctx, a)
+	c.setLeg(nil)
 	c.setSink(media.Codec{}, nil)
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hangupTimeout)
 	defer cancel()

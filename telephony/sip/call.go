@@ -44,6 +44,8 @@ type call struct {
 	med     *diago.DialogMedia
 	rtpPort atomic.Int64
 	lastRTP atomic.Int64 // clock time of the last RTP packet, UnixNano
+	state   atomic.Int32 // the callState, moved by the call's goroutine
+	media   atomic.Bool  // the caller's media is open (holds its RTP port)
 
 	mu      sync.Mutex
 	watch   clock.Timer
@@ -55,6 +57,10 @@ type call struct {
 	sink      func([]byte) // takes the caller's audio as PCM, while bridged
 
 	agentHungUp bool // the agent ended the bridged call; the flow's own
+	offered     bool // an agent's phone rang for the call; the flow's own
+
+	legMu    sync.Mutex
+	agentLeg *AgentCall // the agent's phone, while bridged
 }
 
 func newCall(cs *Calls, d *diago.DialogServerSession, id string) *call {
@@ -81,6 +87,8 @@ func (c *call) run() {
 	}
 	c.med = med
 	c.rtpPort.Store(int64(med.MediaSession().Laddr.Port))
+	c.media.Store(true)
+	c.enter(stateIVR)
 	var reader sync.WaitGroup
 	reader.Add(1)
 	go func() {
@@ -92,6 +100,7 @@ func (c *call) run() {
 	log.Info("sip: call answered", "rtp_port", c.rtpPort.Load())
 
 	outcome := c.flow()
+	c.enter(stateNone)
 
 	c.mu.Lock()
 	c.ended = true
@@ -110,6 +119,7 @@ func (c *call) run() {
 	if err := med.Close(); err != nil {
 		log.Warn("sip: close media", "error", err)
 	}
+	c.media.Store(false)
 	reader.Wait()
 	c.record("ended", c.cs.cdr.Ended(context.WithoutCancel(c.ctx), c.id, outcome, by, c.cs.clock.Now()))
 	log.Info("sip: call ended", "outcome", outcome, "hangup_by", by, "cause", context.Cause(c.ctx))

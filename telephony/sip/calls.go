@@ -54,13 +54,13 @@ type PortRange struct{ Min, Max int }
 // CallConfig is the call flow's configuration; zero values take the
 // defaults.
 type CallConfig struct {
-	Number        string         // the hotline's number (default 12345)
-	Menu          telephony.Menu // default telephony.DefaultMenu()
-	MenuTimeout   time.Duration  // waiting for a key after the menu (default 8 s)
-	MenuRepeats   int            // replays after a timeout or invalid key (default 2)
-	AnnounceEvery time.Duration  // position announcements while queued (default 30 s)
-	RTPTimeout    time.Duration  // a call without RTP for this long ends (default 30 s)
-	SurveyTimeout time.Duration  // waiting for the rating after the survey (default 10 s)
+	Number        string        // the hotline's number (default 12345)
+	Menus         MenuSource    // the menu each call plays (default telephony.DefaultMenu())
+	MenuTimeout   time.Duration // waiting for a key after the menu (default 8 s)
+	MenuRepeats   int           // replays after a timeout or invalid key (default 2)
+	AnnounceEvery time.Duration // position announcements while queued (default 30 s)
+	RTPTimeout    time.Duration // a call without RTP for this long ends (default 30 s)
+	SurveyTimeout time.Duration // waiting for the rating after the survey (default 10 s)
 	// Recordings is the directory of the answered calls' recordings
 	// (<call id>.wav); empty records nothing.
 	Recordings string
@@ -74,8 +74,8 @@ func (c CallConfig) withDefaults() CallConfig {
 	if c.Number == "" {
 		c.Number = "12345"
 	}
-	if c.Menu.Choices == nil {
-		c.Menu = telephony.DefaultMenu()
+	if c.Menus == nil {
+		c.Menus = fixedMenu(telephony.DefaultMenu())
 	}
 	if c.MenuTimeout <= 0 {
 		c.MenuTimeout = 8 * time.Second
@@ -105,6 +105,7 @@ type Calls struct {
 	agents  AgentLeg
 	clock   clock.Clock
 	log     *slog.Logger
+	stats   callStats // calls offered, answered, abandoned
 
 	mu       sync.Mutex
 	closing  bool

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -83,12 +84,33 @@ func (e *callEdge) oneCall(t *testing.T) hsip.CallInfo {
 	return call
 }
 
-// released waits until the call flow holds no call, the goroutines are
-// back to baseline and port is free again.
-func (e *callEdge) released(t *testing.T, baseline, port int) {
+// usage is what a call may leak: goroutines and open files (sockets
+// included).
+type usage struct{ goroutines, files int }
+
+// inUse measures the process's usage now.
+func inUse(t *testing.T) usage {
+	t.Helper()
+	return usage{goroutines: runtime.NumGoroutine(), files: openFiles(t)}
+}
+
+// openFiles counts the process's open file descriptors.
+func openFiles(t *testing.T) int {
+	t.Helper()
+	fds, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatalf("count open files: %v", err)
+	}
+	return len(fds)
+}
+
+// released waits until the call flow holds no call, the goroutines and
+// open files are back to baseline and port is free again.
+func (e *callEdge) released(t *testing.T, baseline usage, port int) {
 	t.Helper()
 	testenv.Eventually(t, "no call in progress", func() bool { return len(e.calls.Active()) == 0 })
-	testenv.Eventually(t, fmt.Sprintf("goroutines back to %d", baseline), func() bool { return runtime.NumGoroutine() <= baseline })
+	testenv.Eventually(t, fmt.Sprintf("goroutines back to %d", baseline.goroutines), func() bool { return runtime.NumGoroutine() <= baseline.goroutines })
+	testenv.Eventually(t, fmt.Sprintf("open files back to %d", baseline.files), func() bool { return openFiles(t) <= baseline.files })
 	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port})
 	if err != nil {
 		t.Fatalf("RTP port %d still taken: %v", port, err)
@@ -107,11 +129,11 @@ func TestCalls_Sipp_MenuKeyQueuesThenHangUpAbandons(t *testing.T) {
 		t.Fatal("sipp missing: install sip-tester (bash deploy/local/services.sh test-tools)")
 	}
 	e := startCalls(t, hsip.CallConfig{}, clock.System{})
-	baseline := runtime.NumGoroutine()
+	baseline := inUse(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, sipp, "-sf", "testdata/ivr_consultation.xml", "-s", "12345",
-		"-i", "127.0.0.1", "-mi", "127.0.0.1", "-mp", strconv.Itoa(freeUDPPort(t)), "-m", "1", "-timeout", "40s", "-timeout_error", "-nostdin",
+		"-i", "127.0.0.1", "-mi", "127.0.0.1", "-mp", strconv.Itoa(testenv.FreeUDPPort(t)), "-m", "1", "-timeout", "40s", "-timeout_error", "-nostdin",
 		e.srv.Addr().String())
 	done := make(chan error, 1)
 	var out []byte
@@ -143,19 +165,6 @@ func TestCalls_Sipp_MenuKeyQueuesThenHangUpAbandons(t *testing.T) {
 		t.Fatalf("sipp: %v\n%s", err, out)
 	}
 	e.released(t, baseline, call.RTPPort)
-}
-
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := c.LocalAddr().(*net.UDPAddr).Port
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return port
 }
 
 // caller is a diago phone on loopback calling from number.
@@ -216,7 +225,7 @@ func info(t *testing.T, d *diago.DialogClientSession, body string) *sip.Response
 func TestCalls_InfoKeyQueuesThenHangUpAbandons(t *testing.T) {
 	e := startCalls(t, hsip.CallConfig{}, clock.System{})
 	c := newCaller(t, "13900139000")
-	baseline := runtime.NumGoroutine()
+	baseline := inUse(t)
 	d, err := c.dial(t, e, "12345")
 	if err != nil {
 		t.Fatal(err)
@@ -252,7 +261,7 @@ func TestCalls_InfoKeyQueuesThenHangUpAbandons(t *testing.T) {
 func TestCalls_HangUpDuringTheMenuFreesTheCall(t *testing.T) {
 	e := startCalls(t, hsip.CallConfig{}, clock.System{})
 	c := newCaller(t, "13900139000")
-	baseline := runtime.NumGoroutine()
+	baseline := inUse(t)
 	d, err := c.dial(t, e, "12345")
 	if err != nil {
 		t.Fatal(err)
@@ -273,7 +282,7 @@ func TestCalls_NoRTPEndsTheCall(t *testing.T) {
 	clk := clock.NewFake(t0)
 	e := startCalls(t, hsip.CallConfig{RTPTimeout: 30 * time.Second}, clk)
 	c := newCaller(t, "13900139000")
-	baseline := runtime.NumGoroutine()
+	baseline := inUse(t)
 	d, err := c.dial(t, e, "12345")
 	if err != nil {
 		t.Fatal(err)

@@ -36,11 +36,26 @@ func (c *call) failed(what string, err error, outcome telephony.Outcome) telepho
 	return telephony.OutcomeFailed
 }
 
+// MenuSource gives the IVR menu a call plays; telephony.Menus is one,
+// which an admin changes while calls go on.
+type MenuSource interface {
+	// Menu returns the current menu.
+	Menu() telephony.Menu
+}
+
+// fixedMenu is a menu that never changes.
+type fixedMenu telephony.Menu
+
+// Menu returns the menu.
+func (m fixedMenu) Menu() telephony.Menu { return telephony.Menu(m) }
+
 // menu plays the welcome and the menu and returns the caller's choice. A
 // timeout or an invalid key replays the menu MenuRepeats times, then the
 // fallback queue is chosen; the repeat key replays it without counting.
+// The menu is read once, when the call reaches it: a change made during
+// the call applies from the next call on.
 func (c *call) menu(ctx context.Context) (telephony.MenuChoice, error) {
-	m := c.cs.cfg.Menu
+	m := c.cs.cfg.Menus.Menu()
 	key, err := c.play(ctx, prompts.Welcome, true)
 	for misses := 0; err == nil; {
 		if key == 0 {
@@ -83,6 +98,7 @@ func (c *call) wait(ctx context.Context, queue string) telephony.Outcome {
 	c.mu.Lock()
 	c.contact = v.ID
 	c.mu.Unlock()
+	c.enter(stateQueued)
 	c.record("queued", c.cs.cdr.Queued(ctx, c.id, queue, c.cs.clock.Now()))
 	announce := make(chan struct{}, 1)
 	arm := func() clock.Timer {
@@ -114,6 +130,7 @@ func (c *call) wait(ctx context.Context, queue string) telephony.Outcome {
 				if ctx.Err() == nil {
 					c.cs.log.Info("sip: agent not connected", "call", c.id, "error", res.err)
 				}
+				c.enter(stateQueued)
 				continue
 			}
 			t.Stop()
@@ -175,6 +192,9 @@ func (c *call) abandon() telephony.Outcome {
 	c.mu.Unlock()
 	if _, err := c.cs.router.End(id); err != nil && !errs.Is(err, errs.NotFound) {
 		c.cs.log.Error("sip: end contact", "call", c.id, "contact", id, "error", err)
+	}
+	if c.dlg.Context().Err() != nil { // the caller hung up, not a timeout or shutdown
+		c.cs.stats.abandoned.Add(1)
 	}
 	return telephony.OutcomeAbandoned
 }

@@ -15,7 +15,7 @@ const (
 	blockAfter     = 10               // failures that block the source
 	blockFor       = 15 * time.Minute
 	floodWindow    = 10 * time.Second
-	floodMax       = 20 // REGISTERs, or new INVITEs, per source and window
+	floodMax       = 20 // REGISTERs, or new INVITEs by default, per source and window
 	maxSources     = 50000
 )
 
@@ -25,10 +25,13 @@ const (
 // per episode.
 type guard struct {
 	what  string // the requests counted, for the log
+	max   int    // requests a source may send per floodWindow
 	clock clock.Clock
 	log   *slog.Logger
 	mu    sync.Mutex
 	m     map[string]*source
+	// Requests refused since the start, for the metrics.
+	floods, blocks uint64
 }
 
 type source struct {
@@ -40,8 +43,8 @@ type source struct {
 	blockedUntil time.Time
 }
 
-func newGuard(what string, clk clock.Clock, log *slog.Logger) *guard {
-	return &guard{what: what, clock: clk, log: log, m: map[string]*source{}}
+func newGuard(what string, max int, clk clock.Clock, log *slog.Logger) *guard {
+	return &guard{what: what, max: max, clock: clk, log: log, m: map[string]*source{}}
 }
 
 // get returns the record of ip, pruning old ones when there are too many.
@@ -71,20 +74,30 @@ func (g *guard) admit(ip string) (retryAfter time.Duration, blocked bool) {
 	defer g.mu.Unlock()
 	s := g.get(ip, now)
 	if now.Before(s.blockedUntil) {
+		g.blocks++
 		return 0, true
 	}
 	if now.Sub(s.windowStart) >= floodWindow {
 		s.windowStart, s.requests, s.floodLogged = now, 0, false
 	}
 	s.requests++
-	if s.requests > floodMax {
+	if s.requests > g.max {
+		g.floods++
 		if !s.floodLogged {
 			s.floodLogged = true
-			g.log.Warn("sip: "+g.what+" flood limited", "source", ip, "limit", floodMax, "window", floodWindow.String())
+			g.log.Warn("sip: "+g.what+" flood limited", "source", ip, "limit", g.max, "window", floodWindow.String())
 		}
 		return s.windowStart.Add(floodWindow).Sub(now), false
 	}
 	return 0, false
+}
+
+// refusals returns how many requests admit refused since the start: for
+// flooding, and from a blocked source.
+func (g *guard) refusals() (floods, blocks uint64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.floods, g.blocks
 }
 
 // fail counts a failed authentication from ip and returns how many the

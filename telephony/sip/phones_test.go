@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -49,31 +48,49 @@ type bridgeEdge struct {
 
 func startBridge(t *testing.T) *bridgeEdge {
 	t.Helper()
+	return startBridgeWith(t, bridgeOptions{})
+}
+
+// bridgeOptions vary startBridge: more agents (ready in this order after
+// agent1, each with the SIP password password), the call flow's
+// configuration (Recordings is set) and the queue's ring time.
+type bridgeOptions struct {
+	agents      []string
+	cfg         hsip.CallConfig
+	ringSeconds int
+}
+
+func startBridgeWith(t *testing.T, o bridgeOptions) *bridgeEdge {
+	t.Helper()
 	ctx := context.Background()
 	clk := clock.System{}
 	db := pgtest.NewDB(t)
-	u := &auth.User{Username: "agent1", DisplayName: "Agent 1", Role: auth.RoleAgent, PasswordHash: "x", CreatedAt: t0}
-	if err := postgres.NewUserStore(db).CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
 	store := postgres.NewSIPStore(db)
-	if err := telephony.NewCredentials(store, realm).SetPassword(ctx, "agent1", password); err != nil {
-		t.Fatal(err)
-	}
 	engine := routing.New(clk, routing.Config{})
-	if err := engine.SetQueue(routing.QueueConfig{Name: "consultation"}); err != nil {
+	if err := engine.SetQueue(routing.QueueConfig{Name: "consultation", RingSeconds: o.ringSeconds}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := engine.Login(routing.Profile{ID: "agent1", Name: "Agent 1", Skills: map[string]int{"consultation": 1}}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := engine.SetPresence("agent1", routing.Ready, routing.ReasonNone); err != nil {
-		t.Fatal(err)
+	for _, name := range append([]string{"agent1"}, o.agents...) {
+		u := &auth.User{Username: name, DisplayName: name, Role: auth.RoleAgent, PasswordHash: "x", CreatedAt: t0}
+		if err := postgres.NewUserStore(db).CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if err := telephony.NewCredentials(store, realm).SetPassword(ctx, name, password); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := engine.Login(routing.Profile{ID: name, Name: name, Skills: map[string]int{"consultation": 1}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := engine.SetPresence(name, routing.Ready, routing.ReasonNone); err != nil {
+			t.Fatal(err)
+		}
 	}
 	e := &bridgeEdge{callEdge: &callEdge{engine: engine, sub: engine.Subscribe()}, recordings: t.TempDir(), cdr: &cdrLog{}}
 	registrar := telephony.NewRegistrar(store, clk, nil, slog.Default())
 	phones := hsip.NewPhones(registrar, engine, clk, slog.Default())
-	e.calls = hsip.NewCalls(hsip.CallConfig{Recordings: e.recordings}, engine, prompts.New("", slog.Default()), e.cdr, phones, clk, slog.Default())
+	cfg := o.cfg
+	cfg.Recordings = e.recordings
+	e.calls = hsip.NewCalls(cfg, engine, prompts.New("", slog.Default()), e.cdr, phones, clk, slog.Default())
 	t.Cleanup(func() { // after the server has stopped
 		e.sub.Close()
 		registrar.Close()
@@ -82,11 +99,13 @@ func startBridge(t *testing.T) *bridgeEdge {
 	return e
 }
 
-// cdrLog is the call log the flow reports to.
+// cdrLog is the call log the flow reports to; the phones that rang are
+// kept apart (rings), so that the lists of events need not name them.
 type cdrLog struct {
 	telephony.NopCallLog
 	mu     sync.Mutex
 	events []string
+	rang   []string
 }
 
 func (l *cdrLog) add(s string) {
@@ -99,6 +118,19 @@ func (l *cdrLog) list() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return slices.Clone(l.events)
+}
+
+func (l *cdrLog) Rang(_ context.Context, _, agent string, _ time.Time) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.rang = append(l.rang, "rang "+agent)
+	return nil
+}
+
+func (l *cdrLog) rings() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.rang)
 }
 
 func (l *cdrLog) Answered(_ context.Context, _, agent string, _ time.Time) error {
@@ -231,15 +263,21 @@ func near(got, want int) bool { return got >= want-3 && got <= want+3 }
 // registerPhone registers p as agent1's phone with digest auth.
 func registerPhone(t *testing.T, e *bridgeEdge, p *peer) {
 	t.Helper()
+	registerPhoneAs(t, e, p, "agent1")
+}
+
+// registerPhoneAs registers p as agent's phone with digest auth.
+func registerPhoneAs(t *testing.T, e *bridgeEdge, p *peer, agent string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	uri := sip.Uri{Scheme: "sip", User: "agent1", Host: "127.0.0.1", Port: int(e.srv.Addr().Port())}
-	tx, err := p.dg.RegisterTransaction(ctx, uri, diago.RegisterOptions{Username: "agent1", Password: password, Expiry: time.Hour})
+	uri := sip.Uri{Scheme: "sip", User: agent, Host: "127.0.0.1", Port: int(e.srv.Addr().Port())}
+	tx, err := p.dg.RegisterTransaction(ctx, uri, diago.RegisterOptions{Username: agent, Password: password, Expiry: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := testenv.WhenBound(func() error { return tx.Register(ctx) }); err != nil {
-		t.Fatalf("register phone: %v", err)
+		t.Fatalf("register %s's phone: %v", agent, err)
 	}
 }
 
@@ -326,7 +364,7 @@ func TestPhones_AnswerBridgesRecordsAndAgentHangUpRates(t *testing.T) {
 	})
 	registerPhone(t, e, phone)
 	caller := newPeer(t, "13900139000", nil)
-	baseline := runtime.NumGoroutine()
+	baseline := inUse(t)
 
 	d, m, call := callIn(t, e, caller)
 	cctx, ccancel := context.WithCancel(context.Background())
@@ -392,7 +430,7 @@ func TestPhones_BusyPhoneDeclinesTheOffer(t *testing.T) {
 	})
 	registerPhone(t, e, phone)
 	caller := newPeer(t, "13900139000", nil)
-	baseline := runtime.NumGoroutine()
+	baseline := inUse(t)
 
 	d, _, call := callIn(t, e, caller)
 	ev := e.event(t, routing.EventWithdrawn)
@@ -424,7 +462,7 @@ func TestPhones_CallerHangUpWhileRingingCancels(t *testing.T) {
 	})
 	registerPhone(t, e, phone)
 	caller := newPeer(t, "13900139000", nil)
-	baseline := runtime.NumGoroutine()
+	baseline := inUse(t)
 
 	d, _, call := callIn(t, e, caller)
 	select {
@@ -445,6 +483,12 @@ func TestPhones_CallerHangUpWhileRingingCancels(t *testing.T) {
 	e.released(t, baseline, call.RTPPort)
 	if n := len(e.engine.Contacts()); n != 0 {
 		t.Errorf("%d contacts in routing, want none", n)
+	}
+	if got := e.cdr.rings(); !slices.Equal(got, []string{"rang agent1"}) {
+		t.Errorf("phones rung %q, want agent1's", got)
+	}
+	if got := e.cdr.list(); !slices.Equal(got, []string{"ended abandoned by caller"}) {
+		t.Errorf("call log %q, want the call abandoned", got)
 	}
 	entries, err := os.ReadDir(e.recordings)
 	if err != nil {

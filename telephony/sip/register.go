@@ -38,7 +38,7 @@ type registrarHandler struct {
 
 func newRegistrarHandler(realm string, registrar *telephony.Registrar, store telephony.Store, clk clock.Clock, log *slog.Logger) *registrarHandler {
 	return &registrarHandler{realm: realm, registrar: registrar, store: store, clock: clk, log: log,
-		nonces: newNonces(clk), guard: newGuard("REGISTER", clk, log)}
+		nonces: newNonces(clk), guard: newGuard("REGISTER", floodMax, clk, log)}
 }
 
 // handle answers one REGISTER.

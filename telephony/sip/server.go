@@ -27,6 +27,10 @@ import (
 type Config struct {
 	Addr  string // host:port for UDP and TCP; port 0 picks a free one
 	Realm string // the digest realm of agents' SIP passwords
+	// InviteLimit is the new calls (INVITEs) one source may send per 10 s
+	// before it gets 503; 0: 20. A carrier trunk or a load test, all
+	// calls from one address, needs more.
+	InviteLimit int
 	// Calls is the inbound call flow; nil refuses INVITEs with 480.
 	Calls *Calls
 }
@@ -45,6 +49,11 @@ type Server struct {
 
 	waitOnce sync.Once
 	waitErr  error
+
+	// invites limits each source's new calls; calls is the call flow
+	// (nil: none). The metrics read both.
+	invites *guard
+	calls   *Calls
 }
 
 // Start binds UDP and TCP on cfg.Addr (the same port for both) and serves
@@ -87,10 +96,14 @@ func Start(ctx context.Context, cfg Config, registrar *telephony.Registrar, stor
 // OPTIONS, then REGISTER; other methods get 405.
 func (s *Server) routes(cfg Config, registrar *telephony.Registrar, store telephony.Store, clk clock.Clock) {
 	host := s.addr.Addr().String()
-	invites := newGuard("INVITE", clk, s.log)
+	limit := cfg.InviteLimit
+	if limit <= 0 {
+		limit = floodMax
+	}
+	s.invites, s.calls = newGuard("INVITE", limit, clk, s.log), cfg.Calls
 	dg := diago.NewDiago(s.ua, diago.WithServer(s.srv), diago.WithLogger(s.log),
 		diago.WithServerRequestMiddleware(func(next sipgo.RequestHandler) sipgo.RequestHandler {
-			return s.sane(limitInvites(invites, next))
+			return s.sane(limitInvites(s.invites, next))
 		}),
 		diago.WithTransport(diago.Transport{Transport: "udp", BindHost: host, BindPort: int(s.addr.Port())}),
 		diago.WithTransport(diago.Transport{Transport: "tcp", BindHost: host, BindPort: int(s.addr.Port())}))
@@ -110,7 +123,7 @@ func (s *Server) routes(cfg Config, registrar *telephony.Registrar, store teleph
 }
 
 // limitInvites answers 503 with Retry-After to the new calls (INVITEs
-// without a To tag) of a source sending more than floodMax within
+// without a To tag) of a source sending more than Config.InviteLimit within
 // floodWindow, before any media is set up: a scanner's or a runaway
 // peer's flood costs no call, and other sources' calls go through.
 func limitInvites(g *guard, next sipgo.RequestHandler) sipgo.RequestHandler {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/emiago/sipgo/sip"
+
+	hsip "github.com/open12345/hotline/telephony/sip"
 )
 
 func TestServer_OptionsAnswered(t *testing.T) {
@@ -111,23 +113,7 @@ func TestServer_StopsWithTheContext(t *testing.T) {
 // source still gets through (here: 480, the edge has no call flow).
 func TestServer_InviteFloodIsLimitedPerSource(t *testing.T) {
 	e := startEdge(t)
-	flood := newRawPeer(t, e, "127.0.0.3")
-	statuses := map[int]int{}
-	retryAfter := ""
-	for range 30 {
-		msg := flood.message("INVITE")
-		callID := regexp.MustCompile(`Call-ID: (\S+)`).FindSubmatch(msg)[1]
-		if err := flood.send(msg); err != nil {
-			t.Fatal(err)
-		}
-		res := flood.readMatching(t, false, func(r *sip.Response) bool { return r.CallID().Value() == string(callID) })
-		statuses[res.StatusCode]++
-		if res.StatusCode == 503 {
-			if h := res.GetHeader("Retry-After"); h != nil {
-				retryAfter = h.Value()
-			}
-		}
-	}
+	statuses, retryAfter := sendInvites(t, newRawPeer(t, e, "127.0.0.3"), 30)
 	if statuses[480] != 20 || statuses[503] != 10 || retryAfter == "" {
 		t.Fatalf("30 INVITEs from one source: %v (Retry-After %q), want 20 let through (480) and 10 limited (503 with Retry-After)", statuses, retryAfter)
 	}
@@ -135,4 +121,35 @@ func TestServer_InviteFloodIsLimitedPerSource(t *testing.T) {
 	if res := legit.request(t, "INVITE"); res.StatusCode != 480 {
 		t.Fatalf("an INVITE from another source during the flood: %d, want it handled (480)", res.StatusCode)
 	}
+}
+
+// Config.InviteLimit raises the limit for a source that sends every call,
+// as a carrier trunk or a load test does; the limit still holds beyond it.
+func TestServer_InviteLimitIsConfigurable(t *testing.T) {
+	e := startEdge(t)
+	srv, _ := startServer(t, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, InviteLimit: 25}, e.registrar, e.store, e.clock)
+	statuses, _ := sendInvites(t, newRawPeer(t, &edge{srv: srv}, "127.0.0.4"), 30)
+	if statuses[480] != 25 || statuses[503] != 5 {
+		t.Fatalf("30 INVITEs from one source with a limit of 25: %v, want 25 let through (480) and 5 limited (503)", statuses)
+	}
+}
+
+// sendInvites sends n new INVITEs from peer, one at a time, and counts the
+// final statuses; retryAfter is the last 503's Retry-After.
+func sendInvites(t *testing.T, peer *rawPeer, n int) (statuses map[int]int, retryAfter string) {
+	t.Helper()
+	statuses = map[int]int{}
+	for range n {
+		msg := peer.message("INVITE")
+		callID := regexp.MustCompile(`Call-ID: (\S+)`).FindSubmatch(msg)[1]
+		if err := peer.send(msg); err != nil {
+			t.Fatal(err)
+		}
+		res := peer.readMatching(t, false, func(r *sip.Response) bool { return r.CallID().Value() == string(callID) })
+		statuses[res.StatusCode]++
+		if h := res.GetHeader("Retry-After"); res.StatusCode == 503 && h != nil {
+			retryAfter = h.Value()
+		}
+	}
+	return statuses, retryAfter
 }

@@ -1,0 +1,219 @@
+package sip_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/emiago/diago"
+
+	"github.com/open12345/hotline/internal/testenv"
+	"github.com/open12345/hotline/routing"
+	hsip "github.com/open12345/hotline/telephony/sip"
+)
+
+// answeringPhone is an agent's phone that answers at once, sends its tone
+// and stays until the call ends; hungUp is closed when it has.
+func answeringPhone(t *testing.T, name string) (*peer, <-chan struct{}) {
+	t.Helper()
+	hungUp := make(chan struct{})
+	var p *peer
+	p = newPeer(t, name, func(d *diago.DialogServerSession) {
+		m, err := d.Answer(diago.AnswerOptions{})
+		if err != nil {
+			t.Errorf("%s answers: %v", name, err)
+			return
+		}
+		ctx, cancel := context.WithCancel(d.Context())
+		wg := p.talk(ctx, t, m, agentHz, agentAmp, callerHz)
+		<-d.Context().Done()
+		cancel()
+		wg.Wait()
+		close(hungUp)
+	})
+	return p, hungUp
+}
+
+// within waits for ch to close, or fails the test saying what.
+func within(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(testenv.EventuallyWithin):
+		t.Fatal(what)
+	}
+}
+
+// connectedTo waits until the call's contact is connected to agent.
+func connectedTo(t *testing.T, e *bridgeEdge, call hsip.CallInfo, agent string) {
+	t.Helper()
+	testenv.Eventually(t, "the call connected to "+agent, func() bool {
+		for _, c := range e.engine.Contacts() {
+			if c.Ref == call.ID && c.Status == routing.Connected && c.Agent == agent {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// The first agent's phone rings out: the offer times out, the phone gets
+// CANCEL, that agent goes not-ready (missed) and the call rings the next
+// agent, whose phone answers.
+func TestPhones_RingTimeoutMovesToTheNextAgent(t *testing.T) {
+	e := startBridgeWith(t, bridgeOptions{agents: []string{"agent2"}, ringSeconds: 1})
+	rang, cancelled := make(chan struct{}), make(chan struct{})
+	first := newPeer(t, "agent1", func(d *diago.DialogServerSession) {
+		if err := d.Ringing(); err != nil {
+			t.Error(err)
+			return
+		}
+		close(rang)
+		<-d.Context().Done() // CANCEL ends it
+		close(cancelled)
+	})
+	second, hungUp := answeringPhone(t, "agent2")
+	registerPhoneAs(t, e, first, "agent1")
+	registerPhoneAs(t, e, second, "agent2")
+	caller := newPeer(t, "13900139000", nil)
+	baseline := inUse(t)
+
+	d, _, call := callIn(t, e, caller)
+	within(t, rang, "agent1's phone never rang")
+	ev := e.event(t, routing.EventWithdrawn)
+	if ev.Offer.Agent != "agent1" || ev.Reason != routing.WithdrawnTimeout {
+		t.Fatalf("withdrawn %s from %s, want agent1's offer timed out", ev.Reason, ev.Offer.Agent)
+	}
+	within(t, cancelled, "agent1's phone kept ringing after the offer timed out")
+	if v, _ := e.engine.Agent("agent1"); v.State != routing.NotReady || v.Reason != routing.ReasonMissed {
+		t.Errorf("agent1 is %s (%s) after missing the call, want not_ready (missed)", v.State, v.Reason)
+	}
+	connectedTo(t, e, call, "agent2")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	within(t, hungUp, "agent2's phone was not hung up after the caller left")
+	e.released(t, baseline, call.RTPPort)
+	want := []string{"answered agent2", "recorded " + call.ID + ".wav", "ended answered by caller"}
+	if got := e.cdr.list(); !slices.Equal(got, want) {
+		t.Errorf("call log %q, want %q", got, want)
+	}
+}
+
+// The caller hangs up while bridged: the agent's phone is hung up, the
+// recording is complete, the contact ends (the agent's wrap-up) and
+// nothing of the call stays behind.
+func TestPhones_CallerHangUpWhileBridgedFreesEverything(t *testing.T) {
+	e := startBridge(t)
+	phone, hungUp := answeringPhone(t, "agent1")
+	registerPhone(t, e, phone)
+	caller := newPeer(t, "13900139000", nil)
+	baseline := inUse(t)
+
+	d, m, call := callIn(t, e, caller)
+	cctx, ccancel := context.WithCancel(context.Background())
+	talk := caller.talk(cctx, t, m, callerHz, callerAmp, agentHz)
+	connectedTo(t, e, call, "agent1")
+	testenv.Eventually(t, "both sides hear each other", func() bool {
+		return caller.heard.Load() > 50 && phone.heard.Load() > 50
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ccancel()
+	talk.Wait()
+	within(t, hungUp, "the agent's phone was not hung up after the caller left")
+	if ev := e.event(t, routing.EventEnded); ev.Contact.Ref != call.ID {
+		t.Errorf("ended %+v, want the call's contact", ev.Contact)
+	}
+	e.released(t, baseline, call.RTPPort)
+	if v, _ := e.engine.Agent("agent1"); v.State != routing.Ready || len(v.Contacts) != 0 { // no wrap-up time configured
+		t.Errorf("agent1 is %s with %d contacts after the call, want ready with none", v.State, len(v.Contacts))
+	}
+	want := []string{"answered agent1", "recorded " + call.ID + ".wav", "ended answered by caller"}
+	if got := e.cdr.list(); !slices.Equal(got, want) {
+		t.Errorf("call log %q, want %q", got, want)
+	}
+	left, right := wavRMS(t, filepath.Join(e.recordings, call.ID+".wav"))
+	if left == 0 || right == 0 {
+		t.Errorf("recording RMS left %.0f right %.0f, want both parties", left, right)
+	}
+}
+
+// agentHangsUpFirst bridges a call and has the agent hang up, so that the
+// survey starts; it returns the caller's dialog, the call and the usage
+// measured once both phones were up, before the call.
+func agentHangsUpFirst(t *testing.T, e *bridgeEdge) (*diago.DialogClientSession, hsip.CallInfo, usage) {
+	t.Helper()
+	hangup := make(chan struct{})
+	done := make(chan struct{})
+	phone := newPeer(t, "agent1", func(d *diago.DialogServerSession) {
+		defer close(done)
+		if _, err := d.Answer(diago.AnswerOptions{}); err != nil {
+			t.Errorf("the phone answers: %v", err)
+			return
+		}
+		select {
+		case <-hangup:
+		case <-d.Context().Done():
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := d.Hangup(ctx); err != nil {
+			t.Errorf("the phone hangs up: %v", err)
+		}
+	})
+	registerPhone(t, e, phone)
+	caller := newPeer(t, "13900139000", nil)
+	baseline := inUse(t)
+	d, _, call := callIn(t, e, caller)
+	connectedTo(t, e, call, "agent1")
+	close(hangup)
+	within(t, done, "the agent's phone did not hang up")
+	if ev := e.event(t, routing.EventEnded); ev.Contact.Ref != call.ID {
+		t.Fatalf("ended %+v, want the call's contact", ev.Contact)
+	}
+	return d, call, baseline
+}
+
+// The caller hangs up during the survey instead of rating: no rating,
+// nothing left behind.
+func TestPhones_CallerHangUpDuringTheSurveyFreesEverything(t *testing.T) {
+	e := startBridgeWith(t, bridgeOptions{cfg: hsip.CallConfig{SurveyTimeout: time.Minute}})
+	d, call, baseline := agentHangsUpFirst(t, e)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.released(t, baseline, call.RTPPort)
+	want := []string{"answered agent1", "recorded " + call.ID + ".wav", "ended answered by agent"}
+	if got := e.cdr.list(); !slices.Equal(got, want) {
+		t.Errorf("call log %q, want %q (no rating)", got, want)
+	}
+	if _, err := os.Stat(filepath.Join(e.recordings, call.ID+".wav")); err != nil {
+		t.Errorf("the recording: %v", err)
+	}
+}
+
+// No key within the survey's time: the caller hears goodbye and is hung
+// up, unrated.
+func TestPhones_NoRatingWithinTheSurveyTimeEndsUnrated(t *testing.T) {
+	e := startBridgeWith(t, bridgeOptions{cfg: hsip.CallConfig{SurveyTimeout: time.Second}})
+	d, call, baseline := agentHangsUpFirst(t, e)
+	within(t, d.Context().Done(), "the caller was not hung up after the survey's time")
+	e.released(t, baseline, call.RTPPort)
+	want := []string{"answered agent1", "recorded " + call.ID + ".wav", "ended answered by agent"}
+	if got := e.cdr.list(); !slices.Equal(got, want) {
+		t.Errorf("call log %q, want %q (no rating)", got, want)
+	}
+}
