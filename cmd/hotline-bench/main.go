@@ -2,8 +2,9 @@
 // ticket creation through the HTTP API beside pgbench's single-row INSERT
 // on the same PostgreSQL, ticket listing over a million tickets, search,
 // 5,000 staff websockets (memory, wallboard delivery), logins with and
-// without the bound on password hashing, and the routing engine's
-// decisions in-process. It prints one table of figures and the
+// without the bound on password hashing, the routing engine's decisions
+// in-process, and the SIP edge: calls per second driven by sipp beside a
+// bare sipgo UAS, memory and goroutines per call in the IVR and bridged. It prints one table of figures and the
 // query plans behind the listing.
 //
 // It creates (and drops) a database named hotline_bench on the server of
@@ -38,6 +39,8 @@ type options struct {
 	routingFor   time.Duration
 	loginClients int
 	loginRounds  int
+	sipStep      time.Duration
+	sipCalls     int
 	only         string
 	adminURL     string
 	redisURL     string
@@ -62,12 +65,25 @@ func main() {
 	flag.DurationVar(&o.routingFor, "routing-duration", 5*time.Second, "length of each routing decision run (0 skips it)")
 	flag.IntVar(&o.loginClients, "login-clients", 100, "clients logging in at once for the login benchmark (0 skips it)")
 	flag.IntVar(&o.loginRounds, "login-rounds", 5, "logins of each client in the login benchmark")
-	flag.StringVar(&o.only, "only", "", "run only this benchmark: search, websocket, routing or login")
+	flag.DurationVar(&o.sipStep, "sip-step", 5*time.Second, "length of each call rate tried in the SIP benchmark (0 skips it)")
+	flag.IntVar(&o.sipCalls, "sip-calls", 100, "calls held at once for the SIP memory figures (0 skips them)")
+	flag.StringVar(&o.only, "only", "", "run only this benchmark: search, websocket, routing, login or sip")
+	bareUAS := flag.Bool("bare-uas", false, "serve as the SIP benchmark's bare UAS (internal)")
 	flag.Parse()
+	if *bareUAS {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+		err := serveBareUAS(ctx)
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "hotline-bench -bare-uas:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	switch o.only {
-	case "", "search", "websocket", "routing", "login":
+	case "", "search", "websocket", "routing", "login", "sip":
 	default:
-		fmt.Fprintf(os.Stderr, "hotline-bench: -only %q: want search, websocket, routing or login\n", o.only)
+		fmt.Fprintf(os.Stderr, "hotline-bench: -only %q: want search, websocket, routing, login or sip\n", o.only)
 		os.Exit(2)
 	}
 	o.adminURL, o.redisURL, o.pgBin = os.Getenv("HOTLINE_TEST_DATABASE_URL"), os.Getenv("HOTLINE_REDIS_URL"), os.Getenv("HOTLINE_PG_BIN")
@@ -100,7 +116,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	defer b.close(ctx)
 	var rows []row
 	if only := map[string]func(context.Context) ([]row, error){"search": b.searchBench, "websocket": b.websocketBench,
-		"login": b.loginBench}[o.only]; only != nil {
+		"login": b.loginBench, "sip": b.sipBench}[o.only]; only != nil {
 		rows, err := only(ctx)
 		if err != nil {
 			return err
@@ -163,6 +179,13 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 			return err
 		}
 		rows = append(rows, lrows...)
+	}
+	if o.sipStep > 0 || o.sipCalls > 0 {
+		srows, err := b.sipBench(ctx)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, srows...)
 	}
 	if o.queueTasks > 0 {
 		qrows, err := b.queueThroughput(ctx)

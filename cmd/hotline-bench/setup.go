@@ -35,6 +35,7 @@ type bench struct {
 	server *exec.Cmd
 	base   string
 	tokens map[string]string // username → token
+	pin    []string          // the command the server runs under (taskset), if any
 	// serverRedis is the server's Redis database: one of its own, emptied
 	// first, so that a development server's queues do not mix in.
 	serverRedis string
@@ -169,7 +170,7 @@ func (b *bench) startServer(ctx context.Context, env ...string) error {
 		return err
 	}
 	b.base = "http://" + addr
-	b.server = exec.Command(b.o.binary, "serve")
+	b.server = pinned(b.pin, b.o.binary, "serve")
 	b.server.Env = append(append(os.Environ(), "HOTLINE_DATABASE_URL="+b.url, "HOTLINE_REDIS_URL="+b.serverRedis,
 		"HOTLINE_HTTP_ADDR="+addr, "HOTLINE_SIP_ADDR=127.0.0.1:0", "HOTLINE_LOG_LEVEL=warn"), env...)
 	b.server.Stdout, b.server.Stderr = os.Stderr, os.Stderr

@@ -95,7 +95,7 @@ func (b *bench) websocketBench(ctx context.Context) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	final, err := w.serverMetrics(ctx)
+	final, err := w.b.serverMetrics(ctx)
 	if err != nil {
 		return nil, err
 	}

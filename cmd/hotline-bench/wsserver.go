@@ -37,7 +37,7 @@ func (w *wsBench) restartWithDebug(ctx context.Context) error {
 // its metrics, with "rss" from /proc.
 func (w *wsBench) settledMemory(ctx context.Context, want int) (map[string]float64, error) {
 	deadline := time.Now().Add(time.Minute)
-	for m, err := w.serverMetrics(ctx); int(m["hotline_ws_connections"]) != want; m, err = w.serverMetrics(ctx) {
+	for m, err := w.b.serverMetrics(ctx); int(m["hotline_ws_connections"]) != want; m, err = w.b.serverMetrics(ctx) {
 		if err == nil && time.Now().After(deadline) {
 			err = fmt.Errorf("server holds %.0f websockets, not %d", m["hotline_ws_connections"], want)
 		}
@@ -49,11 +49,11 @@ func (w *wsBench) settledMemory(ctx context.Context, want int) (map[string]float
 		if err := sleep(ctx, d); err != nil {
 			return nil, err
 		}
-		if _, err := w.get(ctx, w.debug+"/debug/pprof/heap?gc=1"); err != nil {
+		if _, err := w.b.get(ctx, w.debug+"/debug/pprof/heap?gc=1"); err != nil {
 			return nil, err
 		}
 	}
-	m, err := w.serverMetrics(ctx)
+	m, err := w.b.serverMetrics(ctx)
 	if m != nil {
 		m["rss"] = float64(procField(strconv.Itoa(w.b.server.Process.Pid), "status", "VmRSS:", 0) << 10)
 	}
@@ -61,8 +61,8 @@ func (w *wsBench) settledMemory(ctx context.Context, want int) (map[string]float
 }
 
 // serverMetrics reads the unlabelled series of the server's /metrics.
-func (w *wsBench) serverMetrics(ctx context.Context) (map[string]float64, error) {
-	body, err := w.get(ctx, w.b.base+"/metrics")
+func (b *bench) serverMetrics(ctx context.Context) (map[string]float64, error) {
+	body, err := b.get(ctx, b.base+"/metrics")
 	m := map[string]float64{}
 	for _, line := range strings.Split(string(body), "\n") {
 		if f := strings.Fields(line); len(f) == 2 && !strings.HasPrefix(line, "#") {
@@ -72,10 +72,13 @@ func (w *wsBench) serverMetrics(ctx context.Context) (map[string]float64, error)
 	return m, err
 }
 
-func (w *wsBench) get(ctx context.Context, url string) ([]byte, error) {
+func (b *bench) get(ctx context.Context, url string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
+	}
+	if tok := os.Getenv("HOTLINE_METRICS_TOKEN"); tok != "" { // the server has it too
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -92,7 +95,7 @@ func (w *wsBench) get(ctx context.Context, url string) ([]byte, error) {
 // profile saves a server profile in $HOTLINE_BENCH_WS_PROFILE, when set.
 func (w *wsBench) profile(ctx context.Context, name, path string) {
 	if dir := os.Getenv("HOTLINE_BENCH_WS_PROFILE"); dir != "" {
-		body, err := w.get(ctx, w.debug+path)
+		body, err := w.b.get(ctx, w.debug+path)
 		if err == nil {
 			err = os.WriteFile(filepath.Join(dir, name), body, 0o644)
 		}
@@ -125,11 +128,16 @@ func (w *wsBench) cpuTimes() cpuTimes {
 	task := func(pid string) int64 { // utime and stime: fields 14 and 15
 		return procField(pid, "stat", "", 13) + procField(pid, "stat", "", 14)
 	}
-	c := cpuTimes{server: task(strconv.Itoa(w.b.server.Process.Pid)), clients: task("self")}
+	return cpuTimes{server: task(strconv.Itoa(w.b.server.Process.Pid)), clients: task("self"), machine: machineTicks()}
+}
+
+// machineTicks is the CPU time of the whole machine, in ticks of 10 ms.
+func machineTicks() int64 {
+	var t int64
 	for _, i := range []int{0, 1, 2, 5, 6, 7} { // user nice system irq softirq steal
-		c.machine += procField("", "stat", "cpu ", i)
+		t += procField("", "stat", "cpu ", i)
 	}
-	return c
+	return t
 }
 
 func (c cpuTimes) since(b cpuTimes) cpuTimes {

@@ -8,16 +8,20 @@ cd "$(dirname "$0")/../.."
 : "${HOTLINE_TEST_DATABASE_URL:?source .run/env first (make bench does)}"
 
 # wrk generates the HTTP load: a C client as light as pgbench's, so the two
-# rates compare servers rather than load generators.
-if ! command -v wrk >/dev/null; then
+# rates compare servers rather than load generators. sipp (package
+# sip-tester) generates the calls of the SIP benchmark, the same way.
+need() { # command package
+	command -v "$1" >/dev/null && return
 	if [[ $(id -u) -eq 0 ]]; then
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$2"
 	else
-		echo "bench needs wrk: sudo apt-get install wrk" >&2
+		echo "bench needs $1: sudo apt-get install $2" >&2
 		exit 1
 	fi
-fi
+}
+need wrk wrk
+need sipp sip-tester
 
 go build -o bin/hotline ./cmd/hotline
 go build -o bin/hotline-bench ./cmd/hotline-bench
