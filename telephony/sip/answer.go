@@ -10,52 +10,71 @@ import (
 	"github.com/open12345/hotline/telephony/prompts"
 )
 
-// ringing is an offer ringing an agent's phone on its own goroutine.
-type ringing struct {
-	offer  string
-	cancel context.CancelFunc
-	done   chan ringResult // one result, then closed
+// rings are the agents' phones ringing for one call, each on its own
+// goroutine: a ring-all offer rings every offered phone at once, the first
+// to answer takes the call (routing accepts one offer and withdraws the
+// others, whose rings are cancelled). The call's goroutine owns it.
+type rings struct {
+	cancels map[string]context.CancelFunc // by offer id, until its result is taken
+	results chan ringResult
 }
 
 type ringResult struct {
+	offer string
 	agent *AgentCall
 	err   error
 }
 
+func newRings() *rings {
+	return &rings{cancels: map[string]context.CancelFunc{}, results: make(chan ringResult)}
+}
+
 // ring starts ringing the offered agent's phone and tells the call log.
-func (c *call) ring(ctx context.Context, offer routing.OfferView) *ringing {
+func (c *call) ring(ctx context.Context, rs *rings, offer routing.OfferView) {
+	if _, ok := rs.cancels[offer.ID]; ok {
+		return
+	}
 	c.enter(stateRinging)
 	if !c.offered {
 		c.offered = true
 		c.cs.stats.offered.Add(1)
 	}
 	rctx, cancel := context.WithCancel(ctx)
-	r := &ringing{offer: offer.ID, cancel: cancel, done: make(chan ringResult, 1)}
+	rs.cancels[offer.ID] = cancel
 	go func() {
-		defer close(r.done)
 		a, err := c.cs.agents.Ring(rctx, offer, c.info())
-		r.done <- ringResult{agent: a, err: err}
+		rs.results <- ringResult{offer: offer.ID, agent: a, err: err}
 	}()
 	c.record("rang", c.cs.cdr.Rang(ctx, c.id, offer.Agent, c.cs.clock.Now()))
-	return r
 }
 
-// result is where the ring's outcome comes; nil (never) without a ring.
-func (r *ringing) result() <-chan ringResult {
-	if r == nil {
-		return nil
+// taken marks a ring's result as taken; it reports whether other phones
+// still ring.
+func (rs *rings) taken(res ringResult) bool {
+	if cancel, ok := rs.cancels[res.offer]; ok {
+		cancel()
+		delete(rs.cancels, res.offer)
 	}
-	return r.done
+	return len(rs.cancels) > 0
 }
 
-// stop ends a ring still going and waits for it; a phone that answered
-// meanwhile is hung up.
-func (r *ringing) stop(log *slog.Logger) {
-	if r == nil {
-		return
+// cancel stops the ring of the offer, if it still rings; its result
+// comes as any other.
+func (rs *rings) cancel(offer string) {
+	if cancel, ok := rs.cancels[offer]; ok {
+		cancel()
 	}
-	r.cancel()
-	for res := range r.done {
+}
+
+// stop ends the rings still going and waits for them; a phone that
+// answered meanwhile is hung up.
+func (rs *rings) stop(log *slog.Logger) {
+	for _, cancel := range rs.cancels {
+		cancel()
+	}
+	for len(rs.cancels) > 0 {
+		res := <-rs.results
+		rs.taken(res)
 		if res.agent != nil {
 			hctx, cancel := context.WithTimeout(context.Background(), hangupTimeout)
 			err := res.agent.Hangup(hctx)

@@ -83,6 +83,7 @@ func (c *call) run() {
 	med, err := c.dlg.Answer(diago.AnswerOptions{})
 	if err != nil {
 		log.Warn("sip: answer", "error", err)
+		c.record("ended", c.cs.cdr.Ended(context.WithoutCancel(c.ctx), c.id, telephony.OutcomeFailed, c.party(), c.cs.clock.Now()))
 		return
 	}
 	c.med = med

@@ -111,8 +111,8 @@ func (c *call) wait(ctx context.Context, queue string) telephony.Outcome {
 	}
 	stopMusic, t := c.music(ctx), arm()
 	defer func() { t.Stop() }()
-	var r *ringing // the agent's phone ringing, if any
-	defer func() { r.stop(c.cs.log) }()
+	rs := newRings() // the offered agents' phones ringing
+	defer rs.stop(c.cs.log)
 	for {
 		select {
 		case <-ctx.Done():
@@ -124,27 +124,28 @@ func (c *call) wait(ctx context.Context, queue string) telephony.Outcome {
 				return c.failed("announce", err, c.abandon())
 			}
 			stopMusic, t = c.music(ctx), arm()
-		case res := <-r.result():
-			r = nil
+		case res := <-rs.results:
+			still := rs.taken(res)
 			if res.err != nil {
 				if ctx.Err() == nil {
 					c.cs.log.Info("sip: agent not connected", "call", c.id, "error", res.err)
 				}
-				c.enter(stateQueued)
+				if !still {
+					c.enter(stateQueued)
+				}
 				continue
 			}
 			t.Stop()
 			stopMusic()
+			rs.stop(c.cs.log) // the other phones of a ring-all offer
 			return c.connected(ctx, res.agent)
 		case ev := <-c.events:
 			switch {
 			case ev.Kind == routing.EventOffer && c.cs.agents != nil:
-				if r == nil { // ring-all offers ring one phone at a time
-					r = c.ring(ctx, *ev.Offer)
-				}
+				c.ring(ctx, rs, *ev.Offer)
 				continue
-			case ev.Kind == routing.EventWithdrawn && r != nil && ev.Offer.ID == r.offer && ev.Reason != routing.WithdrawnAccepted:
-				r.cancel()
+			case ev.Kind == routing.EventWithdrawn && ev.Reason != routing.WithdrawnAccepted:
+				rs.cancel(ev.Offer.ID)
 				continue
 			}
 			if outcome, done := c.routed(ctx, ev); done {

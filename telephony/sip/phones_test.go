@@ -58,6 +58,7 @@ type bridgeOptions struct {
 	agents      []string
 	cfg         hsip.CallConfig
 	ringSeconds int
+	strategy    routing.Strategy
 }
 
 func startBridgeWith(t *testing.T, o bridgeOptions) *bridgeEdge {
@@ -67,7 +68,7 @@ func startBridgeWith(t *testing.T, o bridgeOptions) *bridgeEdge {
 	db := pgtest.NewDB(t)
 	store := postgres.NewSIPStore(db)
 	engine := routing.New(clk, routing.Config{})
-	if err := engine.SetQueue(routing.QueueConfig{Name: "consultation", RingSeconds: o.ringSeconds}); err != nil {
+	if err := engine.SetQueue(routing.QueueConfig{Name: "consultation", RingSeconds: o.ringSeconds, Strategy: o.strategy}); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range append([]string{"agent1"}, o.agents...) {

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/emiago/diago"
+	"github.com/emiago/sipgo"
+	"github.com/emiago/sipgo/sip"
 
 	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/routing"
@@ -215,5 +217,81 @@ func TestPhones_NoRatingWithinTheSurveyTimeEndsUnrated(t *testing.T) {
 	want := []string{"answered agent1", "recorded " + call.ID + ".wav", "ended answered by agent"}
 	if got := e.cdr.list(); !slices.Equal(got, want) {
 		t.Errorf("call log %q, want %q (no rating)", got, want)
+	}
+}
+
+// A call the hotline cannot answer (no codec in common) gets a final
+// answer, and its record ends as failed.
+func TestCalls_UnanswerableCallEndsItsRecord(t *testing.T) {
+	e := startBridge(t)
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent("13900139000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := ua.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	client, err := sipgo.NewClient(ua, sipgo.WithClientHostname("127.0.0.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := sip.NewRequest(sip.INVITE, sip.Uri{Scheme: "sip", User: "12345", Host: "127.0.0.1", Port: int(e.srv.Addr().Port())})
+	req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: "13900139000", Host: "127.0.0.1", Port: 5999}})
+	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))
+	req.SetBody([]byte("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40000 RTP/AVP 9\r\na=rtpmap:9 G722/8000\r\n"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var res *sip.Response
+	err = testenv.WhenBound(func() (err error) {
+		res, err = client.Do(ctx, req)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("INVITE: %v", err)
+	}
+	if res.StatusCode < 400 {
+		t.Fatalf("an INVITE offering only G.722 answered %d, want a refusal", res.StatusCode)
+	}
+	testenv.Eventually(t, "the record ended", func() bool { return len(e.cdr.list()) == 1 })
+	if got := e.cdr.list(); got[0] != "ended failed by system" {
+		t.Fatalf("call log %q, want the call failed", got)
+	}
+}
+
+// A ring-all queue rings every ready agent's phone at once: the first to
+// answer takes the call and the other phone stops ringing.
+func TestPhones_RingAllRingsEveryPhone(t *testing.T) {
+	e := startBridgeWith(t, bridgeOptions{agents: []string{"agent2"}, strategy: routing.RingAll, ringSeconds: 60})
+	rang, cancelled := make(chan struct{}), make(chan struct{})
+	first := newPeer(t, "agent1", func(d *diago.DialogServerSession) {
+		if err := d.Ringing(); err != nil {
+			t.Error(err)
+			return
+		}
+		close(rang)
+		<-d.Context().Done() // CANCEL ends it
+		close(cancelled)
+	})
+	second, hungUp := answeringPhone(t, "agent2")
+	registerPhoneAs(t, e, first, "agent1")
+	registerPhoneAs(t, e, second, "agent2")
+	caller := newPeer(t, "13900139000", nil)
+	baseline := inUse(t)
+
+	d, _, call := callIn(t, e, caller)
+	within(t, rang, "agent1's phone did not ring")
+	connectedTo(t, e, call, "agent2")
+	within(t, cancelled, "agent1's phone kept ringing after agent2 answered")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	within(t, hungUp, "agent2's phone was not hung up after the caller left")
+	e.released(t, baseline, call.RTPPort)
+	if got := e.cdr.rings(); len(got) != 2 {
+		t.Errorf("rings %q, want both agents'", got)
 	}
 }
