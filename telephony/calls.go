@@ -404,18 +404,23 @@ func (s *Calls) Get(ctx context.Context, actor auth.Actor, id int64) (Call, erro
 	return c, nil
 }
 
-// Calls returns a phone number's latest calls, newest first, at most
+// Calls returns a phone number's latest finished calls, newest first, at most
 // limit: the screen pop's call history, shown to whichever agent the
 // call rings.
 func (s *Calls) Calls(ctx context.Context, phone string, limit int) ([]screenpop.Call, error) {
-	cs, err := s.store.Calls(ctx, CallFilter{Caller: normalPhone(phone), Limit: limit})
+	// One more than asked: the call being offered is in progress and is
+	// not one of the caller's past calls.
+	cs, err := s.store.Calls(ctx, CallFilter{Caller: normalPhone(phone), Limit: limit + 1})
 	if err != nil {
 		return nil, fmt.Errorf("call history: %w", err)
 	}
-	out := make([]screenpop.Call, len(cs))
-	for i, c := range cs {
-		out[i] = screenpop.Call{ID: strconv.FormatInt(c.ID, 10), StartedAt: c.StartedAt, Outcome: string(c.Outcome),
-			Queue: c.Queue, Agent: c.Agent, TalkSeconds: c.TalkSeconds}
+	out := make([]screenpop.Call, 0, len(cs))
+	for _, c := range cs {
+		if c.EndedAt == nil || len(out) == limit {
+			continue
+		}
+		out = append(out, screenpop.Call{ID: strconv.FormatInt(c.ID, 10), StartedAt: c.StartedAt, Outcome: string(c.Outcome),
+			Queue: c.Queue, Agent: c.Agent, TalkSeconds: c.TalkSeconds})
 	}
 	return out, nil
 }

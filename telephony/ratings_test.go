@@ -202,3 +202,25 @@ func TestCalls_MissedIsAnAbandonedCallThatRang(t *testing.T) {
 		t.Fatalf("missed call %+v, want abandoned with agent1's phone rung", c)
 	}
 }
+
+// The screen pop's call history holds the caller's finished calls, not
+// the one ringing now.
+func TestCalls_HistoryLeavesOutTheCallInProgress(t *testing.T) {
+	e := newRatingEnv(t)
+	ctx := context.Background()
+	past := e.answered()
+	if _, err := e.calls.Finish(ctx, past, telephony.OutcomeAnswered, telephony.HangupCaller); err != nil {
+		t.Fatal(err)
+	}
+	e.answered() // in progress
+	got, err := e.calls.Calls(ctx, "13800138000", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != strconv.FormatInt(past, 10) {
+		t.Fatalf("history %+v, want only the finished call %d", got, past)
+	}
+	if got, err := e.calls.Calls(ctx, "13800138000", 1); err != nil || len(got) != 1 {
+		t.Fatalf("history of one: %+v %v, want the finished call", got, err)
+	}
+}

@@ -10,14 +10,15 @@ import { initTickets } from "./tickets.js";
 import { initKnowledge, focusSearch } from "./knowledge.js";
 import { initDepartment } from "./department.js";
 import { initWallboard } from "./wallboard.js";
+import { initCalls } from "./calls.js";
 
 const ROLE_NAMES = { admin: "管理员", supervisor: "班长", agent: "坐席", department: "部门" };
 
 // The views each role sees, the first being where it starts.
 const VIEWS = {
-  agent: [["desk", "坐席工作台"], ["tickets", "工单"]],
-  supervisor: [["wallboard", "监控大屏"], ["desk", "登记工单"], ["tickets", "工单"]],
-  admin: [["wallboard", "监控大屏"], ["desk", "登记工单"], ["tickets", "工单"]],
+  agent: [["desk", "坐席工作台"], ["tickets", "工单"], ["calls", "通话"]],
+  supervisor: [["wallboard", "监控大屏"], ["desk", "登记工单"], ["tickets", "工单"], ["calls", "通话"]],
+  admin: [["wallboard", "监控大屏"], ["desk", "登记工单"], ["tickets", "工单"], ["calls", "通话"]],
   department: [["inbox", "部门待办"], ["tickets", "工单"]],
 };
 
@@ -161,4 +162,5 @@ initTickets();
 initKnowledge();
 initDepartment();
 initWallboard();
+initCalls();
 start();

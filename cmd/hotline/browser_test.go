@@ -47,6 +47,7 @@ func TestBrowser_CallToDepartmentReply(t *testing.T) {
 	s.departmentSignsAndReplies()
 	s.agentClosesConsultationWithGuide()
 	s.agentEndsCallAndTakesBreak()
+	s.supervisorSeesTheCalls()
 	s.serverRestarts()
 
 	for _, b := range []*tab{s.agent, s.supervisor, s.department} {
@@ -424,6 +425,35 @@ func (s *scenario) agentEndsCallAndTakesBreak() {
 	s.supervisor.do("agent on a break", chromedp.WaitVisible(chromedp.CSS(`#wb-agent-rows tr[data-agent="agent1"][data-state="not_ready"]`)))
 	a.shot("meal-break")
 	a.do("log out", chromedp.Click(chromedp.ID("logout")), chromedp.WaitVisible(chromedp.ID("login-username")))
+}
+
+// supervisorSeesTheCalls: a second citizen hangs up while waiting; the
+// supervisor's calls view lists that number to call back, and the first
+// call with its rating and a recording the browser can seek in.
+func (s *scenario) supervisorSeesTheCalls() {
+	sv := s.supervisor
+	const missed = "13911112222"
+	c := dialHotline(s.t, s.m, missed)
+	testenv.Eventually(s.t, "the menu takes 1", func() bool { return c.press("1") })
+	sv.do("waiting on the wallboard", chromedp.WaitVisible(chromedp.CSS(`#wb-queue-rows tr[data-queue="consultation"] td[data-stat="waiting"].hot`)))
+	c.close()
+	sv.do("the calls view",
+		chromedp.Click(chromedp.ID("nav-calls")),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#callback-rows tr[data-phone="%s"][data-reason="abandoned"]`, missed))),
+		chromedp.WaitVisible(chromedp.CSS(`#call-rows tr[data-outcome="answered"] audio`)))
+	if got := sv.text("rating", `#call-rows tr[data-outcome="answered"] td[data-field="satisfaction"]`); got != "4 分" {
+		s.t.Fatalf("the calls view shows the rating %q, want 4 分", got)
+	}
+	status := eval[int](sv, "seek in the recording", `(async () => {
+		const src = document.querySelector('#call-rows tr[data-outcome="answered"] audio').src;
+		const r = await fetch(src, { headers: { Range: "bytes=44-143" } });
+		return r.status === 206 && (await r.arrayBuffer()).byteLength === 100 ? 206 : r.status;
+	})()`, chromedp.EvalAwaitPromise)
+	if status != 206 {
+		s.t.Fatalf("a range of the recording from the console: %d, want 206", status)
+	}
+	sv.shot("calls")
+	sv.do("back to the wallboard", chromedp.Click(chromedp.ID("nav-wallboard")), chromedp.WaitVisible(chromedp.ID("view-wallboard")))
 }
 
 // checkCallRecord: the call's record says what happened, and links the
