@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/emiago/diago/audio"
 	"github.com/emiago/diago/media"
 
+	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/telephony"
 )
@@ -88,14 +92,18 @@ func (c *call) bridge(ctx context.Context, a *AgentCall) (telephony.HangupBy, er
 			c.cs.log.Debug("sip: audio to agent", "call", c.id, "error", err)
 		}
 	})
+	heard := new(atomic.Int64) // when the agent's phone last sent RTP, UnixNano
+	heard.Store(c.cs.clock.Now().UnixNano())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		c.fromAgent(a, agentCodec, leg{codec: callerCodec, w: c.med.RTPPacketWriter}, rec)
+		c.fromAgent(a, agentCodec, leg{codec: callerCodec, w: c.med.RTPPacketWriter}, rec, heard)
 	}()
 
 	c.setLeg(a)
-	by := c.hold(ctx, a)
+	lost, stopWatch := c.watchAgent(heard)
+	by := c.hold(ctx, a, lost)
+	stopWatch()
 	c.setLeg(nil)
 	c.setSink(media.Codec{}, nil)
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hangupTimeout)
@@ -119,14 +127,18 @@ func (c *call) bridge(ctx context.Context, a *AgentCall) (telephony.HangupBy, er
 }
 
 // hold waits until the bridged call ends; routing's events are drained
-// meanwhile, so that its dispatcher never waits on this call.
-func (c *call) hold(ctx context.Context, a *AgentCall) telephony.HangupBy {
+// meanwhile, so that its dispatcher never waits on this call. A phone
+// that went silent (lost) is the system's end of the call.
+func (c *call) hold(ctx context.Context, a *AgentCall, lost <-chan struct{}) telephony.HangupBy {
 	for {
 		select {
 		case <-ctx.Done():
 			return telephony.HangupCaller
 		case <-a.dlg.Context().Done():
 			return telephony.HangupAgent
+		case <-lost:
+			c.cs.log.Warn("sip: no RTP from the agent's phone; hanging up", "call", c.id, "agent", a.Agent)
+			return telephony.HangupSystem
 		case ev := <-c.events:
 			if ev.Kind == routing.EventEnded {
 				return telephony.HangupSystem
@@ -135,9 +147,45 @@ func (c *call) hold(ctx context.Context, a *AgentCall) telephony.HangupBy {
 	}
 }
 
+// watchAgent closes lost once the agent's phone has sent no RTP for
+// RTPTimeout — a phone gone from the network would otherwise hold the
+// caller forever; stop ends the watch.
+func (c *call) watchAgent(heard *atomic.Int64) (lost <-chan struct{}, stop func()) {
+	ch := make(chan struct{})
+	var mu sync.Mutex
+	var t clock.Timer
+	stopped := false
+	var check func()
+	check = func() {
+		idle := c.cs.clock.Now().Sub(time.Unix(0, heard.Load()))
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
+		}
+		if idle >= c.cs.cfg.RTPTimeout {
+			stopped = true
+			close(ch)
+			return
+		}
+		t = c.cs.clock.AfterFunc(c.cs.cfg.RTPTimeout-idle, check)
+	}
+	mu.Lock()
+	t = c.cs.clock.AfterFunc(c.cs.cfg.RTPTimeout, check)
+	mu.Unlock()
+	return ch, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !stopped {
+			stopped = true
+			t.Stop()
+		}
+	}
+}
+
 // fromAgent passes the agent's audio to the caller until the agent's
-// media closes.
-func (c *call) fromAgent(a *AgentCall, codec media.Codec, toCaller leg, rec *stereoWAV) {
+// media closes, noting in heard when it comes.
+func (c *call) fromAgent(a *AgentCall, codec media.Codec, toCaller leg, rec *stereoWAV, heard *atomic.Int64) {
 	buf := make([]byte, media.RTPBufSize)
 	r := a.med.RTPPacketReader
 	for {
@@ -148,7 +196,11 @@ func (c *call) fromAgent(a *AgentCall, codec media.Codec, toCaller leg, rec *ste
 			}
 			return
 		}
-		if n == 0 || r.PacketHeader.PayloadType != codec.PayloadType {
+		if n == 0 {
+			continue
+		}
+		heard.Store(c.cs.clock.Now().UnixNano())
+		if r.PacketHeader.PayloadType != codec.PayloadType {
 			continue
 		}
 		pcm, err := decode(codec, buf[:n])

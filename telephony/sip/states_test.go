@@ -295,3 +295,36 @@ func TestPhones_RingAllRingsEveryPhone(t *testing.T) {
 		t.Errorf("rings %q, want both agents'", got)
 	}
 }
+
+// An agent's phone that goes silent while bridged (gone from the
+// network) is hung up after the RTP timeout, and so is the caller: the
+// system ended the call.
+func TestPhones_SilentAgentPhoneEndsTheCall(t *testing.T) {
+	e := startBridgeWith(t, bridgeOptions{cfg: hsip.CallConfig{RTPTimeout: 2 * time.Second}})
+	hungUp := make(chan struct{})
+	phone := newPeer(t, "agent1", func(d *diago.DialogServerSession) {
+		defer close(hungUp)
+		if _, err := d.Answer(diago.AnswerOptions{}); err != nil {
+			t.Errorf("the phone answers: %v", err)
+			return
+		}
+		<-d.Context().Done() // sends nothing
+	})
+	registerPhone(t, e, phone)
+	caller := newPeer(t, "13900139000", nil)
+	baseline := inUse(t)
+	d, m, call := callIn(t, e, caller)
+	cctx, ccancel := context.WithCancel(context.Background())
+	defer ccancel()
+	talk := caller.talk(cctx, t, m, callerHz, callerAmp, agentHz)
+	connectedTo(t, e, call, "agent1")
+	within(t, hungUp, "the silent phone was not hung up")
+	within(t, d.Context().Done(), "the caller was not hung up after the agent's phone went silent")
+	ccancel()
+	talk.Wait()
+	e.released(t, baseline, call.RTPPort)
+	want := []string{"answered agent1", "recorded " + call.ID + ".wav", "ended answered by system"}
+	if got := e.cdr.list(); !slices.Equal(got, want) {
+		t.Errorf("call log %q, want %q", got, want)
+	}
+}
