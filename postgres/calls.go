@@ -87,16 +87,23 @@ func (s *CallStore) UpdateCall(ctx context.Context, id int64,
 			return err
 		}
 		if cb := ch.Callback; cb != nil {
-			_, err := tx.Exec(ctx, `INSERT INTO callbacks (phone, reason, call_id, created_at, updated_at, due_at, state, attempts)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-				ON CONFLICT (phone) WHERE state = 'open' DO UPDATE SET reason = excluded.reason,
-					call_id = excluded.call_id, updated_at = excluded.updated_at, attempts = callbacks.attempts + 1`,
-				cb.Phone, cb.Reason, cb.CallID, cb.CreatedAt, cb.UpdatedAt, cb.DueAt, cb.State, cb.Attempts)
+			_, err := tx.Exec(ctx, upsertCallback, callbackArgs(*cb)...)
 			return err
 		}
 		return nil
 	})
 	return translate(err, "update call "+strconv.FormatInt(id, 10))
+}
+
+// upsertCallback adds a missed-call entry, or refreshes the phone's open
+// one (its first due time kept).
+const upsertCallback = `INSERT INTO callbacks (phone, reason, call_id, created_at, updated_at, due_at, state, attempts)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	ON CONFLICT (phone) WHERE state = 'open' DO UPDATE SET reason = excluded.reason,
+		call_id = excluded.call_id, updated_at = excluded.updated_at, attempts = callbacks.attempts + 1`
+
+func callbackArgs(cb telephony.Callback) []any {
+	return []any{cb.Phone, cb.Reason, cb.CallID, cb.CreatedAt, cb.UpdatedAt, cb.DueAt, cb.State, cb.Attempts}
 }
 
 func nullableInt(n int64) *int64 {

@@ -9,8 +9,11 @@ import (
 // CallLog hears what happens to each inbound call, for the call records
 // (CDRs), in the vocabulary of calls.go (Outcome, HangupBy). The call
 // flow calls it in order from the call's goroutine; an error is logged by
-// the flow and does not change the call. This slice ends calls as ivr,
-// abandoned, answered (an agent ended the contact) or failed.
+// the flow and does not change the call. A log may store the steps after
+// it returns, in their order (CallRecorder writes behind): then an error
+// is about the step itself, and a failed write is the log's to report.
+// This slice ends calls as ivr, abandoned, answered (an agent ended the
+// contact) or failed.
 type CallLog interface {
 	// Started: a call from caller to callee arrived; it returns the call's
 	// id, which is also routing's Ref, the console's call_id and the

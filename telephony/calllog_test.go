@@ -20,7 +20,7 @@ func TestCallLog_WritesTheRecordAfterTheCallsContextEnds(t *testing.T) {
 	db := pgtest.NewDB(t)
 	clk := clock.NewFake(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	calls := telephony.NewCalls(postgres.NewCallStore(db), clk)
-	log := calls.CallLog()
+	log := newCallLog(t, calls)
 	ctx, hangUp := context.WithCancel(context.Background())
 	now := clk.Now()
 
@@ -49,6 +49,9 @@ func TestCallLog_WritesTheRecordAfterTheCallsContextEnds(t *testing.T) {
 	}
 	if err := log.Ended(ctx, id, telephony.OutcomeAnswered, telephony.HangupAgent, clk.Now()); err != nil {
 		t.Fatalf("end after the hang-up: %v", err)
+	}
+	if err := log.Flush(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 
 	c, err := calls.Get(context.Background(), auth.Actor{Username: "supervisor", Role: auth.RoleSupervisor}, n)

@@ -129,6 +129,31 @@ type CallStore interface {
 	Calls(ctx context.Context, f CallFilter) ([]Call, error)
 	// Callbacks lists missed-call entries matching f.
 	Callbacks(ctx context.Context, f CallbackFilter) ([]Callback, error)
+	// CallIDs reserves n new call IDs, which no other caller (and no
+	// CreateCall) gets, in increasing order. Errors: unavailable.
+	CallIDs(ctx context.Context, n int) ([]int64, error)
+	// WriteCalls writes a batch of the call log in one transaction: each
+	// call's fields but its ticket, its new events and the missed-call
+	// entries in order (each refreshes its phone's open entry, as Callback
+	// says). Errors: invalid, conflict, unavailable.
+	WriteCalls(ctx context.Context, b CallBatch) error
+}
+
+// CallWrite is what a batch writes of one call: its fields as they now
+// stand (but TicketID, which LinkTicket writes), inserted when New, and
+// the events it adds, numbered from FirstSeq (1 for a call's first).
+type CallWrite struct {
+	Call     Call // without events
+	New      bool
+	Events   []CallEvent
+	FirstSeq int
+}
+
+// CallBatch is what one write of the call log stores: calls, and the
+// missed-call entries of those that ended, in the order they ended.
+type CallBatch struct {
+	Calls     []CallWrite
+	Callbacks []Callback
 }
 
 // Page sizes of the call and callback lists.
@@ -168,21 +193,29 @@ type NewCall struct {
 
 // Start records a call that begins now and returns it. Errors: invalid.
 func (s *Calls) Start(ctx context.Context, n NewCall) (Call, error) {
-	if n.Direction != Inbound && n.Direction != Outbound {
-		return Call{}, errs.E(errs.Invalid, "direction must be inbound or outbound")
+	c, err := beginCall(n, s.clock.Now())
+	if err != nil {
+		return Call{}, err
 	}
-	if len(n.Caller) > 64 || len(n.Callee) > 64 {
-		return Call{}, errs.E(errs.Invalid, "caller and callee are at most 64 bytes")
-	}
-	now := s.clock.Now()
-	c := Call{Direction: n.Direction, Caller: normalPhone(n.Caller), Callee: normalPhone(n.Callee), StartedAt: now,
-		Events: []CallEvent{{At: now, Event: EventStarted, Detail: n.Callee}}}
 	id, err := s.store.CreateCall(ctx, c)
 	if err != nil {
 		return Call{}, fmt.Errorf("start call: %w", err)
 	}
 	c.ID = id
 	return c, nil
+}
+
+// beginCall is the record of a call n that begins at now, without its
+// ID. Errors: invalid.
+func beginCall(n NewCall, now time.Time) (Call, error) {
+	if n.Direction != Inbound && n.Direction != Outbound {
+		return Call{}, errs.E(errs.Invalid, "direction must be inbound or outbound")
+	}
+	if len(n.Caller) > 64 || len(n.Callee) > 64 {
+		return Call{}, errs.E(errs.Invalid, "caller and callee are at most 64 bytes")
+	}
+	return Call{Direction: n.Direction, Caller: normalPhone(n.Caller), Callee: normalPhone(n.Callee), StartedAt: now,
+		Events: []CallEvent{{At: now, Event: EventStarted, Detail: n.Callee}}}, nil
 }
 
 // normalPhone is s normalised when it is a phone number, else s (a SIP
@@ -199,35 +232,46 @@ func normalPhone(s string) string {
 // queued sets the queue, answered sets the agent and the answer time.
 // Errors: invalid, not_found, conflict (the call has ended).
 func (s *Calls) Event(ctx context.Context, id int64, kind EventKind, detail string) error {
+	if err := checkEvent(kind, detail); err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	err := s.store.UpdateCall(ctx, id, func(c *Call) (CallChange, error) { return c.step(kind, detail, now) })
+	if err != nil {
+		return fmt.Errorf("call %d %s: %w", id, kind, err)
+	}
+	return nil
+}
+
+// checkEvent checks a step of a live call. Errors: invalid.
+func checkEvent(kind EventKind, detail string) error {
 	if len(detail) > 200 {
 		return errs.E(errs.Invalid, "event detail is at most 200 bytes")
 	}
 	switch kind {
 	case EventDigit, EventQueued, EventOffered, EventAnswered:
-	default:
-		return errs.E(errs.Invalid, "event must be digit, queued, offered or answered")
+		return nil
 	}
-	now := s.clock.Now()
-	err := s.store.UpdateCall(ctx, id, func(c *Call) (CallChange, error) {
-		if c.EndedAt != nil {
-			return CallChange{}, errs.E(errs.Conflict, "call %d has ended", id)
-		}
-		switch kind {
-		case EventDigit:
-			if len(c.IVRPath)+len(detail) <= maxIVRPath {
-				c.IVRPath += detail
-			}
-		case EventQueued:
-			c.Queue, c.QueuedAt = detail, &now
-		case EventAnswered:
-			c.Agent, c.AnsweredAt = detail, &now
-		}
-		return CallChange{Events: []CallEvent{{At: now, Event: kind, Detail: detail}}}, nil
-	})
-	if err != nil {
-		return fmt.Errorf("call %d %s: %w", id, kind, err)
+	return errs.E(errs.Invalid, "event must be digit, queued, offered or answered")
+}
+
+// step applies a step checkEvent let through to c at now. Errors:
+// conflict (the call has ended).
+func (c *Call) step(kind EventKind, detail string, now time.Time) (CallChange, error) {
+	if c.EndedAt != nil {
+		return CallChange{}, errs.E(errs.Conflict, "call %d has ended", c.ID)
 	}
-	return nil
+	switch kind {
+	case EventDigit:
+		if len(c.IVRPath)+len(detail) <= maxIVRPath {
+			c.IVRPath += detail
+		}
+	case EventQueued:
+		c.Queue, c.QueuedAt = detail, &now
+	case EventAnswered:
+		c.Agent, c.AnsweredAt = detail, &now
+	}
+	return CallChange{Events: []CallEvent{{At: now, Event: kind, Detail: detail}}}, nil
 }
 
 // Finish ends a call now with its outcome. An inbound call from a phone
@@ -236,41 +280,56 @@ func (s *Calls) Event(ctx context.Context, id int64, kind EventKind, detail stri
 // missed). Errors: invalid (an answered outcome for
 // a call nobody answered), not_found, conflict (already ended).
 func (s *Calls) Finish(ctx context.Context, id int64, outcome Outcome, by HangupBy) (Call, error) {
-	if _, err := ParseOutcome(string(outcome)); err != nil {
+	if err := checkFinish(outcome, by); err != nil {
 		return Call{}, err
-	}
-	if by != HangupCaller && by != HangupAgent && by != HangupSystem {
-		return Call{}, errs.E(errs.Invalid, "hangup_by must be caller, agent or system")
 	}
 	now := s.clock.Now()
 	var out Call
 	err := s.store.UpdateCall(ctx, id, func(c *Call) (CallChange, error) {
-		if c.EndedAt != nil {
-			return CallChange{}, errs.E(errs.Conflict, "call %d has already ended", id)
-		}
-		if (outcome == OutcomeAnswered) != (c.AnsweredAt != nil) {
-			return CallChange{}, errs.E(errs.Invalid, "call %d: outcome answered is for answered calls only", id)
-		}
-		c.EndedAt, c.Outcome, c.HangupBy = &now, outcome, by
-		if c.QueuedAt != nil {
-			left := now
-			if c.AnsweredAt != nil {
-				left = *c.AnsweredAt
-			}
-			c.WaitSeconds = seconds(left.Sub(*c.QueuedAt))
-		}
-		if c.AnsweredAt != nil {
-			c.TalkSeconds = seconds(now.Sub(*c.AnsweredAt))
-		}
-		ch := CallChange{Events: []CallEvent{{At: now, Event: EventEnded, Detail: string(outcome)}},
-			Callback: missedCall(*c, now)}
+		ch, err := c.finish(outcome, by, now)
 		out = *c
-		return ch, nil
+		return ch, err
 	})
 	if err != nil {
 		return Call{}, fmt.Errorf("finish call %d: %w", id, err)
 	}
 	return out, nil
+}
+
+// checkFinish checks how a call ends. Errors: invalid.
+func checkFinish(outcome Outcome, by HangupBy) error {
+	if _, err := ParseOutcome(string(outcome)); err != nil {
+		return err
+	}
+	if by != HangupCaller && by != HangupAgent && by != HangupSystem {
+		return errs.E(errs.Invalid, "hangup_by must be caller, agent or system")
+	}
+	return nil
+}
+
+// finish ends c at now as checkFinish let through, with its missed-call
+// entry; c has its events. Errors: invalid (an answered outcome for a
+// call nobody answered), conflict (already ended).
+func (c *Call) finish(outcome Outcome, by HangupBy, now time.Time) (CallChange, error) {
+	if c.EndedAt != nil {
+		return CallChange{}, errs.E(errs.Conflict, "call %d has already ended", c.ID)
+	}
+	if (outcome == OutcomeAnswered) != (c.AnsweredAt != nil) {
+		return CallChange{}, errs.E(errs.Invalid, "call %d: outcome answered is for answered calls only", c.ID)
+	}
+	c.EndedAt, c.Outcome, c.HangupBy = &now, outcome, by
+	if c.QueuedAt != nil {
+		left := now
+		if c.AnsweredAt != nil {
+			left = *c.AnsweredAt
+		}
+		c.WaitSeconds = seconds(left.Sub(*c.QueuedAt))
+	}
+	if c.AnsweredAt != nil {
+		c.TalkSeconds = seconds(now.Sub(*c.AnsweredAt))
+	}
+	return CallChange{Events: []CallEvent{{At: now, Event: EventEnded, Detail: string(outcome)}},
+		Callback: missedCall(*c, now)}, nil
 }
 
 func seconds(d time.Duration) int { return int(max(d, 0) / time.Second) }

@@ -120,6 +120,55 @@ func TestCalls_RatingReachesTheCallsTicket(t *testing.T) {
 			t.Fatalf("ratings %q, want [%s]", got, want)
 		}
 	})
+	t.Run("ThroughTheCallLog", func(t *testing.T) { // the flow's writes go behind: the link waits for none
+		for _, ticketFirst := range []bool{true, false} {
+			e := newRatingEnv(t)
+			log := newCallLog(t, e.calls)
+			id, err := log.Started(ctx, "13800138000", "12345", time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := log.Answered(ctx, id, "agent1", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			if err := log.Flush(ctx); err != nil { // the record is there when the agent files the ticket
+				t.Fatal(err)
+			}
+			call, err := strconv.ParseInt(id, 10, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tk := e.ticket(call)
+			link := func() {
+				if err := e.calls.LinkTicket(ctx, call, tk); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if ticketFirst {
+				link()
+			}
+			if err := log.Rated(ctx, id, 2); err != nil {
+				t.Fatal(err)
+			}
+			if !ticketFirst {
+				link()
+			}
+			if err := log.Ended(ctx, id, telephony.OutcomeAnswered, telephony.HangupAgent, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			if err := log.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			want := id + " 2"
+			if got := e.ratings(tk); len(got) != 1 || got[0] != want {
+				t.Fatalf("ticket first %v: ratings %q, want [%s]", ticketFirst, got, want)
+			}
+			c, err := e.calls.Get(ctx, supervisor, call)
+			if err != nil || c.TicketID != tk || c.Satisfaction != 2 || c.Outcome != telephony.OutcomeAnswered {
+				t.Fatalf("ticket first %v: call %+v (%v), want ticket %d kept by the later writes", ticketFirst, c, err, tk)
+			}
+		}
+	})
 	t.Run("OncePerCall", func(t *testing.T) {
 		e := newRatingEnv(t)
 		call := e.answered()
@@ -154,7 +203,7 @@ func TestCalls_MissedIsAnAbandonedCallThatRang(t *testing.T) {
 	db := pgtest.NewDB(t)
 	clk := clock.NewFake(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC))
 	calls := telephony.NewCalls(postgres.NewCallStore(db), clk)
-	log := calls.CallLog()
+	log := newCallLog(t, calls)
 	ctx := context.Background()
 	call := func(caller string, rang bool) int64 {
 		t.Helper()
@@ -180,6 +229,9 @@ func TestCalls_MissedIsAnAbandonedCallThatRang(t *testing.T) {
 		return n
 	}
 	missed, abandoned := call("13800138000", true), call("13900139000", false)
+	if err := log.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
 
 	supervisor := auth.Actor{Username: "supervisor", Role: auth.RoleSupervisor}
 	cbs, _, err := calls.Callbacks(ctx, supervisor, telephony.CallbackFilter{})

@@ -76,6 +76,7 @@ type Main struct {
 	sip     *sip.Server
 	stopSIP context.CancelFunc
 	voice   *sip.Calls // the call flow, which the console's actions go through
+	callLog *telephony.CallRecorder
 
 	worker    *jobs.Server // the node's Asynq server, shared by the domains' jobs
 	stopRelay context.CancelFunc

@@ -437,6 +437,11 @@ func (s *scenario) supervisorSeesTheCalls() {
 	testenv.Eventually(s.t, "the menu takes 1", func() bool { return c.press("1") })
 	sv.do("waiting on the wallboard", chromedp.WaitVisible(chromedp.CSS(`#wb-queue-rows tr[data-queue="consultation"] td[data-stat="waiting"].hot`)))
 	c.close()
+	testenv.Eventually(s.t, "the missed call recorded", func() bool {
+		var n int
+		err := s.m.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM callbacks WHERE phone = $1`, missed).Scan(&n)
+		return err == nil && n == 1
+	})
 	sv.do("the calls view",
 		chromedp.Click(chromedp.ID("nav-calls")),
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#callback-rows tr[data-phone="%s"][data-reason="abandoned"]`, missed))),

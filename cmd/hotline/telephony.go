@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -53,15 +54,16 @@ func (m *Main) startTelephony(ctx context.Context, reg prometheus.Registerer) er
 		return err
 	}
 	m.IVRMenus = menus
+	m.callLog = m.Calls.CallLog(m.Log)
 	flow := sip.NewCalls(sip.CallConfig{Number: m.Config.SIPNumber, Menus: m.IVRMenus, AnnounceEvery: m.Config.AnnounceEvery,
 		RTPPorts: sip.PortRange{Min: m.Config.RTPPorts[0], Max: m.Config.RTPPorts[1]}, Recordings: recordings},
-		m.Routing, m.Prompts, m.Calls.CallLog(),
+		m.Routing, m.Prompts, m.callLog,
 		sip.NewPhones(m.Registrar, m.Routing, m.Clock, m.Log), m.Clock, m.Log)
 	sipCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	srv, err := sip.Start(sipCtx, sip.Config{Addr: m.Config.SIPAddr, Realm: m.Config.SIPRealm, InviteLimit: m.Config.SIPInviteLimit, Calls: flow}, m.Registrar, store, m.Clock, m.Log)
 	if err != nil {
 		stop()
-		return fmt.Errorf("HOTLINE_SIP_ADDR: %w", err)
+		return errors.Join(fmt.Errorf("HOTLINE_SIP_ADDR: %w", err), m.closeCallLog())
 	}
 	m.sip, m.stopSIP, m.voice = srv, stop, flow
 	if err := reg.Register(srv.Collector()); err != nil {
@@ -73,7 +75,8 @@ func (m *Main) startTelephony(ctx context.Context, reg prometheus.Registerer) er
 // SIPAddr is the bound address of the SIP edge (UDP and TCP).
 func (m *Main) SIPAddr() string { return m.sip.Addr().String() }
 
-// stopTelephony closes the SIP listeners and the registrar's timers; the
+// stopTelephony closes the SIP listeners (every call ends), then writes
+// the call records still pending and closes the registrar's timers; the
 // bindings stay stored for the next start.
 func (m *Main) stopTelephony() error {
 	var err error
@@ -84,9 +87,23 @@ func (m *Main) stopTelephony() error {
 		}
 		m.sip, m.stopSIP, m.voice = nil, nil, nil
 	}
+	err = errors.Join(err, m.closeCallLog())
 	if m.Registrar != nil {
 		m.Registrar.Close()
 		m.Registrar = nil
 	}
+	return err
+}
+
+// closeCallLog writes the call records' pending steps, for at most
+// ShutdownTimeout.
+func (m *Main) closeCallLog() error {
+	if m.callLog == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), m.ShutdownTimeout)
+	defer cancel()
+	err := m.callLog.Close(ctx)
+	m.callLog = nil
 	return err
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 
 	"github.com/open12345/hotline/errs"
 )
@@ -58,11 +59,15 @@ func Names() []string {
 var builtin embed.FS
 
 // Library opens prompts, an operator's recording before the built-in one.
-// It is safe for concurrent use: every Open reads the file afresh, and Put
-// replaces a recording by renaming a complete file over it.
+// It is safe for concurrent use: every Open reads the recording afresh,
+// and Put replaces a recording by renaming a complete file over it. The
+// built-in prompts are parsed once and shared by every call.
 type Library struct {
 	dir string // where operators' recordings are; "" for none
 	log *slog.Logger
+
+	mu       sync.Mutex
+	builtins map[string]*Prompt
 }
 
 // New returns a library that looks for recordings in dataDir/prompts
@@ -73,10 +78,11 @@ func New(dataDir string, log *slog.Logger) *Library {
 	if dataDir != "" {
 		dir = filepath.Join(dataDir, "prompts")
 	}
-	return &Library{dir: dir, log: log}
+	return &Library{dir: dir, log: log, builtins: map[string]*Prompt{}}
 }
 
-// Prompt is one prompt's audio: 8 kHz mono 16-bit little-endian PCM.
+// Prompt is one prompt's audio: 8 kHz mono 16-bit little-endian PCM. A
+// built-in prompt is shared: its bytes are not to be changed.
 type Prompt struct {
 	Name string
 	Path string // the operator's recording, or "" for the built-in prompt
@@ -102,6 +108,17 @@ func (l *Library) Open(name string) (*Prompt, error) {
 			l.log.Error("prompt recording unusable, playing the built-in prompt", "prompt", name, "path", path, "error", err)
 		}
 	}
+	return l.builtin(name)
+}
+
+// builtin returns the built-in prompt name, parsed at its first play:
+// reading it from the embedded files copies it, at every call.
+func (l *Library) builtin(name string) (*Prompt, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if p, ok := l.builtins[name]; ok {
+		return p, nil
+	}
 	data, err := builtin.ReadFile("wav/" + name + ".wav")
 	if err != nil {
 		return nil, errs.Wrap(errs.Internal, err, "built-in prompt %q", name)
@@ -110,7 +127,9 @@ func (l *Library) Open(name string) (*Prompt, error) {
 	if err != nil {
 		return nil, errs.Wrap(errs.Internal, err, "built-in prompt %q", name)
 	}
-	return &Prompt{Name: name, WAV: data, PCM: pcm}, nil
+	p := &Prompt{Name: name, WAV: data, PCM: pcm}
+	l.builtins[name] = p
+	return p, nil
 }
 
 func openFile(name, path string) (*Prompt, error) {
