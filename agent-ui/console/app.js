@@ -11,6 +11,7 @@ import { initKnowledge, focusSearch } from "./knowledge.js";
 import { initDepartment } from "./department.js";
 import { initWallboard } from "./wallboard.js";
 import { initCalls } from "./calls.js";
+import { initIVR } from "./ivr.js";
 
 const ROLE_NAMES = { admin: "管理员", supervisor: "班长", agent: "坐席", department: "部门" };
 
@@ -18,7 +19,7 @@ const ROLE_NAMES = { admin: "管理员", supervisor: "班长", agent: "坐席", 
 const VIEWS = {
   agent: [["desk", "坐席工作台"], ["tickets", "工单"], ["calls", "通话"]],
   supervisor: [["wallboard", "监控大屏"], ["desk", "登记工单"], ["tickets", "工单"], ["calls", "通话"]],
-  admin: [["wallboard", "监控大屏"], ["desk", "登记工单"], ["tickets", "工单"], ["calls", "通话"]],
+  admin: [["wallboard", "监控大屏"], ["desk", "登记工单"], ["tickets", "工单"], ["calls", "通话"], ["ivr", "语音导航"]],
   department: [["inbox", "部门待办"], ["tickets", "工单"]],
 };
 
@@ -163,4 +164,5 @@ initKnowledge();
 initDepartment();
 initWallboard();
 initCalls();
+initIVR();
 start();
