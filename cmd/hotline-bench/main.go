@@ -13,11 +13,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -69,6 +71,7 @@ func main() {
 	flag.IntVar(&o.sipCalls, "sip-calls", 100, "calls held at once for the SIP memory figures (0 skips them)")
 	flag.StringVar(&o.only, "only", "", "run only this benchmark: search, websocket, routing, login or sip")
 	bareUAS := flag.Bool("bare-uas", false, "serve as the SIP benchmark's bare UAS (internal)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the bench process (the in-process benchmarks: search, routing) to this file")
 	flag.Parse()
 	if *bareUAS {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -94,6 +97,14 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "hotline-bench:", err)
+			os.Exit(2)
+		}
+		defer stopProfile()
+	}
 	if err := run(ctx, o, log); err != nil {
 		fmt.Fprintln(os.Stderr, "hotline-bench:", err)
 		os.Exit(1)
@@ -252,4 +263,22 @@ func (b *bench) drainOutbox(ctx context.Context) error {
 		case <-time.After(time.Second):
 		}
 	}
+}
+
+// startCPUProfile profiles the bench process into path until the returned
+// stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("-cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return nil, errors.Join(fmt.Errorf("-cpuprofile: %w", err), f.Close())
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "hotline-bench: -cpuprofile:", err)
+		}
+	}, nil
 }
