@@ -15,6 +15,7 @@ import (
 
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/postgres/pgtest"
 	"github.com/open12345/hotline/telephony"
@@ -125,8 +126,9 @@ func TestCallRecorder_KeepsEachCallsStepsInOrder(t *testing.T) {
 // calls (the flow runs them under local ids).
 func TestCallRecorder_CloseWritesWhatIsPending(t *testing.T) {
 	db := pgtest.NewDB(t)
+	gate := make(chan struct{}) // holds the first write, so that steps pile up behind it
 	slow := &faultyStore{CallStore: postgres.NewCallStore(db), fail: func(telephony.CallBatch) error {
-		time.Sleep(20 * time.Millisecond) // steps pile up behind each write
+		<-gate
 		return nil
 	}}
 	calls := telephony.NewCalls(slow, clock.System{})
@@ -136,6 +138,7 @@ func TestCallRecorder_CloseWritesWhatIsPending(t *testing.T) {
 	for i := range 50 {
 		ids = append(ids, logCall(ctx, t, log, fmt.Sprintf("1390013%04d", i)))
 	}
+	close(gate)
 	if err := log.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -163,9 +166,7 @@ func TestCallRecorder_RetriesWhileTheDatabaseIsUnavailable(t *testing.T) {
 	log := newCallLog(t, calls, telephony.WithRetryDelay(time.Millisecond))
 	ctx := context.Background()
 	first := logCall(ctx, t, log, "13800138000")
-	for store.writes.Load() < 3 { // tried and tried again
-		time.Sleep(time.Millisecond)
-	}
+	testenv.Eventually(t, "the write tried and tried again", func() bool { return store.writes.Load() >= 3 })
 	second := logCall(ctx, t, log, "13800138001")
 	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
 	defer cancel()

@@ -200,21 +200,18 @@ func newTonePhone(t *testing.T, m *Main, user, password string) *tonePhone {
 	return p
 }
 
-// speak sends the agent's tone, 20 ms a packet, until ctx ends.
+// speak sends the agent's tone, 20 ms a packet, until ctx ends; a
+// 1 kHz tone is 20 whole periods a packet, so one packet repeats.
 func (p *tonePhone) speak(ctx context.Context, med *diago.DialogMedia) {
 	w, err := med.AudioWriter()
 	if err != nil {
 		return
 	}
-	pcm, frame := make([]byte, 320), make([]byte, 160)
-	for n := 0; ctx.Err() == nil; n++ {
-		for i := range 160 {
-			v := agentToneAmp * math.Sin(2*math.Pi*agentToneHz*float64(n*160+i)/8000)
-			binary.LittleEndian.PutUint16(pcm[2*i:], uint16(int16(v)))
-		}
-		if _, err := audio.EncodeUlawTo(frame, pcm); err != nil {
-			return
-		}
+	frame := make([]byte, 160)
+	if _, err := audio.EncodeUlawTo(frame, testenv.Sine(160, agentToneHz, agentToneAmp, 8000)); err != nil {
+		return
+	}
+	for ctx.Err() == nil {
 		if _, err := w.Write(frame); err != nil {
 			return
 		}

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/open12345/hotline/internal/testenv"
-	"github.com/open12345/hotline/routing"
 )
 
 // startBaresip runs baresip as agent1's phone registering to e with pass;
@@ -131,14 +130,7 @@ func TestBaresip_AnswersAndIsBridged(t *testing.T) {
 	d, m, call := callIn(t, e, caller)
 	cctx, ccancel := context.WithCancel(context.Background())
 	talk := caller.talk(cctx, t, m, callerHz, callerAmp, 440)
-	testenv.Eventually(t, "the call connected to baresip", func() bool {
-		for _, c := range e.engine.Contacts() {
-			if c.Ref == call.ID && c.Status == routing.Connected && c.Agent == "agent1" {
-				return true
-			}
-		}
-		return false
-	})
+	e.connectedTo(t, call, "agent1")
 	testenv.Eventually(t, "the caller hears baresip's sine", func() bool { return caller.heard.Load() > 50 })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -6,14 +6,10 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/emiago/diago/audio"
 	"github.com/emiago/diago/media"
 
-	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/telephony"
 )
@@ -92,8 +88,8 @@ func (c *call) bridge(ctx context.Context, a *AgentCall) (telephony.HangupBy, er
 			c.cs.log.Debug("sip: audio to agent", "call", c.id, "error", err)
 		}
 	})
-	heard := new(atomic.Int64) // when the agent's phone last sent RTP, UnixNano
-	heard.Store(c.cs.clock.Now().UnixNano())
+	lost := make(chan struct{})
+	heard := watchRTP(c.cs.clock, c.cs.cfg.RTPTimeout, func() { close(lost) })
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -101,9 +97,8 @@ func (c *call) bridge(ctx context.Context, a *AgentCall) (telephony.HangupBy, er
 	}()
 
 	c.setLeg(a)
-	lost, stopWatch := c.watchAgent(heard)
 	by := c.hold(ctx, a, lost)
-	stopWatch()
+	heard.stop()
 	c.setLeg(nil)
 	c.setSink(media.Codec{}, nil)
 	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hangupTimeout)
@@ -147,45 +142,9 @@ func (c *call) hold(ctx context.Context, a *AgentCall, lost <-chan struct{}) tel
 	}
 }
 
-// watchAgent closes lost once the agent's phone has sent no RTP for
-// RTPTimeout — a phone gone from the network would otherwise hold the
-// caller forever; stop ends the watch.
-func (c *call) watchAgent(heard *atomic.Int64) (lost <-chan struct{}, stop func()) {
-	ch := make(chan struct{})
-	var mu sync.Mutex
-	var t clock.Timer
-	stopped := false
-	var check func()
-	check = func() {
-		idle := c.cs.clock.Now().Sub(time.Unix(0, heard.Load()))
-		mu.Lock()
-		defer mu.Unlock()
-		if stopped {
-			return
-		}
-		if idle >= c.cs.cfg.RTPTimeout {
-			stopped = true
-			close(ch)
-			return
-		}
-		t = c.cs.clock.AfterFunc(c.cs.cfg.RTPTimeout-idle, check)
-	}
-	mu.Lock()
-	t = c.cs.clock.AfterFunc(c.cs.cfg.RTPTimeout, check)
-	mu.Unlock()
-	return ch, func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if !stopped {
-			stopped = true
-			t.Stop()
-		}
-	}
-}
-
 // fromAgent passes the agent's audio to the caller until the agent's
-// media closes, noting in heard when it comes.
-func (c *call) fromAgent(a *AgentCall, codec media.Codec, toCaller leg, rec *stereoWAV, heard *atomic.Int64) {
+// media closes, noting each packet in heard.
+func (c *call) fromAgent(a *AgentCall, codec media.Codec, toCaller leg, rec *stereoWAV, heard *rtpWatch) {
 	buf := make([]byte, media.RTPBufSize)
 	r := a.med.RTPPacketReader
 	for {
@@ -199,7 +158,7 @@ func (c *call) fromAgent(a *AgentCall, codec media.Codec, toCaller leg, rec *ste
 		if n == 0 {
 			continue
 		}
-		heard.Store(c.cs.clock.Now().UnixNano())
+		heard.touch()
 		if r.PacketHeader.PayloadType != codec.PayloadType {
 			continue
 		}

@@ -13,7 +13,6 @@ import (
 	"github.com/emiago/diago"
 	"github.com/emiago/diago/media"
 
-	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/telephony"
 	"github.com/open12345/hotline/telephony/dtmf"
@@ -43,13 +42,11 @@ type call struct {
 
 	med     *diago.DialogMedia
 	rtpPort atomic.Int64
-	lastRTP atomic.Int64 // clock time of the last RTP packet, UnixNano
+	rtp     *rtpWatch    // ends the call when the caller's RTP stops
 	state   atomic.Int32 // the callState, moved by the call's goroutine
 	media   atomic.Bool  // the caller's media is open (holds its RTP port)
 
 	mu      sync.Mutex
-	watch   clock.Timer
-	ended   bool
 	contact string // routing's contact id while queued
 
 	sinkMu    sync.Mutex
@@ -90,25 +87,19 @@ func (c *call) run() {
 	c.rtpPort.Store(int64(med.MediaSession().Laddr.Port))
 	c.media.Store(true)
 	c.enter(stateIVR)
+	c.rtp = watchRTP(c.cs.clock, c.cs.cfg.RTPTimeout, func() { c.cancel(errRTPTimeout) })
 	var reader sync.WaitGroup
 	reader.Add(1)
 	go func() {
 		defer reader.Done()
 		c.readRTP()
 	}()
-	c.touch()
-	c.arm(c.cs.cfg.RTPTimeout)
 	log.Info("sip: call answered", "rtp_port", c.rtpPort.Load())
 
 	outcome := c.flow()
 	c.enter(stateNone)
 
-	c.mu.Lock()
-	c.ended = true
-	if c.watch != nil {
-		c.watch.Stop()
-	}
-	c.mu.Unlock()
+	c.rtp.stop()
 	by := c.party()
 	if c.dlg.Context().Err() == nil {
 		hctx, cancel := context.WithTimeout(context.Background(), hangupTimeout)
@@ -162,7 +153,7 @@ func (c *call) readRTP() {
 		if n == 0 {
 			continue
 		}
-		c.touch()
+		c.rtp.touch()
 		h := r.PacketHeader
 		if !ok || h.PayloadType != pt {
 			c.toSink(h.PayloadType, buf[:n])
@@ -212,27 +203,6 @@ func telephoneEvent(s *media.MediaSession) (uint8, bool) {
 		}
 	}
 	return 0, false
-}
-
-func (c *call) touch() { c.lastRTP.Store(c.cs.clock.Now().UnixNano()) }
-
-// arm sets the watchdog that ends the call after RTPTimeout without RTP.
-func (c *call) arm(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ended {
-		return
-	}
-	c.watch = c.cs.clock.AfterFunc(d, c.checkRTP)
-}
-
-func (c *call) checkRTP() {
-	idle := c.cs.clock.Now().Sub(time.Unix(0, c.lastRTP.Load()))
-	if idle >= c.cs.cfg.RTPTimeout {
-		c.cancel(errRTPTimeout)
-		return
-	}
-	c.arm(c.cs.cfg.RTPTimeout - idle)
 }
 
 // press queues a key; keys beyond the buffer's room are dropped, as no

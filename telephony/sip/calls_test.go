@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -67,6 +68,31 @@ func (e *callEdge) event(t *testing.T, kind routing.EventKind) routing.Event {
 			return ev
 		}
 	}
+}
+
+// waiting waits until the call is a contact in routing and returns it.
+func (e *callEdge) waiting(t *testing.T, call hsip.CallInfo) routing.ContactView {
+	t.Helper()
+	var contact routing.ContactView
+	testenv.Eventually(t, "the call in routing", func() bool {
+		i := slices.IndexFunc(e.engine.Contacts(), func(v routing.ContactView) bool { return v.Ref == call.ID })
+		if i < 0 {
+			return false
+		}
+		contact = e.engine.Contacts()[i]
+		return true
+	})
+	return contact
+}
+
+// connectedTo waits until the call's contact is connected to agent.
+func (e *callEdge) connectedTo(t *testing.T, call hsip.CallInfo, agent string) {
+	t.Helper()
+	testenv.Eventually(t, "the call connected to "+agent, func() bool {
+		return slices.ContainsFunc(e.engine.Contacts(), func(c routing.ContactView) bool {
+			return c.Ref == call.ID && c.Status == routing.Connected && c.Agent == agent
+		})
+	})
 }
 
 // oneCall waits until exactly one call is answered and returns it.
@@ -144,16 +170,7 @@ func TestCalls_Sipp_MenuKeyQueuesThenHangUpAbandons(t *testing.T) {
 	}()
 
 	call := e.oneCall(t)
-	var contact routing.ContactView
-	testenv.Eventually(t, "the call waiting in consultation", func() bool {
-		for _, c := range e.engine.Contacts() {
-			if c.Ref == call.ID {
-				contact = c
-				return true
-			}
-		}
-		return false
-	})
+	contact := e.waiting(t, call)
 	if contact.Queue != "consultation" || contact.Caller != "13800138000" || contact.Channel != routing.Voice {
 		t.Errorf("contact %+v, want voice in consultation from 13800138000", contact)
 	}
@@ -234,16 +251,7 @@ func TestCalls_InfoKeyQueuesThenHangUpAbandons(t *testing.T) {
 	if res := info(t, d, "Signal=2\r\nDuration=160\r\n"); res.StatusCode != 200 {
 		t.Fatalf("INFO: %d", res.StatusCode)
 	}
-	var contact routing.ContactView
-	testenv.Eventually(t, "the call waiting in complaint", func() bool {
-		for _, v := range e.engine.Contacts() {
-			if v.Ref == call.ID {
-				contact = v
-				return true
-			}
-		}
-		return false
-	})
+	contact := e.waiting(t, call)
 	if contact.Queue != "complaint" {
 		t.Errorf("queue %s, want complaint", contact.Queue)
 	}

@@ -47,15 +47,7 @@ func queueOfKey(t *testing.T, e *callEdge, c *caller, key string) string {
 	if res := info(t, d, "Signal="+key+"\r\nDuration=160\r\n"); res.StatusCode != 200 {
 		t.Fatalf("INFO: %d", res.StatusCode)
 	}
-	var queue string
-	testenv.Eventually(t, "the call waiting in a queue", func() bool {
-		i := slices.IndexFunc(e.engine.Contacts(), func(v routing.ContactView) bool { return v.Ref == call.ID })
-		if i < 0 {
-			return false
-		}
-		queue = e.engine.Contacts()[i].Queue
-		return true
-	})
+	queue := e.waiting(t, call).Queue
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := d.Hangup(ctx); err != nil {

@@ -203,11 +203,12 @@ func (p *peer) talk(ctx context.Context, t *testing.T, m *diago.DialogMedia, hz,
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
+		// The tones are whole periods in 20 ms, so one packet repeats.
 		frame := make([]byte, 160)
-		for n := 0; ctx.Err() == nil; n++ {
-			if _, err := audio.EncodeUlawTo(frame, tone(n*160, hz, amp)); err != nil {
-				return
-			}
+		if _, err := audio.EncodeUlawTo(frame, testenv.Sine(160, hz, amp, 8000)); err != nil {
+			return
+		}
+		for ctx.Err() == nil {
 			if _, err := w.Write(frame); err != nil {
 				return
 			}
@@ -232,16 +233,6 @@ func (p *peer) talk(ctx context.Context, t *testing.T, m *diago.DialogMedia, hz,
 		}
 	}()
 	return &wg
-}
-
-// tone is 20 ms of a sine at hz, from sample start, as 16-bit PCM.
-func tone(start, hz, amp int) []byte {
-	pcm := make([]byte, 320)
-	for i := range 160 {
-		v := float64(amp) * math.Sin(2*math.Pi*float64(hz)*float64(start+i)/8000)
-		binary.LittleEndian.PutUint16(pcm[2*i:], uint16(int16(v)))
-	}
-	return pcm
 }
 
 // measure gives the RMS and the zero crossings of 16-bit PCM.
@@ -371,14 +362,7 @@ func TestPhones_AnswerBridgesRecordsAndAgentHangUpRates(t *testing.T) {
 	cctx, ccancel := context.WithCancel(context.Background())
 	defer ccancel()
 	callerTalk := caller.talk(cctx, t, m, callerHz, callerAmp, agentHz)
-	testenv.Eventually(t, "the contact connected to agent1", func() bool {
-		for _, c := range e.engine.Contacts() {
-			if c.Ref == call.ID && c.Status == routing.Connected && c.Agent == "agent1" {
-				return true
-			}
-		}
-		return false
-	})
+	e.connectedTo(t, call, "agent1")
 	testenv.Eventually(t, "both sides hear each other", func() bool {
 		return caller.heard.Load() > 50 && phone.heard.Load() > 50
 	})
@@ -451,16 +435,7 @@ func TestPhones_BusyPhoneDeclinesTheOffer(t *testing.T) {
 
 func TestPhones_CallerHangUpWhileRingingCancels(t *testing.T) {
 	e := startBridge(t)
-	ringing, cancelled := make(chan struct{}), make(chan struct{})
-	phone := newPeer(t, "agent1", func(d *diago.DialogServerSession) {
-		if err := d.Ringing(); err != nil {
-			t.Error(err)
-			return
-		}
-		close(ringing)
-		<-d.Context().Done() // CANCEL ends it
-		close(cancelled)
-	})
+	phone, ringing, cancelled := ringingPhone(t, "agent1")
 	registerPhone(t, e, phone)
 	caller := newPeer(t, "13900139000", nil)
 	baseline := inUse(t)

@@ -49,17 +49,21 @@ func within(t *testing.T, ch <-chan struct{}, what string) {
 	}
 }
 
-// connectedTo waits until the call's contact is connected to agent.
-func connectedTo(t *testing.T, e *bridgeEdge, call hsip.CallInfo, agent string) {
+// ringingPhone is an agent's phone that rings and never answers; rang
+// is closed when it rings, cancelled when the ring is called off.
+func ringingPhone(t *testing.T, name string) (p *peer, rang, cancelled <-chan struct{}) {
 	t.Helper()
-	testenv.Eventually(t, "the call connected to "+agent, func() bool {
-		for _, c := range e.engine.Contacts() {
-			if c.Ref == call.ID && c.Status == routing.Connected && c.Agent == agent {
-				return true
-			}
+	r, c := make(chan struct{}), make(chan struct{})
+	p = newPeer(t, name, func(d *diago.DialogServerSession) {
+		if err := d.Ringing(); err != nil {
+			t.Error(err)
+			return
 		}
-		return false
+		close(r)
+		<-d.Context().Done() // CANCEL ends it
+		close(c)
 	})
+	return p, r, c
 }
 
 // The first agent's phone rings out: the offer times out, the phone gets
@@ -67,16 +71,7 @@ func connectedTo(t *testing.T, e *bridgeEdge, call hsip.CallInfo, agent string) 
 // agent, whose phone answers.
 func TestPhones_RingTimeoutMovesToTheNextAgent(t *testing.T) {
 	e := startBridgeWith(t, bridgeOptions{agents: []string{"agent2"}, ringSeconds: 1})
-	rang, cancelled := make(chan struct{}), make(chan struct{})
-	first := newPeer(t, "agent1", func(d *diago.DialogServerSession) {
-		if err := d.Ringing(); err != nil {
-			t.Error(err)
-			return
-		}
-		close(rang)
-		<-d.Context().Done() // CANCEL ends it
-		close(cancelled)
-	})
+	first, rang, cancelled := ringingPhone(t, "agent1")
 	second, hungUp := answeringPhone(t, "agent2")
 	registerPhoneAs(t, e, first, "agent1")
 	registerPhoneAs(t, e, second, "agent2")
@@ -93,7 +88,7 @@ func TestPhones_RingTimeoutMovesToTheNextAgent(t *testing.T) {
 	if v, _ := e.engine.Agent("agent1"); v.State != routing.NotReady || v.Reason != routing.ReasonMissed {
 		t.Errorf("agent1 is %s (%s) after missing the call, want not_ready (missed)", v.State, v.Reason)
 	}
-	connectedTo(t, e, call, "agent2")
+	e.connectedTo(t, call, "agent2")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -121,7 +116,7 @@ func TestPhones_CallerHangUpWhileBridgedFreesEverything(t *testing.T) {
 	d, m, call := callIn(t, e, caller)
 	cctx, ccancel := context.WithCancel(context.Background())
 	talk := caller.talk(cctx, t, m, callerHz, callerAmp, agentHz)
-	connectedTo(t, e, call, "agent1")
+	e.connectedTo(t, call, "agent1")
 	testenv.Eventually(t, "both sides hear each other", func() bool {
 		return caller.heard.Load() > 50 && phone.heard.Load() > 50
 	})
@@ -178,7 +173,7 @@ func agentHangsUpFirst(t *testing.T, e *bridgeEdge) (*diago.DialogClientSession,
 	caller := newPeer(t, "13900139000", nil)
 	baseline := inUse(t)
 	d, _, call := callIn(t, e, caller)
-	connectedTo(t, e, call, "agent1")
+	e.connectedTo(t, call, "agent1")
 	close(hangup)
 	within(t, done, "the agent's phone did not hang up")
 	if ev := e.event(t, routing.EventEnded); ev.Contact.Ref != call.ID {
@@ -264,16 +259,7 @@ func TestCalls_UnanswerableCallEndsItsRecord(t *testing.T) {
 // answer takes the call and the other phone stops ringing.
 func TestPhones_RingAllRingsEveryPhone(t *testing.T) {
 	e := startBridgeWith(t, bridgeOptions{agents: []string{"agent2"}, strategy: routing.RingAll, ringSeconds: 60})
-	rang, cancelled := make(chan struct{}), make(chan struct{})
-	first := newPeer(t, "agent1", func(d *diago.DialogServerSession) {
-		if err := d.Ringing(); err != nil {
-			t.Error(err)
-			return
-		}
-		close(rang)
-		<-d.Context().Done() // CANCEL ends it
-		close(cancelled)
-	})
+	first, rang, cancelled := ringingPhone(t, "agent1")
 	second, hungUp := answeringPhone(t, "agent2")
 	registerPhoneAs(t, e, first, "agent1")
 	registerPhoneAs(t, e, second, "agent2")
@@ -282,7 +268,7 @@ func TestPhones_RingAllRingsEveryPhone(t *testing.T) {
 
 	d, _, call := callIn(t, e, caller)
 	within(t, rang, "agent1's phone did not ring")
-	connectedTo(t, e, call, "agent2")
+	e.connectedTo(t, call, "agent2")
 	within(t, cancelled, "agent1's phone kept ringing after agent2 answered")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -317,7 +303,7 @@ func TestPhones_SilentAgentPhoneEndsTheCall(t *testing.T) {
 	cctx, ccancel := context.WithCancel(context.Background())
 	defer ccancel()
 	talk := caller.talk(cctx, t, m, callerHz, callerAmp, agentHz)
-	connectedTo(t, e, call, "agent1")
+	e.connectedTo(t, call, "agent1")
 	within(t, hungUp, "the silent phone was not hung up")
 	within(t, d.Context().Done(), "the caller was not hung up after the agent's phone went silent")
 	ccancel()
