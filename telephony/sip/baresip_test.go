@@ -132,11 +132,7 @@ func TestBaresip_AnswersAndIsBridged(t *testing.T) {
 	talk := caller.talk(cctx, t, m, callerHz, callerAmp, 440)
 	e.connectedTo(t, call, "agent1")
 	testenv.Eventually(t, "the caller hears baresip's sine", func() bool { return caller.heard.Load() > 50 })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := d.Hangup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	hangUp(t, d)
 	ccancel()
 	talk.Wait()
 	testenv.Eventually(t, "baresip hung up", func() bool {

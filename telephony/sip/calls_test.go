@@ -70,6 +70,16 @@ func (e *callEdge) event(t *testing.T, kind routing.EventKind) routing.Event {
 	}
 }
 
+// hangUp hangs up the caller's side of d.
+func hangUp(t *testing.T, d interface{ Hangup(context.Context) error }) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.Hangup(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // waiting waits until the call is a contact in routing and returns it.
 func (e *callEdge) waiting(t *testing.T, call hsip.CallInfo) routing.ContactView {
 	t.Helper()
@@ -255,11 +265,7 @@ func TestCalls_InfoKeyQueuesThenHangUpAbandons(t *testing.T) {
 	if contact.Queue != "complaint" {
 		t.Errorf("queue %s, want complaint", contact.Queue)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := d.Hangup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	hangUp(t, d)
 	if ab := e.event(t, routing.EventAbandoned); ab.Contact.Ref != call.ID {
 		t.Errorf("abandoned %+v, want the call %s", ab.Contact, call.ID)
 	}
@@ -275,11 +281,7 @@ func TestCalls_HangUpDuringTheMenuFreesTheCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	call := e.oneCall(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := d.Hangup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	hangUp(t, d)
 	e.released(t, baseline, call.RTPPort)
 	if n := len(e.engine.Contacts()); n != 0 {
 		t.Errorf("%d contacts in routing, want none", n)

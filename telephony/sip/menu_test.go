@@ -5,7 +5,6 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/clock"
@@ -48,11 +47,7 @@ func queueOfKey(t *testing.T, e *callEdge, c *caller, key string) string {
 		t.Fatalf("INFO: %d", res.StatusCode)
 	}
 	queue := e.waiting(t, call).Queue
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := d.Hangup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	hangUp(t, d)
 	if ab := e.event(t, routing.EventAbandoned); ab.Contact.Ref != call.ID {
 		t.Fatalf("abandoned %+v, want the call %s", ab.Contact, call.ID)
 	}

@@ -154,11 +154,7 @@ func TestMetrics_CallInTheMenuThenQueuedThenAbandoned(t *testing.T) {
 		t.Fatalf("INFO: %d", res.StatusCode)
 	}
 	waitMetrics(t, reg, "the call queued", inProgress("queued", 1, 1))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := d.Hangup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	hangUp(t, d)
 	waitMetrics(t, reg, "the call abandoned and gone", with(inProgress("", 0, 0), "hotline_calls_abandoned_total", 1.0))
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(idle("0", "0", "1", "0")), callFamilies...); err != nil {
 		t.Fatalf("after the call: %v", err)
@@ -208,11 +204,7 @@ func TestMetrics_RingingBridgedSurveyThenAnswered(t *testing.T) {
 	waitMetrics(t, reg, "the call bridged", with(inProgress("bridged", 1, 2), "hotline_calls_answered_total", 1.0))
 	close(hangup)
 	waitMetrics(t, reg, "the caller in the survey, the agent leg freed", inProgress("survey", 1, 1))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := d.Hangup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	hangUp(t, d)
 	waitMetrics(t, reg, "the call gone", inProgress("", 0, 0))
 	ccancel()
 	talk.Wait()
@@ -235,11 +227,7 @@ func TestMetrics_HangUpWhileRingingIsAbandoned(t *testing.T) {
 	caller := newPeer(t, "13900139000", nil)
 	d, _, _ := callIn(t, e, caller)
 	waitMetrics(t, reg, "agent1's phone ringing", with(inProgress("ringing", 1, 2), "hotline_calls_offered_total", 1.0))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := d.Hangup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	hangUp(t, d)
 	waitMetrics(t, reg, "the call abandoned and gone", with(inProgress("", 0, 0), "hotline_calls_abandoned_total", 1.0))
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(idle("1", "0", "1", "1")), callFamilies...); err != nil {
 		t.Fatalf("after the call: %v", err)

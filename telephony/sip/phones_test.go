@@ -115,6 +115,14 @@ func (l *cdrLog) add(s string) {
 	l.events = append(l.events, s)
 }
 
+// want fails the test unless the call log is want.
+func (l *cdrLog) want(t *testing.T, want []string) {
+	t.Helper()
+	if got := l.list(); !slices.Equal(got, want) {
+		t.Errorf("call log %q, want %q", got, want)
+	}
+}
+
 func (l *cdrLog) list() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -385,9 +393,7 @@ func TestPhones_AnswerBridgesRecordsAndAgentHangUpRates(t *testing.T) {
 	e.released(t, baseline, call.RTPPort)
 
 	want := []string{"answered agent1", "recorded " + call.ID + ".wav", "rated 5", "ended answered by agent"}
-	if got := e.cdr.list(); !slices.Equal(got, want) {
-		t.Errorf("call log %q, want %q", got, want)
-	}
+	e.cdr.want(t, want)
 	left, right := wavRMS(t, filepath.Join(e.recordings, call.ID+".wav"))
 	// A sine's RMS is amp/√2; the first moments of the bridge are silent
 	// on one side or the other.
@@ -422,15 +428,9 @@ func TestPhones_BusyPhoneDeclinesTheOffer(t *testing.T) {
 	if ev.Reason != routing.WithdrawnDeclined || ev.Offer.Agent != "agent1" || ev.Offer.Contact.Ref != call.ID {
 		t.Errorf("withdrawn %q %+v, want agent1's offer of the call declined", ev.Reason, ev.Offer)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := d.Hangup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	hangUp(t, d)
 	e.released(t, baseline, call.RTPPort)
-	if got := e.cdr.list(); !slices.Equal(got, []string{"ended abandoned by caller"}) {
-		t.Errorf("call log %q, want the call abandoned", got)
-	}
+	e.cdr.want(t, []string{"ended abandoned by caller"})
 }
 
 func TestPhones_CallerHangUpWhileRingingCancels(t *testing.T) {
@@ -446,11 +446,7 @@ func TestPhones_CallerHangUpWhileRingingCancels(t *testing.T) {
 	case <-time.After(testenv.EventuallyWithin):
 		t.Fatal("the agent's phone did not ring")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := d.Hangup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	hangUp(t, d)
 	select {
 	case <-cancelled:
 	case <-time.After(testenv.EventuallyWithin):
@@ -463,9 +459,7 @@ func TestPhones_CallerHangUpWhileRingingCancels(t *testing.T) {
 	if got := e.cdr.rings(); !slices.Equal(got, []string{"rang agent1"}) {
 		t.Errorf("phones rung %q, want agent1's", got)
 	}
-	if got := e.cdr.list(); !slices.Equal(got, []string{"ended abandoned by caller"}) {
-		t.Errorf("call log %q, want the call abandoned", got)
-	}
+	e.cdr.want(t, []string{"ended abandoned by caller"})
 	entries, err := os.ReadDir(e.recordings)
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
@@ -90,17 +89,11 @@ func TestPhones_RingTimeoutMovesToTheNextAgent(t *testing.T) {
 	}
 	e.connectedTo(t, call, "agent2")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := d.Hangup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	hangUp(t, d)
 	within(t, hungUp, "agent2's phone was not hung up after the caller left")
 	e.released(t, baseline, call.RTPPort)
 	want := []string{"answered agent2", "recorded " + call.ID + ".wav", "ended answered by caller"}
-	if got := e.cdr.list(); !slices.Equal(got, want) {
-		t.Errorf("call log %q, want %q", got, want)
-	}
+	e.cdr.want(t, want)
 }
 
 // The caller hangs up while bridged: the agent's phone is hung up, the
@@ -120,11 +113,7 @@ func TestPhones_CallerHangUpWhileBridgedFreesEverything(t *testing.T) {
 	testenv.Eventually(t, "both sides hear each other", func() bool {
 		return caller.heard.Load() > 50 && phone.heard.Load() > 50
 	})
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := d.Hangup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	hangUp(t, d)
 	ccancel()
 	talk.Wait()
 	within(t, hungUp, "the agent's phone was not hung up after the caller left")
@@ -136,9 +125,7 @@ func TestPhones_CallerHangUpWhileBridgedFreesEverything(t *testing.T) {
 		t.Errorf("agent1 is %s with %d contacts after the call, want ready with none", v.State, len(v.Contacts))
 	}
 	want := []string{"answered agent1", "recorded " + call.ID + ".wav", "ended answered by caller"}
-	if got := e.cdr.list(); !slices.Equal(got, want) {
-		t.Errorf("call log %q, want %q", got, want)
-	}
+	e.cdr.want(t, want)
 	left, right := wavRMS(t, filepath.Join(e.recordings, call.ID+".wav"))
 	if left == 0 || right == 0 {
 		t.Errorf("recording RMS left %.0f right %.0f, want both parties", left, right)
@@ -187,16 +174,10 @@ func agentHangsUpFirst(t *testing.T, e *bridgeEdge) (*diago.DialogClientSession,
 func TestPhones_CallerHangUpDuringTheSurveyFreesEverything(t *testing.T) {
 	e := startBridgeWith(t, bridgeOptions{cfg: hsip.CallConfig{SurveyTimeout: time.Minute}})
 	d, call, baseline := agentHangsUpFirst(t, e)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := d.Hangup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	hangUp(t, d)
 	e.released(t, baseline, call.RTPPort)
 	want := []string{"answered agent1", "recorded " + call.ID + ".wav", "ended answered by agent"}
-	if got := e.cdr.list(); !slices.Equal(got, want) {
-		t.Errorf("call log %q, want %q (no rating)", got, want)
-	}
+	e.cdr.want(t, want)
 	if _, err := os.Stat(filepath.Join(e.recordings, call.ID+".wav")); err != nil {
 		t.Errorf("the recording: %v", err)
 	}
@@ -210,9 +191,7 @@ func TestPhones_NoRatingWithinTheSurveyTimeEndsUnrated(t *testing.T) {
 	within(t, d.Context().Done(), "the caller was not hung up after the survey's time")
 	e.released(t, baseline, call.RTPPort)
 	want := []string{"answered agent1", "recorded " + call.ID + ".wav", "ended answered by agent"}
-	if got := e.cdr.list(); !slices.Equal(got, want) {
-		t.Errorf("call log %q, want %q (no rating)", got, want)
-	}
+	e.cdr.want(t, want)
 }
 
 // A call the hotline cannot answer (no codec in common) gets a final
@@ -270,11 +249,7 @@ func TestPhones_RingAllRingsEveryPhone(t *testing.T) {
 	within(t, rang, "agent1's phone did not ring")
 	e.connectedTo(t, call, "agent2")
 	within(t, cancelled, "agent1's phone kept ringing after agent2 answered")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := d.Hangup(ctx); err != nil {
-		t.Fatal(err)
-	}
+	hangUp(t, d)
 	within(t, hungUp, "agent2's phone was not hung up after the caller left")
 	e.released(t, baseline, call.RTPPort)
 	if got := e.cdr.rings(); len(got) != 2 {
@@ -310,7 +285,5 @@ func TestPhones_SilentAgentPhoneEndsTheCall(t *testing.T) {
 	talk.Wait()
 	e.released(t, baseline, call.RTPPort)
 	want := []string{"answered agent1", "recorded " + call.ID + ".wav", "ended answered by system"}
-	if got := e.cdr.list(); !slices.Equal(got, want) {
-		t.Errorf("call log %q, want %q", got, want)
-	}
+	e.cdr.want(t, want)
 }
