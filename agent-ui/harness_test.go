@@ -24,7 +24,7 @@ import (
 	"github.com/open12345/hotline/files"
 	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/knowledge"
-	"github.com/open12345/hotline/knowledge/bleve"
+	"github.com/open12345/hotline/knowledge/embedded"
 	"github.com/open12345/hotline/phonecode"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/postgres/pgtest"
@@ -44,7 +44,7 @@ type env struct {
 	tokens map[string]string // username → bearer token
 	files  string            // where attachment contents are stored
 	syncer *knowledge.Syncer // the in-memory search index's; synced after every guide change
-	index  *bleve.Index
+	index  *embedded.Index
 	// routing runs on the fake clock: tests move it and call Expire.
 	routing *routing.Engine
 	bus     *eventbus.Local
@@ -81,10 +81,7 @@ const testPassword = "correct horse battery"
 // startSearch gives the env an in-memory index that follows every guide
 // change before the request that made it returns.
 func (e *env) startSearch(log *slog.Logger) *knowledge.Service {
-	ix, err := bleve.OpenMemory()
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	ix := embedded.New()
 	e.t.Cleanup(func() {
 		if err := ix.Close(); err != nil {
 			e.t.Error(err)

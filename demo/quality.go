@@ -76,6 +76,12 @@ func QualityCases() []QualityCase {
 		c("colloquial", "老人去世了户口怎么注销", "gaj-hz-006"),
 		c("colloquial", "二手房过户要交多少税", "swj-008", "zrzyj-002"),
 		c("colloquial", "外地孩子怎么在这里上学", "jyj-003"),
+		// An abbreviated subject with a verb other subjects' guides share
+		// (年审: vehicles' 年检) and an everyday name of a permit the guide
+		// calls by its official one (拉货 → 道路货物运输经营许可).
+		c("colloquial", "残疾证怎么年审", "cl-001", "cl-002"),
+		c("colloquial", "拉货的车要办什么证", "jtysj-003"),
+		c("colloquial", "开歌厅要什么手续", "wglj-004"),
 
 		c("pinyin", "shebaoka", "rsj-006", "rsj-007"),
 		c("pinyin", "gjj", fund...),
@@ -86,6 +92,9 @@ func QualityCases() []QualityCase {
 		c("pinyin", "jiazhao", "gaj-jj-001", "gaj-jj-002"),
 		c("pinyin", "dibao", "mzj-004"),
 		c("pinyin", "huzhao", "gaj-crj-001", "gaj-crj-002", "gaj-crj-003"),
+		// Pinyin typed with spaces between the syllables.
+		c("pinyin", "she bao ka", "rsj-006", "rsj-007"),
+		c("pinyin", "yi di jiu yi", "ybj-006"),
 
 		c("typo", "shebbao", social...),
 		c("typo", "gongjijn", fund...),

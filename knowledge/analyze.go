@@ -40,9 +40,11 @@ type Analyzer struct {
 	mu       sync.RWMutex
 	synonyms Synonyms
 	groups   map[string][]string // term → its synonyms
+	grouped  []string            // the terms of groups in order
 	words    map[string]bool     // the segmentation dictionary (without fillers)
 	maxWord  int                 // longest dictionary word, in runes
 	pinyin   *pinyinIndex
+	gen      uint64 // counts changes of the vocabulary and the synonyms
 }
 
 // NewAnalyzer returns an Analyzer with the synonym table s, the built-in
@@ -67,7 +69,17 @@ func (a *Analyzer) SetSynonyms(s Synonyms) {
 	a.AddWords(terms...)
 	a.mu.Lock()
 	a.synonyms, a.groups = s, s.groups()
+	a.grouped = slices.Sorted(maps.Keys(a.groups))
+	a.gen++
 	a.mu.Unlock()
+}
+
+// Generation counts the changes of the vocabulary and the synonym table:
+// after a change, the same text may be analysed differently.
+func (a *Analyzer) Generation() uint64 {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.gen
 }
 
 // Synonyms returns the current synonym table.
@@ -82,12 +94,13 @@ func (a *Analyzer) AddWords(words ...string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, w := range words {
-		w = normalizeText(w)
+		w = Fold(w)
 		n := utf8.RuneCountInString(w)
 		if n < 2 || n > MaxKeywordRunes || a.words[w] || strings.ContainsFunc(w, isSeparator) {
 			continue
 		}
 		a.words[w] = true
+		a.gen++
 		a.maxWord = max(a.maxWord, n)
 		a.pinyin.add(w)
 	}
@@ -115,7 +128,7 @@ func (a *Analyzer) Analyze(q Query) (Plan, error) {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	var words []string
-	for _, w := range a.contentWords(normalizeText(q.Text)) {
+	for _, w := range a.joinSyllables(a.contentWords(Fold(q.Text))) {
 		if len(p.Terms) == maxTerms {
 			break
 		}
@@ -152,7 +165,7 @@ func (a *Analyzer) term(w string) Term {
 	}
 	// Words containing a synonym (社保卡 ⊃ 社保) also match with it replaced.
 	// In a fixed order: when there are more than maxAlts, the same are kept.
-	for _, k := range slices.Sorted(maps.Keys(a.groups)) {
+	for _, k := range a.grouped {
 		syns := a.groups[k]
 		if utf8.RuneCountInString(k) < 2 || k == w || !strings.Contains(w, k) {
 			continue
@@ -162,6 +175,38 @@ func (a *Analyzer) term(w string) Term {
 		}
 	}
 	return Term{Alternatives: alts, Action: actions[w]}
+}
+
+// maxJoined bounds the Latin words joined into one pinyin word.
+const maxJoined = 6
+
+// joinSyllables joins neighbouring Latin words that together spell a
+// word of the vocabulary in pinyin or its initials, the longest first:
+// people type pinyin with spaces between syllables or words (she bao ka,
+// gongjijin ti qu), and no syllable alone says much.
+func (a *Analyzer) joinSyllables(words []string) []string {
+	out := words[:0:0]
+	for i := 0; i < len(words); i++ {
+		n := 1
+		for j := min(len(words), i+maxJoined); j > i+1; j-- {
+			if a.pinyin.has(strings.Join(words[i:j], "")) && allLatin(words[i:j]) {
+				n = j - i
+				break
+			}
+		}
+		out = append(out, strings.Join(words[i:i+n], ""))
+		i += n - 1
+	}
+	return out
+}
+
+func allLatin(words []string) bool {
+	for _, w := range words {
+		if !isLatin(w) {
+			return false
+		}
+	}
+	return true
 }
 
 // contentWords splits normalised text into words and drops fillers.
@@ -269,7 +314,8 @@ func isSeparator(r rune) bool {
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
-// normalizeText folds full-width forms to ASCII and lower-cases.
-func normalizeText(s string) string {
+// Fold folds full-width forms to ASCII and lower-cases: queries are
+// analysed folded, and indexes fold the text they match them against.
+func Fold(s string) string {
 	return strings.ToLower(width.Fold.String(s))
 }

@@ -98,6 +98,8 @@ func TestAnalyzer_MarksActions(t *testing.T) {
 		{"请问身份证丢了怎么办", []bool{false, true}},
 		{"补办", []bool{true}},
 		{"孩子怎么上户口", []bool{false, false}},
+		{"社保卡怎么换", []bool{false, true}}, // a lone verb of a spoken question
+		{"残疾证怎么年审", []bool{false, true}},
 	} {
 		p := analyze(t, a, tc.query)
 		var got []bool
@@ -150,6 +152,22 @@ func TestAnalyzer_Pinyin(t *testing.T) {
 		p := analyze(t, a, "qwxzv")
 		if len(p.Terms) != 1 || !slices.Equal(p.Terms[0].Alternatives, []string{"qwxzv"}) {
 			t.Errorf("terms = %v, want only [qwxzv]", p.Terms)
+		}
+	})
+	t.Run("SyllablesTypedApartAreJoined", func(t *testing.T) {
+		for _, tc := range []struct {
+			query string
+			want  []string
+		}{
+			{"she bao ka", []string{"社保卡"}},
+			{"yi di jiu yi", []string{"异地就医"}},
+			{"gongjijin ti qu", []string{"公积金", "提取"}},
+			{"hu kou 迁移", []string{"户口", "迁移"}},
+			{"qwx zv", []string{"qwx", "zv"}}, // no word: each as typed
+		} {
+			if got := words(analyze(t, a, tc.query)); !slices.Equal(got, tc.want) {
+				t.Errorf("%q: words = %q, want %q", tc.query, got, tc.want)
+			}
 		}
 	})
 	t.Run("LoneLetterIsDropped", func(t *testing.T) {

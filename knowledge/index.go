@@ -11,7 +11,7 @@ import (
 	"github.com/open12345/hotline/errs"
 )
 
-// Index is a full-text index of guides. The embedded index (bleve) and
+// Index is a full-text index of guides. The embedded index and
 // the Meilisearch adapter implement it and pass the same contract suite
 // (knowledge/indextest). Every method returns errs.Unavailable when the
 // index cannot be reached.

@@ -25,7 +25,8 @@ var fillerRunes = map[rune]bool{
 }
 
 // actions are the verbs of matter names (事项名称 pair a subject with an
-// action: 居民身份证 + 补领, 住房公积金 + 提取) and their everyday forms.
+// action: 居民身份证 + 补领, 住房公积金 + 提取) and their everyday forms,
+// down to the lone verbs of spoken questions (社保卡怎么换, 个税怎么退).
 // Each is shared by the guides of many subjects, so beside a subject it
 // only orders that subject's guides: 社保卡补办 must find 社会保障卡
 // guides first, not every guide about 补领. They join the segmentation
@@ -34,6 +35,7 @@ var actions = setOf(
 	"补办", "补领", "补发", "补换", "补证", "换领", "换发", "换证", "申领", "办证", "挂失", "遗失", "丢失",
 	"丢了", "掉了", "提取", "注销", "变更", "更正", "更名", "查询", "打印", "开具", "迁移", "迁出", "迁入",
 	"转移", "过户", "延续", "续期", "激活", "登记", "备案", "申请", "缴纳", "缴费", "交费", "缴存",
+	"年审", "年检", "审验", "年报", "换", "补", "领", "交", "查", "取", "退", "停", "用", "续",
 )
 
 var maxFillerRunes = func() int {

@@ -44,6 +44,11 @@ func addTo(m map[string][]string, key, word string) {
 	}
 }
 
+// has reports whether latin is the full pinyin or the initials of a word.
+func (x *pinyinIndex) has(latin string) bool {
+	return len(x.full[latin]) > 0 || len(x.initials[latin]) > 0
+}
+
 // lookup returns the words whose pinyin is latin, or whose initials are,
 // or, failing both, whose full pinyin is within a small edit distance
 // (one edit for 4-7 letters, two for longer).

@@ -24,6 +24,7 @@ type Service struct {
 	loc      *time.Location
 	log      *slog.Logger
 	changed  func() // wakes this node's Syncer after a commit
+	cache    *resultCache
 }
 
 // NewService returns a Service. search may be nil for a Service that
@@ -34,6 +35,16 @@ func NewService(store Store, search Searcher, analyzer *Analyzer, clk clock.Cloc
 		changed = func() {}
 	}
 	return &Service{store: store, search: search, analyzer: analyzer, clock: clk, loc: loc, log: log, changed: changed}
+}
+
+// EnableCache keeps the results of the last entries distinct searches,
+// each valid until the index or the vocabulary changes. It does nothing
+// over a searcher that does not count its changes (Generational).
+// Call it before the service is used.
+func (s *Service) EnableCache(entries int) {
+	if _, ok := s.search.(Generational); ok && entries > 0 {
+		s.cache = newResultCache(entries)
+	}
 }
 
 // Analyzer returns the query analyzer the service searches with.
@@ -244,6 +255,26 @@ func (s *Service) PublicSearch(ctx context.Context, q Query) (SearchResult, erro
 
 func (s *Service) run(ctx context.Context, q Query) (SearchResult, error) {
 	start := time.Now()
+	if s.cache == nil {
+		return s.compute(ctx, q, start)
+	}
+	// The generations are read before searching: a change made meanwhile
+	// leaves the entry stale, and the next search misses it.
+	key, index, vocab := keyOf(q), s.search.(Generational).Generation(), s.analyzer.Generation()
+	if res, ok := s.cache.get(key, index, vocab); ok {
+		res.Hits = slices.Clone(res.Hits)
+		res.TookMS = round(float64(time.Since(start).Microseconds()) / 1000)
+		return res, nil
+	}
+	res, err := s.compute(ctx, q, start)
+	if err == nil {
+		s.cache.put(key, index, vocab, SearchResult{Hits: slices.Clone(res.Hits), Total: res.Total})
+	}
+	return res, err
+}
+
+// compute analyses q and searches the index.
+func (s *Service) compute(ctx context.Context, q Query, start time.Time) (SearchResult, error) {
 	plan, err := s.analyzer.Analyze(q)
 	if err != nil {
 		return SearchResult{}, err
@@ -258,9 +289,10 @@ func (s *Service) run(ctx context.Context, q Query) (SearchResult, error) {
 			return SearchResult{}, err
 		}
 		res.Total = total
+		snippets := NewSnippeter(plan)
 		for _, h := range hits {
 			res.Hits = append(res.Hits, SearchHit{Code: h.Guide.Code, Name: h.Guide.Name, Department: h.Guide.Department,
-				Category: h.Guide.Category, Status: h.Guide.Status, Snippet: Snippet(&h.Guide, plan), Score: round(h.Score)})
+				Category: h.Guide.Category, Status: h.Guide.Status, Snippet: snippets.Snippet(&h.Guide), Score: round(h.Score)})
 		}
 	}
 	res.TookMS = round(float64(time.Since(start).Microseconds()) / 1000)

@@ -16,18 +16,78 @@ const SnippetRunes = 90
 // place a query term occurs, with the occurrences marked <em>…</em>. It
 // looks in the fields a reader cares about in order (scope, conditions,
 // materials, process …) and falls back to the start of the scope.
-func Snippet(g *Guide, p Plan) string {
-	needles := p.needles()
-	fields := []string{g.Scope, g.Conditions, g.MaterialsText(), g.Process, g.TimeLimit, g.Fee,
-		g.Location, g.Hours, g.LegalBasis, strings.Join(g.Keywords, "、"), g.Name}
-	for _, f := range fields {
+func Snippet(g *Guide, p Plan) string { return NewSnippeter(p).Snippet(g) }
+
+// Snippeter cuts the snippets of one plan's hits, preparing what to mark once.
+type Snippeter struct{ needles []string }
+
+// NewSnippeter prepares the snippets of p.
+func NewSnippeter(p Plan) Snippeter { return Snippeter{needles: p.needles()} }
+
+// Snippet returns g's snippet (see the function Snippet).
+func (s Snippeter) Snippet(g *Guide) string {
+	fields := []func() string{
+		func() string { return g.Scope }, func() string { return g.Conditions }, g.MaterialsText,
+		func() string { return g.Process }, func() string { return g.TimeLimit }, func() string { return g.Fee },
+		func() string { return g.Location }, func() string { return g.Hours }, func() string { return g.LegalBasis },
+		func() string { return strings.Join(g.Keywords, "、") }, func() string { return g.Name },
+	}
+	for _, field := range fields {
+		f := field()
+		if matchedAsIs(f) && !containsAny(f, s.needles) {
+			continue // the common case, without folding the text
+		}
 		// Collapse spaces as window does, so that the match offset holds there.
 		f = strings.Join(strings.Fields(f), " ")
-		if at := firstMatch(f, needles); at >= 0 {
-			return highlight(window(f, at), needles)
+		if at := firstMatch(f, s.needles); at >= 0 {
+			return highlight(window(f, at), s.needles)
 		}
 	}
-	return highlight(window(g.Scope, 0), needles)
+	return highlight(window(strings.Join(strings.Fields(g.Scope), " "), 0), s.needles)
+}
+
+// matchedAsIs reports whether text is matched as it is: nothing in it changes
+// when it is lower-cased or its spaces between Chinese characters go, so
+// a needle occurs in the folded text if and only if it occurs in text.
+// It errs towards false (then the text is folded).
+func matchedAsIs(text string) bool {
+	for i := 0; i < len(text); i++ {
+		switch c := text[i]; {
+		case 'A' <= c && c <= 'Z':
+			return false
+		case c == ' ' || ('\t' <= c && c <= '\r'):
+			if spaceBetweenChinese(text, i) {
+				return false
+			}
+		case 0xC3 <= c && c <= 0xD6, c == 0xE1, c == 0xE2, c == 0xEA, c >= 0xF0: // letters with case: Latin, Greek, Cyrillic …
+			return false
+		case c == 0xE3 && strings.HasPrefix(text[i:], "\u3000"): // ideographic space
+			if spaceBetweenChinese(text, i) {
+				return false
+			}
+		case c == 0xEF && i+2 < len(text) && text[i+1] == 0xBC && 0xA1 <= text[i+2] && text[i+2] <= 0xBA: // Ａ-Ｚ
+			return false
+		}
+	}
+	return true
+}
+
+// spaceBetweenChinese reports whether the spaces starting at byte i of
+// text lie between two Chinese characters.
+func spaceBetweenChinese(text string, i int) bool {
+	before, _ := utf8.DecodeLastRuneInString(text[:i])
+	rest := strings.TrimLeftFunc(text[i:], unicode.IsSpace)
+	after, _ := utf8.DecodeRuneInString(rest)
+	return unicode.Is(unicode.Han, before) && unicode.Is(unicode.Han, after)
+}
+
+func containsAny(text string, needles []string) bool {
+	for _, n := range needles {
+		if strings.Contains(text, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // maxPartialRunes bounds the words whose partial runs are marked: a long
@@ -91,6 +151,9 @@ type folded struct {
 }
 
 func fold(text string) folded {
+	if matchedAsIs(text) {
+		return folded{text: text}
+	}
 	f := folded{text: strings.ToLower(text)}
 	if utf8.RuneCountInString(f.text) != utf8.RuneCountInString(text) {
 		f.text = text // case folding changed the length; match case-sensitively
@@ -139,19 +202,51 @@ func (f folded) original(n int) int {
 	return f.at[n]
 }
 
-// window cuts SnippetRunes runes of text starting a little before at.
+// highlightAsIs is highlight for a text that folding leaves as it is:
+// matches are marked by byte.
+func highlightAsIs(text string, needles []string) string {
+	marked := make([]bool, len(text))
+	for _, n := range needles {
+		for from := 0; from < len(text); {
+			i := strings.Index(text[from:], n)
+			if i < 0 {
+				break
+			}
+			for j := from + i; j < from+i+len(n); j++ {
+				marked[j] = true
+			}
+			_, size := utf8.DecodeRuneInString(text[from+i:])
+			from += i + size
+		}
+	}
+	return markUp(marked, func(i, j int) string { return text[i:j] })
+}
+
+// window cuts SnippetRunes runes of text (its spaces collapsed) starting
+// a little before rune at.
 func window(text string, at int) string {
-	rs := []rune(strings.Join(strings.Fields(text), " "))
-	start := max(0, min(at-SnippetRunes/4, len(rs)-SnippetRunes))
-	end := min(len(rs), start+SnippetRunes)
-	out := string(rs[start:end])
+	n := utf8.RuneCountInString(text)
+	start := max(0, min(at-SnippetRunes/4, n-SnippetRunes))
+	end := min(n, start+SnippetRunes)
+	out := text[runeOffset(text, start):runeOffset(text, end)]
 	if start > 0 {
 		out = "…" + out
 	}
-	if end < len(rs) {
+	if end < n {
 		out += "…"
 	}
 	return out
+}
+
+// runeOffset returns the byte offset of rune n of text.
+func runeOffset(text string, n int) int {
+	for i := range text {
+		if n == 0 {
+			return i
+		}
+		n--
+	}
+	return len(text)
 }
 
 // highlight escapes text and wraps every needle occurrence in <em>. Every
@@ -159,8 +254,11 @@ func window(text string, at int) string {
 // one <em>, so overlapping needles mark their union whatever their order;
 // the spaces an occurrence skips stay unmarked (<em>营业</em> <em>执照</em>).
 func highlight(text string, needles []string) string {
-	rs := []rune(text)
 	f := fold(text)
+	if f.at == nil && f.text == text {
+		return highlightAsIs(text, needles)
+	}
+	rs := []rune(text)
 	marked := make([]bool, len(rs))
 	for _, n := range needles {
 		runes := utf8.RuneCountInString(n)
@@ -177,17 +275,25 @@ func highlight(text string, needles []string) string {
 			from += i + size
 		}
 	}
+	return markUp(marked, func(i, j int) string { return string(rs[i:j]) })
+}
+
+// markUp escapes the runs of a text that marked splits it into, as text
+// returns them by index, and wraps the marked runs in <em>.
+func markUp(marked []bool, text func(i, j int) string) string {
 	var b strings.Builder
-	for i := 0; i < len(rs); {
+	for i := 0; i < len(marked); {
 		j := i
-		for j < len(rs) && marked[j] == marked[i] {
+		for j < len(marked) && marked[j] == marked[i] {
 			j++
 		}
-		part := html.EscapeString(string(rs[i:j]))
 		if marked[i] {
-			part = "<em>" + part + "</em>"
+			b.WriteString("<em>")
 		}
-		b.WriteString(part)
+		b.WriteString(html.EscapeString(text(i, j)))
+		if marked[i] {
+			b.WriteString("</em>")
+		}
 		i = j
 	}
 	return b.String()

@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,7 +17,7 @@ import (
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/demo"
 	"github.com/open12345/hotline/knowledge"
-	"github.com/open12345/hotline/knowledge/bleve"
+	"github.com/open12345/hotline/knowledge/embedded"
 	"github.com/open12345/hotline/postgres"
 )
 
@@ -49,71 +47,224 @@ func benchGuides(n int) ([]knowledge.Guide, error) {
 	return out, nil
 }
 
-// searchBench measures the embedded index over o.searchGuides guides and
-// the same queries as ILIKE over PostgreSQL.
+// guideSet is one generated set of guides the search benchmark indexes.
+type guideSet struct {
+	tag      string // in the row names, as " [tag]"
+	generate func(n int) ([]knowledge.Guide, error)
+}
+
+// guideSets are the sets measured: near-identical district variants (the
+// worst case for ranking and the first, whose guides also go to
+// PostgreSQL and the HTTP runs), then variants worded per district.
+var guideSets = []guideSet{{"repetitive", benchGuides}, {"varied", variedGuides}}
+
+// probeQuery is searched in-process and through HTTP to tell when the
+// server's index holds every guide: the totals agree.
+const probeQuery = "办理"
+
+// cacheEntries is the result cache of the cached runs.
+const cacheEntries = 4096
+
+// setRun is what the in-process runs over one set leave for the
+// comparisons after them.
+type setRun struct {
+	rows     []row // index build, uncached runs, cached runs
+	uncached []row // the uncached runs at 1 and 32 clients
+	cached   []row // the cached runs at 1 and 32 clients
+	probe    int   // total hits of probeQuery
+}
+
+// searchBench measures the embedded index over o.searchGuides guides of
+// each set, uncached and with the result cache, then the same queries as
+// ILIKE over PostgreSQL and through the server's search endpoint, both
+// over the first set.
 func (b *bench) searchBench(ctx context.Context) ([]row, error) {
-	guides, err := benchGuides(b.o.searchGuides)
+	// The server of the other benchmarks would index the guides loaded
+	// below while the in-process runs measure: it stops, and one of the
+	// search benchmark's own, with a data directory of its own, serves
+	// the HTTP runs.
+	if err := b.stopServer(); err != nil {
+		return nil, fmt.Errorf("stop the server: %w", err)
+	}
+	dataDir, err := os.MkdirTemp("", "hotline-bench-search-")
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "hotline-bench-index-")
+	keepDataDir := false
+	defer func() {
+		if !keepDataDir {
+			if err := os.RemoveAll(dataDir); err != nil {
+				b.log.Warn("remove the search benchmark's data directory", "dir", dataDir, "err", err)
+			}
+		}
+	}()
+	stopProfile, err := envCPUProfile()
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	rssBefore := residentBytes()
-	ix, build, err := buildIndex(ctx, filepath.Join(dir, "guides.bleve"), guides)
-	if err != nil {
-		return nil, err
+	defer stopProfile()
+	mix := searchMix()
+	var rows []row
+	var first setRun
+	var firstGuides []knowledge.Guide
+	for i, set := range guideSets {
+		guides, run, err := b.setRuns(ctx, set, mix)
+		if err != nil {
+			return nil, fmt.Errorf("search over the %s guides: %w", set.tag, err)
+		}
+		rows = append(rows, run.rows...)
+		if i == 0 {
+			first, firstGuides = run, guides
+		}
 	}
-	defer ix.Close()
-	runtime.GC()
-	debug.FreeOSMemory()
-	rss := residentBytes() - rssBefore
+	tag := guideSets[0].tag
+	if err := b.loadGuides(ctx, firstGuides); err != nil {
+		return nil, fmt.Errorf("load the %s guides into PostgreSQL: %w", tag, err)
+	}
+	sqlRows, err := b.searchRuns(ctx, "ILIKE over PostgreSQL", tag, b.ilikeSearch, mix)
+	if err != nil {
+		return nil, fmt.Errorf("ILIKE: %w", err)
+	}
+	compare(sqlRows, first.uncached, func(_ int, r, base row) string {
+		return fmt.Sprintf("p99 ratio against the index uncached; index/ILIKE throughput %.1f×", base.rate/r.rate)
+	})
+	httpRows, err := b.httpRuns(ctx, dataDir, tag, mix, first)
+	if err != nil {
+		return nil, fmt.Errorf("HTTP: %w", err)
+	}
+	if keepDataDir = b.o.only == ""; keepDataDir {
+		b.log.Info("the search benchmark's server serves the remaining benchmarks; remove its data directory afterwards", "dir", dataDir)
+	} else if err := b.stopServer(); err != nil {
+		return nil, fmt.Errorf("stop the server: %w", err)
+	}
+	return append(append(rows, sqlRows...), httpRows...), nil
+}
+
+// setRuns generates set's guides, indexes them and measures searches
+// over the index: uncached, then cached. The index is closed when it
+// returns.
+func (b *bench) setRuns(ctx context.Context, set guideSet, mix []demo.QualityCase) (guides []knowledge.Guide, run setRun, err error) {
+	start := time.Now()
+	if guides, err = set.generate(b.o.searchGuides); err != nil {
+		return nil, run, err
+	}
+	stamp(guides)
+	generated := time.Since(start)
+	rssBefore := settledResident()
+	ix, build, err := buildIndex(ctx, guides)
+	if err != nil {
+		return nil, run, err
+	}
+	defer func() {
+		if cerr := ix.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("close the index: %w", cerr)
+		}
+	}()
+	rss := settledResident() - rssBefore
+	run.rows = []row{{name: fmt.Sprintf("index build, %d guides [%s]", len(guides), set.tag), count: len(guides),
+		rate: float64(len(guides)) / build.Seconds(),
+		note: fmt.Sprintf("%.1fs; resident +%d MiB; nothing on disk; generated in %.2fs", build.Seconds(), rss>>20, generated.Seconds())}}
+	analyzer := benchAnalyzer(guides)
+	plain := newBenchService(ix, analyzer)
+	res, err := plain.PublicSearch(ctx, knowledge.Query{Text: probeQuery})
+	if err != nil {
+		return nil, run, fmt.Errorf("probe %q: %w", probeQuery, err)
+	}
+	run.probe = res.Total
+	if run.uncached, err = b.searchRuns(ctx, "embedded index uncached", set.tag, serviceSearch(plain), mix); err != nil {
+		return nil, run, err
+	}
+	if err := printMisses(ctx, os.Stderr, fmt.Sprintf("embedded index, %d guides [%s]", len(guides), set.tag), serviceSearch(plain)); err != nil {
+		return nil, run, err
+	}
+	cached := newBenchService(ix, analyzer)
+	cached.EnableCache(cacheEntries)
+	cacheNote, err := warmCache(ctx, ix, serviceSearch(cached), mix)
+	if err != nil {
+		return nil, run, err
+	}
+	if run.cached, err = b.searchRuns(ctx, "embedded index cached", set.tag, serviceSearch(cached), mix); err != nil {
+		return nil, run, err
+	}
+	for i := range run.cached {
+		run.cached[i].note = cacheNote + "; " + run.cached[i].note
+	}
+	run.rows = append(append(run.rows, run.uncached...), run.cached...)
+	return guides, run, nil
+}
+
+// stamp gives the guides the version and time they are stored with, so
+// that the in-process index holds what the server's builds from the
+// database.
+func stamp(guides []knowledge.Guide) {
+	now := time.Now()
+	for i := range guides {
+		guides[i].Version, guides[i].UpdatedAt = 1, now
+	}
+}
+
+// benchAnalyzer knows the keywords and categories of the first 1,000
+// guides, as the server's knows every guide's.
+func benchAnalyzer(guides []knowledge.Guide) *knowledge.Analyzer {
 	analyzer := knowledge.NewAnalyzer(knowledge.DefaultSynonyms())
 	for _, g := range guides[:min(len(guides), 1000)] {
 		analyzer.AddWords(append(g.Keywords, g.Category)...)
 	}
-	svc := knowledge.NewService(nil, ix, analyzer, clock.System{}, time.Local, slog.New(slog.DiscardHandler), nil)
-	indexSearch := func(ctx context.Context, qc demo.QualityCase) ([]string, error) {
-		res, err := svc.PublicSearch(ctx, knowledge.Query{Text: qc.Query, Filter: knowledge.Filter{Department: qc.Department}})
-		codes := make([]string, len(res.Hits))
-		for i, h := range res.Hits {
-			codes[i] = h.Code
-		}
-		return codes, err
-	}
-	if err := b.loadGuides(ctx, guides); err != nil {
-		return nil, err
-	}
-	rows := []row{{name: fmt.Sprintf("index build, %d guides", len(guides)), count: len(guides),
-		rate: float64(len(guides)) / build.Seconds(),
-		note: fmt.Sprintf("%.1fs; resident +%d MiB; on disk %d MiB", build.Seconds(), rss>>20, dirBytes(dir)>>20)}}
-	if path := os.Getenv("HOTLINE_BENCH_CPUPROFILE"); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			return nil, err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return nil, err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	idxRows, err := b.searchRuns(ctx, "embedded index", indexSearch, nil)
-	if err != nil {
-		return nil, err
-	}
-	sqlRows, err := b.searchRuns(ctx, "ILIKE over PostgreSQL", b.ilikeSearch, idxRows)
-	if err != nil {
-		return nil, err
-	}
-	return append(append(rows, idxRows...), sqlRows...), nil
+	return analyzer
 }
 
+func newBenchService(ix knowledge.Searcher, analyzer *knowledge.Analyzer) *knowledge.Service {
+	return knowledge.NewService(nil, ix, analyzer, clock.System{}, time.Local, slog.New(slog.DiscardHandler), nil)
+}
+
+// serviceSearch searches svc as citizens do, returning the hits' codes.
+func serviceSearch(svc *knowledge.Service) searchFunc {
+	return func(ctx context.Context, qc demo.QualityCase) ([]string, error) {
+		res, err := svc.PublicSearch(ctx, knowledge.Query{Text: qc.Query, Filter: knowledge.Filter{Department: qc.Department},
+			Limit: knowledge.DefaultLimit})
+		return hitCodes(res), err
+	}
+}
+
+func hitCodes(res knowledge.SearchResult) []string {
+	codes := make([]string, len(res.Hits))
+	for i, h := range res.Hits {
+		codes[i] = h.Code
+	}
+	return codes
+}
+
+// warmCache sends every query of mix once through search, a service
+// with the result cache, and describes the cache for the rows' notes.
+func warmCache(ctx context.Context, ix knowledge.Searcher, search searchFunc, mix []demo.QualityCase) (string, error) {
+	for _, qc := range mix {
+		if _, err := search(ctx, qc); err != nil {
+			return "", fmt.Errorf("warm the cache with %q: %w", qc.Query, err)
+		}
+	}
+	if _, ok := ix.(knowledge.Generational); !ok {
+		return "cache off: the index is not knowledge.Generational", nil
+	}
+	return fmt.Sprintf("cache of %d warmed with %d queries", cacheEntries, len(mix)), nil
+}
+
+// envCPUProfile profiles the search benchmark into
+// $HOTLINE_BENCH_CPUPROFILE, if set, until stop is called.
+func envCPUProfile() (stop func(), err error) {
+	path := os.Getenv("HOTLINE_BENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}, nil
+	}
+	return startCPUProfile(path)
+}
+
+// searchFunc is one way of searching: the codes of the hits, best first.
+type searchFunc func(context.Context, demo.QualityCase) ([]string, error)
+
 // searchRuns measures one search function: recall on the quality suite,
-// then latency at 1 and 32 clients. With base set, ratios are latency
-// ratios against it (p99 over p99).
-func (b *bench) searchRuns(ctx context.Context, name string, search func(context.Context, demo.QualityCase) ([]string, error), base []row) ([]row, error) {
+// then latency at 1 and 32 clients over mix. Rows are named
+// "name, N client(s) [tag]".
+func (b *bench) searchRuns(ctx context.Context, name, tag string, search searchFunc, mix []demo.QualityCase) ([]row, error) {
 	report, err := demo.EvaluateQuality(func(qc demo.QualityCase) ([]string, error) {
 		codes, err := search(ctx, qc)
 		return matters(codes), err
@@ -121,22 +272,28 @@ func (b *bench) searchRuns(ctx context.Context, name string, search func(context
 	if err != nil {
 		return nil, err
 	}
-	quality := fmt.Sprintf("recall@3 %.3f, precision@1 %.3f over %d queries", report.RecallAt3, report.PrecisionAt1, report.Queries)
+	quality := fmt.Sprintf("recall@3 %.3f, precision@1 %.3f over %d queries; latency mix %d queries",
+		report.RecallAt3, report.PrecisionAt1, report.Queries, len(mix))
 	var rows []row
-	for i, clients := range []int{1, 32} {
-		r, err := searchLoad(ctx, clients, b.o.searchFor, search)
+	for _, clients := range []int{1, 32} {
+		r, err := searchLoad(ctx, clients, b.o.searchFor, search, mix)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%d client(s): %w", clients, err)
 		}
-		r.name = fmt.Sprintf("%s, %d client(s)", name, clients)
+		r.name = fmt.Sprintf("%s, %d client(s) [%s]", name, clients, tag)
 		r.note = quality
-		if base != nil {
-			r.ratio = float64(r.p99) / float64(base[i].p99)
-			r.note = "p99 ratio against the index; " + quality
-		}
 		rows = append(rows, r)
 	}
 	return rows, nil
+}
+
+// compare sets each row's ratio, its p99 over the p99 of the base row in
+// the same place, and puts describe's words before its note.
+func compare(rows, base []row, describe func(i int, r, base row) string) {
+	for i := range rows {
+		rows[i].ratio = float64(rows[i].p99) / float64(base[i].p99)
+		rows[i].note = describe(i, rows[i], base[i]) + "; " + rows[i].note
+	}
 }
 
 // matters maps generated variants (rsj-006.v17) to the matter they offer
@@ -153,9 +310,8 @@ func matters(codes []string) []string {
 	return out
 }
 
-// searchLoad runs the quality queries round-robin from clients goroutines for d.
-func searchLoad(ctx context.Context, clients int, d time.Duration, search func(context.Context, demo.QualityCase) ([]string, error)) (row, error) {
-	cases := demo.QualityCases()
+// searchLoad runs the queries of cases round-robin from clients goroutines for d.
+func searchLoad(ctx context.Context, clients int, d time.Duration, search searchFunc, cases []demo.QualityCase) (row, error) {
 	deadline := time.Now().Add(d)
 	var mu sync.Mutex
 	var lat []time.Duration
@@ -194,40 +350,39 @@ func searchLoad(ctx context.Context, clients int, d time.Duration, search func(c
 		p50: lat[len(lat)/2], p99: lat[len(lat)*99/100]}, nil
 }
 
-// buildIndex indexes guides in batches of 1,000, as the syncer does.
-func buildIndex(ctx context.Context, dir string, guides []knowledge.Guide) (*bleve.Index, time.Duration, error) {
-	ix, err := bleve.Open(dir)
-	if err != nil {
-		return nil, 0, err
-	}
+// buildIndex indexes guides in batches of 1,000, as the syncer does, into
+// a new index of the engine the server runs by default (HOTLINE_SEARCH=embedded:
+// cmd/hotline openSearch).
+func buildIndex(ctx context.Context, guides []knowledge.Guide) (knowledge.Index, time.Duration, error) {
+	ix := embedded.New()
 	start := time.Now()
 	for i := 0; i < len(guides); i += 1000 {
 		if err := ix.Upsert(ctx, guides[i:min(i+1000, len(guides))]); err != nil {
-			return nil, 0, err
+			return nil, 0, errors.Join(fmt.Errorf("index guides %d-%d: %w", i, min(i+1000, len(guides)), err), ix.Close())
 		}
 	}
 	return ix, time.Since(start), nil
 }
 
-// loadGuides stores the guides in the bench database for the ILIKE runs.
+// loadGuides stores the guides in the bench database for the ILIKE and
+// HTTP runs.
 func (b *bench) loadGuides(ctx context.Context, guides []knowledge.Guide) error {
 	for _, d := range demo.Departments() {
 		d.CreatedAt = time.Now()
 		if err := b.store.SaveDepartment(ctx, d); err != nil {
-			return err
+			return fmt.Errorf("save department %s: %w", d.Code, err)
 		}
 	}
 	store := postgres.NewGuideStore(b.db)
-	for i := range guides {
-		guides[i].Version, guides[i].UpdatedAt = 1, time.Now()
-	}
 	for i := 0; i < len(guides); i += 5000 {
 		if err := store.ImportGuides(ctx, guides[i:min(i+5000, len(guides))], "bench", time.Now()); err != nil {
-			return err
+			return fmt.Errorf("import guides %d-%d: %w", i, min(i+5000, len(guides)), err)
 		}
 	}
-	_, err := b.db.Pool.Exec(ctx, `ANALYZE guides`)
-	return err
+	if _, err := b.db.Pool.Exec(ctx, `ANALYZE guides`); err != nil {
+		return fmt.Errorf("analyze guides: %w", err)
+	}
+	return nil
 }
 
 // ilikeSearch is the naive baseline: the query text as typed, matched
@@ -255,20 +410,10 @@ func (b *bench) ilikeSearch(ctx context.Context, qc demo.QualityCase) ([]string,
 	return codes, rows.Err()
 }
 
-// residentBytes is this process's resident set size.
-func residentBytes() int64 { return procStatusBytes(os.Getpid(), "VmRSS:") }
-
-func dirBytes(dir string) int64 {
-	var n int64
-	if err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() {
-			if info, err := d.Info(); err == nil {
-				n += info.Size()
-			}
-		}
-		return err
-	}); err != nil {
-		return 0
-	}
-	return n
+// settledResident is this process's resident set size once garbage is
+// collected and returned to the system.
+func settledResident() int64 {
+	runtime.GC()
+	debug.FreeOSMemory()
+	return procStatusBytes(os.Getpid(), "VmRSS:")
 }

@@ -39,11 +39,13 @@ type Config struct {
 	// SearchFallback is embedded (answer from the embedded index while
 	// Meilisearch is down) or none.
 	SearchFallback string
-	TZ             *time.Location
-	DemoPassword   string
-	LogFormat      string // json or text
-	LogLevel       slog.Level
-	DebugAddr      string
+	// SearchCache is how many distinct searches keep their results (0: none).
+	SearchCache  int
+	TZ           *time.Location
+	DemoPassword string
+	LogFormat    string // json or text
+	LogLevel     slog.Level
+	DebugAddr    string
 
 	SMSURL          string
 	SMSKey          string
@@ -104,6 +106,8 @@ func (c *Config) settings() []setting {
 		{"HOTLINE_MEILI_KEY", "meili-key", "", "Meilisearch API key", token{&c.MeiliKey}, true},
 		{"HOTLINE_SEARCH_FALLBACK", "search-fallback", "embedded", "with meilisearch: embedded (kept in step, searched while Meilisearch is down) or none",
 			oneOf{&c.SearchFallback, []string{"embedded", "none"}}, false},
+		{"HOTLINE_SEARCH_CACHE", "search-cache", "4096", "distinct searches whose results are kept until a guide or synonym changes (embedded index; 0 turns the cache off)",
+			intIn{p: &c.SearchCache, min: 0, max: 1_000_000}, false},
 		{"HOTLINE_TZ", "tz", "Asia/Shanghai", "time zone of deadlines and working days", location{&c.TZ}, false},
 		{"HOTLINE_DEMO_PASSWORD", "demo-password", "hotline-demo", "password of the demo accounts (seed --demo); hotline-demo unless set", text{&c.DemoPassword, 8, 256}, true},
 		{"HOTLINE_LOG_FORMAT", "log-format", "json", "log format: json or text", oneOf{&c.LogFormat, []string{"json", "text"}}, false},

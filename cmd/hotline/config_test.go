@@ -26,7 +26,7 @@ func TestConfig_Defaults(t *testing.T) {
 		t.Fatalf("the defaults do not validate: %v", err)
 	}
 	if c.HTTPAddr != "127.0.0.1:8080" || c.SIPAddr != "127.0.0.1:5060" || c.DataDir != "data" || c.Search != "embedded" ||
-		c.SearchFallback != "embedded" || c.TZ.String() != "Asia/Shanghai" || c.DemoPassword != "hotline-demo" ||
+		c.SearchFallback != "embedded" || c.SearchCache != 4096 || c.TZ.String() != "Asia/Shanghai" || c.DemoPassword != "hotline-demo" ||
 		c.LogFormat != "json" || c.LogLevel != slog.LevelInfo || c.DebugAddr != "" || c.SMSURL != "" ||
 		c.WebhookTimeout != 10*time.Second || c.DeliveryRetries != 8 || c.RetryBase != 30*time.Second ||
 		c.Workers != 50 || c.SweepEvery != time.Minute || c.AllowedOrigins != nil || c.TrustedProxies != nil ||
@@ -89,6 +89,7 @@ func badValues(t *testing.T) map[string]string {
 		"HOTLINE_MEILI_URL":         "ftp://meili.example",
 		"HOTLINE_MEILI_KEY":         "key with spaces",
 		"HOTLINE_SEARCH_FALLBACK":   "maybe",
+		"HOTLINE_SEARCH_CACHE":      "-1",
 		"HOTLINE_TZ":                "Mars/Olympus_Mons",
 		"HOTLINE_DEMO_PASSWORD":     "short",
 		"HOTLINE_LOG_FORMAT":        "xml",

@@ -27,8 +27,8 @@ commands:
   seed [--demo]      load the 2026 calendar and default policies; --demo adds
                      departments, demo accounts, the catalogue, matter guides
                      and sample tickets
-  reindex            rebuild the search indexes from the database (stop the
-                     server first, or POST /api/v1/admin/search/verify on it)
+  reindex            build the embedded index from the database and repair
+                     Meilisearch (a running server: POST /api/v1/admin/search/verify)
   user add           create a staff account (password from stdin or HOTLINE_USER_PASSWORD)
   user sip-password --username NAME
                      set the password of a user's SIP phones (from stdin or

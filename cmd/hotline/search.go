@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/open12345/hotline/knowledge"
-	"github.com/open12345/hotline/knowledge/bleve"
+	"github.com/open12345/hotline/knowledge/embedded"
 	"github.com/open12345/hotline/knowledge/meili"
 	"github.com/open12345/hotline/postgres"
 )
@@ -17,9 +15,6 @@ import (
 // searchPoll is how often a node looks for guide changes made on other
 // nodes; changes made on this node are indexed at once.
 const searchPoll = 2 * time.Second
-
-// embeddedIndexDir is where the embedded index lives under HOTLINE_DATA_DIR.
-func embeddedIndexDir(dataDir string) string { return filepath.Join(dataDir, "index", "guides.bleve") }
 
 // searchSetup is the knowledge base's search side as configured.
 type searchSetup struct {
@@ -31,15 +26,11 @@ type searchSetup struct {
 // Meilisearch with the embedded one as fallback unless that is off.
 func (c *Config) openSearch(ctx context.Context, m *Main) (searchSetup, error) {
 	var setup searchSetup
-	var embedded *bleve.Index
+	var local *embedded.Index
 	if c.Search == "embedded" || c.SearchFallback == "embedded" {
-		ix, err := bleve.Open(embeddedIndexDir(c.DataDir))
-		if err != nil {
-			return setup, fmt.Errorf("HOTLINE_DATA_DIR: %w", err)
-		}
-		embedded = ix
-		setup.targets = append(setup.targets, knowledge.Target{Name: "embedded", Index: ix})
-		setup.searcher = ix
+		local = embedded.New()
+		setup.targets = append(setup.targets, knowledge.Target{Name: "embedded", Index: local})
+		setup.searcher = local
 	}
 	if c.Search == "meilisearch" {
 		mx, err := meili.New(ctx, meili.Config{URL: c.MeiliURL, APIKey: c.MeiliKey}, m.Log)
@@ -48,8 +39,8 @@ func (c *Config) openSearch(ctx context.Context, m *Main) (searchSetup, error) {
 		}
 		setup.targets = append(setup.targets, knowledge.Target{Name: "meilisearch", Index: mx})
 		setup.searcher = mx
-		if embedded != nil {
-			setup.searcher = &knowledge.Fallback{Primary: mx, Secondary: embedded, Log: m.Log}
+		if local != nil {
+			setup.searcher = &knowledge.Fallback{Primary: mx, Secondary: local, Log: m.Log}
 		}
 	}
 	return setup, nil
@@ -66,8 +57,9 @@ func closeTargets(ts []knowledge.Target) error {
 }
 
 // startSearch opens the indexes, brings them in step with the database
-// (verifying count and checksum and repairing any difference), and keeps
-// them there in the background.
+// (verifying count and checksum and repairing any difference: for the
+// embedded index, which lives in memory, building it), and keeps them
+// there in the background.
 func (m *Main) startSearch(ctx context.Context) error {
 	setup, err := m.Config.openSearch(ctx, m)
 	if err != nil {
@@ -87,6 +79,7 @@ func (m *Main) startSearch(ctx context.Context) error {
 		m.Log.Info("search indexes in step with the database", "took", time.Since(start).Round(time.Millisecond).String())
 	}
 	m.Guides = knowledge.NewService(store, setup.searcher, analyzer, m.Clock, m.loc, m.Log, m.Syncer.Wake)
+	m.Guides.EnableCache(m.Config.SearchCache)
 	syncCtx, cancel := context.WithCancel(context.Background())
 	m.stopSync, m.syncDone = cancel, make(chan struct{})
 	go func() {
@@ -108,29 +101,16 @@ func (m *Main) stopSearch() error {
 	return err
 }
 
-// reindex rebuilds the search indexes from the database: the embedded
-// index is deleted and built anew; Meilisearch documents are compared
-// and repaired.
+// reindex builds the search indexes from the database and reports
+// them: the embedded index is built afresh (as every server start does,
+// so this checks that every stored guide indexes), and Meilisearch
+// documents are compared and repaired.
 func (c *command) reindex(ctx context.Context) error {
 	db, err := c.openDB(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	dir := embeddedIndexDir(c.cfg.DataDir)
-	if c.cfg.Search == "embedded" || c.cfg.SearchFallback == "embedded" {
-		// Opening first fails while a server holds the index.
-		ix, err := bleve.Open(dir)
-		if err != nil {
-			return fmt.Errorf("%w; stop the server first, or ask it: POST /api/v1/admin/search/verify", err)
-		}
-		if err := ix.Close(); err != nil {
-			return err
-		}
-		if err := os.RemoveAll(dir); err != nil {
-			return fmt.Errorf("remove the embedded index: %w", err)
-		}
-	}
 	setup, err := c.cfg.openSearch(ctx, &Main{Log: c.log})
 	if err != nil {
 		return err

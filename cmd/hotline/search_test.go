@@ -10,18 +10,17 @@ import (
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/knowledge"
-	"github.com/open12345/hotline/knowledge/bleve"
 	"github.com/open12345/hotline/postgres/pgtest"
 )
 
-// TestSearch_SeedReindexAndRepairOnStart loads the demo guides, rebuilds
-// the index with `hotline reindex`, damages it, and checks that serve
-// repairs it on start.
-func TestSearch_SeedReindexAndRepairOnStart(t *testing.T) {
+// TestSearch_SeedReindexBuildAndRepair loads the demo guides, builds the
+// index with `hotline reindex`, starts serve (which builds its embedded
+// index from the database), damages that index as a bug or a lost
+// change might, and checks that a verification repairs it.
+func TestSearch_SeedReindexBuildAndRepair(t *testing.T) {
 	db := pgtest.NewDB(t)
-	dataDir := t.TempDir()
 	t.Setenv("HOTLINE_DATABASE_URL", db.Pool.Config().ConnString())
-	t.Setenv("HOTLINE_DATA_DIR", dataDir)
+	t.Setenv("HOTLINE_DATA_DIR", t.TempDir())
 	t.Setenv("HOTLINE_DEMO_PASSWORD", "demo-password-1")
 	t.Setenv("HOTLINE_LOG_LEVEL", "warn")
 	ctx := context.Background()
@@ -37,21 +36,6 @@ func TestSearch_SeedReindexAndRepairOnStart(t *testing.T) {
 	}
 	if out := runCmd("reindex"); !strings.Contains(out, "embedded: 234 guides indexed (234 written, 0 removed)") {
 		t.Fatalf("reindex: %s", out)
-	}
-
-	// Damage the index as a crash or a copied data directory might.
-	ix, err := bleve.Open(embeddedIndexDir(dataDir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ix.Delete(ctx, []string{"rsj-006", "gjj-003"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := ix.Upsert(ctx, []knowledge.Guide{{Code: "ghost-1", Name: "不存在的事项", Department: "rsj", Status: knowledge.StatusPublished, Version: 1}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := ix.Close(); err != nil {
-		t.Fatal(err)
 	}
 
 	cfg := configFromEnv(environ)
@@ -71,7 +55,27 @@ func TestSearch_SeedReindexAndRepairOnStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r := rep["embedded"]; r.Database.Count != 234 || r.Database != r.Index || r.Repaired+r.Removed != 0 {
-		t.Fatalf("after start: %+v, want the index repaired to the database's 234 guides", rep)
+		t.Fatalf("after start: %+v, want the index built with the database's 234 guides", rep)
+	}
+
+	ix := m.searchTargets[0].Index
+	if err := ix.Delete(ctx, []string{"rsj-006", "rsj-007"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ix.Upsert(ctx, []knowledge.Guide{{Code: "ghost-1", Name: "不存在的事项", Department: "rsj", Status: knowledge.StatusPublished, Version: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err = m.Syncer.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := rep["embedded"]; r.Repaired != 2 || r.Removed != 1 || r.Index.Count != 233 {
+		t.Fatalf("verify after damage: %+v, want the 233 guides found, 2 written again and the ghost removed", r)
+	}
+	if rep, err = m.Syncer.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if r := rep["embedded"]; r.Database != r.Index || r.Repaired+r.Removed != 0 {
+		t.Fatalf("verify after repair: %+v, want the index equal to the database", r)
 	}
 	res, err := m.Guides.PublicSearch(ctx, knowledge.Query{Text: "社保卡丢了"})
 	if err != nil || len(res.Hits) == 0 || res.Hits[0].Code != "rsj-007" {

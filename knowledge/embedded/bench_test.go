@@ -1,9 +1,10 @@
-package bleve_test
+package embedded_test
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"syscall"
 	"testing"
@@ -12,7 +13,7 @@ import (
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/demo"
 	"github.com/open12345/hotline/knowledge"
-	"github.com/open12345/hotline/knowledge/bleve"
+	"github.com/open12345/hotline/knowledge/embedded"
 )
 
 // benchGuides returns the demo guides (n = 0) or n guides: the demo set,
@@ -44,19 +45,14 @@ func benchGuides(b *testing.B, n int) []knowledge.Guide {
 // the service (analysis, index and snippets) over the demo guides and
 // over 5,000 guides, where common words are pruned from the long texts.
 func BenchmarkSearch(b *testing.B) {
-	for _, n := range []int{0, 5000} {
+	for _, n := range []int{0, 5000, 50000} {
 		name := "demo"
 		if n > 0 {
 			name = fmt.Sprintf("%d_guides", n)
 		}
 		b.Run(name, func(b *testing.B) {
 			guides := benchGuides(b, n)
-			ix, err := bleve.OpenMemory()
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.Cleanup(func() { _ = ix.Close() })
-			// One batch: one segment, so that no merging runs while measuring.
+			ix := embedded.New()
 			if err := ix.Upsert(context.Background(), guides); err != nil {
 				b.Fatal(err)
 			}
@@ -89,4 +85,29 @@ func cpuTime(b *testing.B) time.Duration {
 		b.Fatal(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkBuild indexes 50,000 guides in batches of 1,000, as the
+// Syncer does when a node starts, and reports the heap the index holds.
+func BenchmarkBuild(b *testing.B) {
+	guides := benchGuides(b, 50000)
+	for b.Loop() {
+		ix := embedded.New()
+		for i := 0; i < len(guides); i += 1000 {
+			if err := ix.Upsert(context.Background(), guides[i:min(i+1000, len(guides))]); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StopTimer()
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		if err := ix.Close(); err != nil {
+			b.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/(1<<20), "index-MiB")
+		b.StartTimer()
+	}
 }

@@ -1,9 +1,8 @@
-package bleve_test
+package embedded_test
 
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -15,7 +14,7 @@ import (
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/knowledge"
-	"github.com/open12345/hotline/knowledge/bleve"
+	"github.com/open12345/hotline/knowledge/embedded"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/postgres/pgtest"
 	"github.com/open12345/hotline/ticketing"
@@ -39,14 +38,10 @@ func syncStore(t *testing.T) *postgres.GuideStore {
 	return postgres.NewGuideStore(db)
 }
 
-// openIndex opens an embedded index in a new temporary directory, closed
-// when the test ends.
-func openIndex(t *testing.T) *bleve.Index {
+// openIndex returns an empty embedded index, closed when the test ends.
+func openIndex(t *testing.T) *embedded.Index {
 	t.Helper()
-	ix, err := bleve.Open(filepath.Join(t.TempDir(), "guides.bleve"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ix := embedded.New()
 	t.Cleanup(func() {
 		if err := ix.Close(); err != nil {
 			t.Error(err)
@@ -130,7 +125,7 @@ func TestSyncer_FreshIndexGetsEveryGuide(t *testing.T) {
 	seed(t, store, syncGuide("gjj-01", "公积金提取", "公积金"), syncGuide("hz-01", "护照签发"),
 		syncGuide("jzz-01", "居住证申领"))
 	ix := openIndex(t)
-	n := newNode(store, ix, knowledge.Target{Name: "bleve", Index: ix})
+	n := newNode(store, ix, knowledge.Target{Name: "embedded", Index: ix})
 	mustSync(t, n.syncer)
 	inStep(t, store, ix)
 
@@ -138,7 +133,7 @@ func TestSyncer_FreshIndexGetsEveryGuide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := reports["bleve"]
+	r := reports["embedded"]
 	if r.Database != r.Index || r.Database.Count != 3 || r.Repaired+r.Removed != 0 {
 		t.Fatalf("report %+v", r)
 	}
@@ -158,7 +153,7 @@ func TestSyncer_RepairsOnStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	ix := openIndex(t)
-	mustSync(t, newNode(store, ix, knowledge.Target{Name: "bleve", Index: ix}).syncer)
+	mustSync(t, newNode(store, ix, knowledge.Target{Name: "embedded", Index: ix}).syncer)
 	inStep(t, store, ix)
 
 	// The index drifts while the server is down.
@@ -176,11 +171,11 @@ func TestSyncer_RepairsOnStart(t *testing.T) {
 		t.Fatalf("the stale version is not in the index: %q", got)
 	}
 
-	restarted := newNode(store, ix, knowledge.Target{Name: "bleve", Index: ix})
+	restarted := newNode(store, ix, knowledge.Target{Name: "embedded", Index: ix})
 	mustSync(t, restarted.syncer)
 	inStep(t, store, ix)
 	reports, err := restarted.syncer.Verify(ctx)
-	if r := reports["bleve"]; err != nil || r.Database != r.Index || r.Repaired+r.Removed != 0 {
+	if r := reports["embedded"]; err != nil || r.Database != r.Index || r.Repaired+r.Removed != 0 {
 		t.Fatalf("after the repair: %+v, %v", r, err)
 	}
 	for _, tc := range []struct{ query, want, notWant string }{
@@ -200,7 +195,7 @@ func TestSyncer_FollowsChanges(t *testing.T) {
 	store := syncStore(t)
 	seed(t, store, syncGuide("d-01", "失业保险金申领"))
 	ix := openIndex(t)
-	n := newNode(store, ix, knowledge.Target{Name: "bleve", Index: ix})
+	n := newNode(store, ix, knowledge.Target{Name: "embedded", Index: ix})
 	mustSync(t, n.syncer)
 	ctx := context.Background()
 	svc := n.service
@@ -342,40 +337,5 @@ func TestSyncer_ReportsEveryFailedIndex(t *testing.T) {
 	err := n.syncer.SyncOnce(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "index one") || !strings.Contains(err.Error(), "index two") {
 		t.Fatalf("got %v, want the failures of both indexes", err)
-	}
-}
-
-func TestIndex_ReopenKeepsVersions(t *testing.T) {
-	ctx := context.Background()
-	dir := filepath.Join(t.TempDir(), "guides.bleve")
-	ix, err := bleve.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := syncGuide("b-01", "护照签发")
-	b.Version = 3
-	if err := ix.Upsert(ctx, []knowledge.Guide{syncGuide("a-01", "公积金提取"), b}); err != nil {
-		t.Fatal(err)
-	}
-	before, err := ix.Versions(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ix.Close(); err != nil {
-		t.Fatal(err)
-	}
-	reopened, err := bleve.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := reopened.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
-	after, err := reopened.Versions(ctx)
-	want := map[string]int{"a-01": 1, "b-01": 3}
-	if err != nil || !reflect.DeepEqual(before, want) || !reflect.DeepEqual(after, before) {
-		t.Fatalf("versions %v before closing, %v after reopening (%v); want %v", before, after, err, want)
 	}
 }

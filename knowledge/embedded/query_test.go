@@ -1,4 +1,4 @@
-package bleve_test
+package embedded_test
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package bleve_test
+package embedded_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/demo"
 	"github.com/open12345/hotline/knowledge"
-	"github.com/open12345/hotline/knowledge/bleve"
+	"github.com/open12345/hotline/knowledge/embedded"
 )
 
 // demoSearch indexes the demo guides in memory and returns the service
@@ -25,10 +25,7 @@ func demoSearchWith(t testing.TB, syn knowledge.Synonyms) *knowledge.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix, err := bleve.OpenMemory()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ix := embedded.New()
 	t.Cleanup(func() {
 		if err := ix.Close(); err != nil {
 			t.Error(err)
