@@ -2,14 +2,11 @@ package embedded_test
 
 import (
 	"context"
-	"log/slog"
 	"testing"
-	"time"
 
-	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/demo"
 	"github.com/open12345/hotline/knowledge"
-	"github.com/open12345/hotline/knowledge/embedded"
+	"github.com/open12345/hotline/knowledge/embedded/embeddedtest"
 )
 
 // demoSearch indexes the demo guides in memory and returns the service
@@ -21,25 +18,7 @@ func demoSearch(t testing.TB) *knowledge.Service {
 
 // demoSearchWith is demoSearch with the synonym table syn.
 func demoSearchWith(t testing.TB, syn knowledge.Synonyms) *knowledge.Service {
-	guides, err := demo.Guides()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix := embedded.New()
-	t.Cleanup(func() {
-		if err := ix.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	if err := ix.Upsert(context.Background(), guides); err != nil {
-		t.Fatal(err)
-	}
-	analyzer := knowledge.NewAnalyzer(syn)
-	for _, g := range guides {
-		analyzer.AddWords(append(g.Keywords, g.Category)...)
-	}
-	return knowledge.NewService(nil, ix, analyzer, clock.NewFake(time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)),
-		time.UTC, slog.New(slog.DiscardHandler), nil)
+	return embeddedtest.DemoSearch(t, syn)
 }
 
 // TestQuality runs the search-quality suite over the demo guides and

@@ -1,0 +1,147 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/webchat"
+)
+
+// ChatStore keeps web chats and their transcripts: it implements
+// webchat.Store.
+type ChatStore struct {
+	db *DB
+}
+
+var _ webchat.Store = (*ChatStore)(nil)
+
+// NewChatStore returns a ChatStore on db.
+func NewChatStore(db *DB) *ChatStore { return &ChatStore{db: db} }
+
+const chatColumns = `id, started_at, ended_at, state, queue, agent, coalesce(outcome, ''), coalesce(satisfaction, 0),
+	phone, coalesce(ticket_id, 0), client_addr, last_seq, unanswered`
+
+func scanChat(row pgx.Row) (webchat.Chat, error) {
+	var c webchat.Chat
+	err := row.Scan(&c.ID, &c.StartedAt, &c.EndedAt, &c.State, &c.Queue, &c.Agent, &c.Outcome, &c.Satisfaction,
+		&c.Phone, &c.TicketID, &c.ClientAddr, &c.LastSeq, &c.Unanswered)
+	return c, err
+}
+
+// CreateChat stores a new chat.
+func (s *ChatStore) CreateChat(ctx context.Context, c webchat.Chat, tokenHash []byte) (webchat.Chat, error) {
+	out, err := scanChat(s.db.Pool.QueryRow(ctx, `INSERT INTO chats (token_hash, started_at, state, queue, phone, client_addr)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING `+chatColumns, tokenHash, c.StartedAt, c.State, c.Queue, c.Phone, c.ClientAddr))
+	return out, translate(err, "start chat")
+}
+
+// ChatByToken returns the chat of a resume token's hash.
+func (s *ChatStore) ChatByToken(ctx context.Context, tokenHash []byte) (webchat.Chat, error) {
+	c, err := scanChat(s.db.Pool.QueryRow(ctx, `SELECT `+chatColumns+` FROM chats WHERE token_hash = $1`, tokenHash))
+	return c, translate(err, "find chat")
+}
+
+// Chat returns a chat by id.
+func (s *ChatStore) Chat(ctx context.Context, id int64) (webchat.Chat, error) {
+	c, err := scanChat(s.db.Pool.QueryRow(ctx, `SELECT `+chatColumns+` FROM chats WHERE id = $1`, id))
+	return c, translate(err, fmt.Sprintf("chat %d", id))
+}
+
+// Append stores the chat's next message under the chat's row lock, so
+// seqs have no gaps and a resend finds the first copy.
+func (s *ChatStore) Append(ctx context.Context, m webchat.Message) (webchat.Message, bool, error) {
+	guides, err := json.Marshal(m.Guides)
+	if err != nil {
+		return m, false, fmt.Errorf("encode guides: %w", err)
+	}
+	if m.Guides == nil {
+		guides = []byte("[]")
+	}
+	var clientID *string
+	if m.ClientID != "" {
+		clientID = &m.ClientID
+	}
+	duplicate := false
+	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		var last int
+		if err := tx.QueryRow(ctx, `SELECT last_seq FROM chats WHERE id = $1 FOR UPDATE`, m.ChatID).Scan(&last); err != nil {
+			return err
+		}
+		if clientID != nil {
+			stored, err := scanMessages(tx.Query(ctx, `SELECT `+messageColumns+` FROM chat_messages
+				WHERE chat_id = $1 AND client_id = $2`, m.ChatID, *clientID))
+			if err != nil {
+				return err
+			}
+			if len(stored) == 1 {
+				m, duplicate = stored[0], true
+				return nil
+			}
+		}
+		m.Seq = last + 1
+		if _, err := tx.Exec(ctx, `INSERT INTO chat_messages (chat_id, seq, sender, agent, body, at, client_id, guides, attachment)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			m.ChatID, m.Seq, m.From, m.Agent, m.Text, m.At, clientID, guides, m.Attachment); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE chats SET last_seq = $2 WHERE id = $1`, m.ChatID, m.Seq)
+		return err
+	})
+	return m, duplicate, translate(err, fmt.Sprintf("store a message of chat %d", m.ChatID))
+}
+
+const messageColumns = `chat_id, seq, sender, agent, body, at, coalesce(client_id, ''), guides, attachment`
+
+func scanMessages(rows pgx.Rows, err error) ([]webchat.Message, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []webchat.Message
+	for rows.Next() {
+		var m webchat.Message
+		var guides []byte
+		if err := rows.Scan(&m.ChatID, &m.Seq, &m.From, &m.Agent, &m.Text, &m.At, &m.ClientID, &guides, &m.Attachment); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(guides, &m.Guides); err != nil {
+			return nil, fmt.Errorf("decode the guides of message %d/%d: %w", m.ChatID, m.Seq, err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// MessagesAfter returns the chat's messages after seq, in order.
+func (s *ChatStore) MessagesAfter(ctx context.Context, chatID int64, seq, limit int) ([]webchat.Message, error) {
+	ms, err := scanMessages(s.db.Pool.Query(ctx, `SELECT `+messageColumns+` FROM chat_messages
+		WHERE chat_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, chatID, seq, limit))
+	return ms, translate(err, fmt.Sprintf("read chat %d", chatID))
+}
+
+// UpdateChat saves what a chat's life changes.
+func (s *ChatStore) UpdateChat(ctx context.Context, c webchat.Chat) error {
+	var outcome *webchat.Outcome
+	if c.Outcome != "" {
+		outcome = &c.Outcome
+	}
+	var satisfaction *int
+	if c.Satisfaction != 0 {
+		satisfaction = &c.Satisfaction
+	}
+	var ticket *int64
+	if c.TicketID != 0 {
+		ticket = &c.TicketID
+	}
+	tag, err := s.db.Pool.Exec(ctx, `UPDATE chats SET state = $2, queue = $3, agent = $4, outcome = $5, satisfaction = $6,
+		phone = $7, ticket_id = $8, ended_at = $9, unanswered = $10 WHERE id = $1`,
+		c.ID, c.State, c.Queue, c.Agent, outcome, satisfaction, c.Phone, ticket, c.EndedAt, c.Unanswered)
+	if err == nil && tag.RowsAffected() == 0 {
+		return errs.E(errs.NotFound, "no chat %d", c.ID)
+	}
+	return translate(err, fmt.Sprintf("update chat %d", c.ID))
+}

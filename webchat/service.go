@@ -1,0 +1,222 @@
+package webchat
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/open12345/hotline/clock"
+	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/knowledge"
+)
+
+// Guides finds published guides for the bot: the knowledge service.
+type Guides interface {
+	PublicSearch(ctx context.Context, q knowledge.Query) (knowledge.SearchResult, error)
+}
+
+// Config is what a hotline says in its chats.
+type Config struct {
+	// Greeting opens every chat (the service hours, what the bot can do).
+	Greeting string
+	// GuideURL turns a guide's code into the link of its public page.
+	GuideURL func(code string) string
+}
+
+// DefaultGreeting opens a chat unless the hotline sets its own.
+const DefaultGreeting = "您好，这里是12345政务服务便民热线。请直接输入您要咨询的事项，例如“社保卡补办”；" +
+	"需要人工服务请输入“转人工”。"
+
+// Service runs chats: it stores every message before it tells anyone,
+// and the bot answers the citizen until an agent takes over.
+type Service struct {
+	store  Store
+	guides Guides
+	clock  clock.Clock
+	log    *slog.Logger
+	cfg    Config
+	hub    *Hub
+}
+
+// NewService returns a Service; guides may be nil (the bot then offers
+// an agent at once).
+func NewService(store Store, guides Guides, clk clock.Clock, log *slog.Logger, cfg Config) *Service {
+	if cfg.Greeting == "" {
+		cfg.Greeting = DefaultGreeting
+	}
+	if cfg.GuideURL == nil {
+		cfg.GuideURL = func(code string) string { return "/guides/" + code }
+	}
+	return &Service{store: store, guides: guides, clock: clk, log: log, cfg: cfg, hub: NewHub()}
+}
+
+// Hub returns the fan-out of the chats' messages on this node.
+func (s *Service) Hub() *Hub { return s.hub }
+
+// Start opens a chat for a citizen at addr and greets them. It returns
+// the chat, its resume token (the only time it is shown) and the
+// greeting.
+func (s *Service) Start(ctx context.Context, addr string) (Chat, Token, error) {
+	tok := NewToken()
+	hash, _ := tok.Hash()
+	c, err := s.store.CreateChat(ctx, Chat{StartedAt: s.clock.Now(), State: StateBot, ClientAddr: clip(addr, 64)}, hash)
+	if err != nil {
+		return Chat{}, "", err
+	}
+	if _, err := s.post(ctx, Message{ChatID: c.ID, From: FromBot, Text: s.cfg.Greeting}); err != nil {
+		return Chat{}, "", err
+	}
+	c.LastSeq++
+	return c, tok, nil
+}
+
+// Resume returns the chat of a token. A token that is not one the
+// hotline made, or of no chat, is refused alike. Errors: unauthorized.
+func (s *Service) Resume(ctx context.Context, tok Token) (Chat, error) {
+	hash, ok := tok.Hash()
+	if !ok {
+		return Chat{}, errs.E(errs.Unauthorized, "this chat cannot be resumed; start a new one")
+	}
+	c, err := s.store.ChatByToken(ctx, hash)
+	if errs.CodeOf(err) == errs.NotFound {
+		return Chat{}, errs.E(errs.Unauthorized, "this chat cannot be resumed; start a new one")
+	}
+	return c, err
+}
+
+// Replay returns the chat's messages after seq, at most ReplayLimit.
+func (s *Service) Replay(ctx context.Context, chatID int64, after int) ([]Message, error) {
+	if after < 0 {
+		return nil, errs.E(errs.Invalid, "last_seq must not be negative")
+	}
+	return s.store.MessagesAfter(ctx, chatID, after, ReplayLimit)
+}
+
+// Say stores a citizen's message and tells the chat's listeners. A
+// resend (the same clientID) stores nothing and returns the first copy
+// with duplicate set. Errors: invalid, conflict (the chat is closed).
+func (s *Service) Say(ctx context.Context, chatID int64, text, clientID string) (m Message, duplicate bool, err error) {
+	if err := CheckText(text); err != nil {
+		return Message{}, false, err
+	}
+	if err := CheckClientID(clientID); err != nil {
+		return Message{}, false, err
+	}
+	c, err := s.store.Chat(ctx, chatID)
+	if err != nil {
+		return Message{}, false, err
+	}
+	if c.State == StateClosed {
+		return Message{}, false, errs.E(errs.Conflict, "this chat has ended; start a new one")
+	}
+	m, duplicate, err = s.store.Append(ctx, Message{ChatID: chatID, From: FromCitizen, Text: text, At: s.clock.Now(), ClientID: clientID})
+	if err != nil {
+		return Message{}, false, err
+	}
+	if !duplicate {
+		s.hub.Publish(m)
+	}
+	return m, duplicate, nil
+}
+
+// handoffWords ask for a person.
+var handoffWords = []string{"转人工", "人工", "人工服务", "人工客服", "找人工", "客服"}
+
+// maxUnanswered is how many questions in a row the bot may find nothing
+// for before it offers an agent itself.
+const maxUnanswered = 2
+
+// Answer is the bot's turn after the citizen's message m: while the
+// chat is the bot's, it answers with the best guides, or asks for an
+// agent when the citizen asks for one. It stores what it says.
+func (s *Service) Answer(ctx context.Context, m Message) error {
+	c, err := s.store.Chat(ctx, m.ChatID)
+	if err != nil || c.State != StateBot {
+		return err
+	}
+	text := strings.TrimSpace(m.Text)
+	for _, w := range handoffWords {
+		if text == w {
+			return s.Handoff(ctx, c.ID)
+		}
+	}
+	var found []GuideRef
+	if s.guides != nil {
+		res, err := s.guides.PublicSearch(ctx, knowledge.Query{Text: clipRunes(text, knowledge.MaxQueryRunes), Limit: 3})
+		if err != nil && errs.CodeOf(err) != errs.Invalid {
+			return fmt.Errorf("the bot's search: %w", err)
+		}
+		for _, h := range res.Hits {
+			found = append(found, GuideRef{Code: h.Code, Name: h.Name, Snippet: h.Snippet, URL: s.cfg.GuideURL(h.Code)})
+		}
+	}
+	if len(found) > 0 {
+		c.Unanswered = 0
+		if err := s.store.UpdateChat(ctx, c); err != nil {
+			return err
+		}
+		_, err := s.post(ctx, Message{ChatID: c.ID, From: FromBot, Guides: found,
+			Text: "为您找到以下办事指南，点击可查看详情。如仍有疑问，请输入“转人工”。"})
+		return err
+	}
+	c.Unanswered++
+	if err := s.store.UpdateChat(ctx, c); err != nil {
+		return err
+	}
+	reply := "抱歉，没有找到相关的办事指南。您可以换个说法再问一次，或输入“转人工”。"
+	if c.Unanswered >= maxUnanswered {
+		reply = "抱歉，这个问题我暂时回答不了。需要为您转接人工客服吗？请输入“转人工”。"
+	}
+	_, err = s.post(ctx, Message{ChatID: c.ID, From: FromBot, Text: reply})
+	return err
+}
+
+// Handoff puts the chat in the agents' queue and tells the citizen.
+// Errors: not_found, conflict (closed).
+func (s *Service) Handoff(ctx context.Context, chatID int64) error {
+	c, err := s.store.Chat(ctx, chatID)
+	if err != nil {
+		return err
+	}
+	switch c.State {
+	case StateClosed:
+		return errs.E(errs.Conflict, "this chat has ended")
+	case StateQueued, StateAgent:
+		return nil
+	}
+	c.State = StateQueued
+	if err := s.store.UpdateChat(ctx, c); err != nil {
+		return err
+	}
+	_, err = s.post(ctx, Message{ChatID: c.ID, From: FromSystem, Text: "正在为您转接人工客服，请稍候。"})
+	return err
+}
+
+// post stores a message of the hotline's side and tells the listeners.
+func (s *Service) post(ctx context.Context, m Message) (Message, error) {
+	m.At = s.clock.Now()
+	stored, _, err := s.store.Append(ctx, m)
+	if err != nil {
+		return Message{}, err
+	}
+	s.hub.Publish(stored)
+	return stored, nil
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+func clipRunes(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}
