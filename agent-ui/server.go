@@ -26,6 +26,7 @@ import (
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/screenpop"
 	"github.com/open12345/hotline/ticketing"
+	"github.com/open12345/hotline/webchat"
 )
 
 // SessionCookie names the cookie holding a staff session token.
@@ -87,10 +88,16 @@ type Deps struct {
 	// change; nil: no telephony, and /ivr answers unavailable.
 	IVRMenus IVRMenus
 	Prompts  IVRPrompts
+
+	// Chats is the citizens' web chat; nil: /ws/chat answers unavailable.
+	// ChatOrigins are the pages besides the server's own that may open it.
+	Chats       *webchat.Service
+	ChatOrigins []string
 }
 
 // Server serves the staff API.
 type Server struct {
+	chats   http.Handler // the citizens' chat socket; nil: none
 	tickets *ticketing.Service
 	auth    *auth.Service
 	checks  []Check
@@ -156,6 +163,9 @@ func NewServer(deps Deps) (*Server, error) {
 	if s.hub, err = newHub(deps.Hub, deps, s.history, s.routingConfig, s.controls); err != nil {
 		return nil, err
 	}
+	if deps.Chats != nil {
+		s.chats = s.chatSocket(deps.Chats, deps.ChatOrigins)
+	}
 	s.routes(metricsHandler(deps.Registry, deps.MetricsToken, deps.Log))
 	return s, nil
 }
@@ -175,6 +185,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// A websocket lives for hours: it is measured by the hub's own
 		// metrics, not by the request histogram.
 		s.hub.ServeHTTP(w, r)
+		return
+	}
+	if r.URL.Path == "/ws/chat" && checkURL(r.URL) == nil && s.chats != nil {
+		s.chats.ServeHTTP(w, r)
 		return
 	}
 	start := time.Now()

@@ -193,6 +193,50 @@ func (s *Service) Handoff(ctx context.Context, chatID int64) error {
 	return err
 }
 
+// Close ends the chat at the citizen's request: a chat the bot alone
+// answered is bot_only, one that waited for an agent abandoned. Closing
+// a closed chat does nothing.
+func (s *Service) Close(ctx context.Context, chatID int64) error {
+	c, err := s.store.Chat(ctx, chatID)
+	if err != nil || c.State == StateClosed {
+		return err
+	}
+	outcome := OutcomeBotOnly
+	switch c.State {
+	case StateQueued:
+		outcome = OutcomeAbandoned
+	case StateAgent:
+		outcome = OutcomeAnswered
+	}
+	now := s.clock.Now()
+	c.State, c.Outcome, c.EndedAt = StateClosed, outcome, &now
+	if err := s.store.UpdateChat(ctx, c); err != nil {
+		return err
+	}
+	_, err = s.post(ctx, Message{ChatID: c.ID, From: FromSystem, Text: "本次会话已结束，感谢您的咨询。请为本次服务评分（1-5分）。"})
+	return err
+}
+
+// Rate stores the citizen's rating of a closed chat (办理一事一评), once.
+// Errors: invalid (not 1-5), conflict (open, or rated already).
+func (s *Service) Rate(ctx context.Context, chatID int64, score int) error {
+	if score < 1 || score > 5 {
+		return errs.E(errs.Invalid, "score must be 1-5")
+	}
+	c, err := s.store.Chat(ctx, chatID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case c.State != StateClosed:
+		return errs.E(errs.Conflict, "a chat is rated once it has ended")
+	case c.Satisfaction != 0:
+		return errs.E(errs.Conflict, "this chat is rated already")
+	}
+	c.Satisfaction = score
+	return s.store.UpdateChat(ctx, c)
+}
+
 // post stores a message of the hotline's side and tells the listeners.
 func (s *Service) post(ctx context.Context, m Message) (Message, error) {
 	m.At = s.clock.Now()

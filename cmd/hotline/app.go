@@ -31,6 +31,7 @@ import (
 	"github.com/open12345/hotline/telephony/sip"
 	"github.com/open12345/hotline/ticketing"
 	"github.com/open12345/hotline/ticketing/dispatch"
+	"github.com/open12345/hotline/webchat"
 )
 
 // Main is the running hotline server: it wires the adapters to the domain
@@ -164,7 +165,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Controls: map[routing.Channel]agentui.ContactControl{routing.Voice: m.voice},
 		Calls:    m.Calls, CallRecords: m.Calls, Recordings: filepath.Join(m.Config.DataDir, "recordings"), Bus: m.Bus, Clock: m.Clock, Hub: m.Config.hubConfig(),
 		MetricsToken: m.Config.MetricsToken, TrustedProxies: m.Config.TrustedProxies, Quotas: quotas,
-		Codes: phonecode.NewService(postgres.NewPhoneCodeStore(m.DB), quotas, sms, m.Clock, m.Log)})
+		Codes: phonecode.NewService(postgres.NewPhoneCodeStore(m.DB), quotas, sms, m.Clock, m.Log),
+		Chats: webchat.NewService(postgres.NewChatStore(m.DB), m.Guides, m.Clock, m.Log, webchat.Config{}), ChatOrigins: m.Config.ChatOrigins})
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,7 @@ type Config struct {
 	SweepEvery      time.Duration
 
 	AllowedOrigins []string // origins besides the server's own whose pages may use the console
+	ChatOrigins    []string // origins besides the server's own whose pages may embed the citizens' chat
 	// TrustedProxies are the CIDRs of reverse proxies whose X-Forwarded-For
 	// and X-Forwarded-Proto are believed.
 	TrustedProxies []netip.Prefix
@@ -127,6 +128,8 @@ func (c *Config) settings() []setting {
 		{"HOTLINE_SWEEP_EVERY", "sweep-every", "1m", "interval of the deadline supervision sweep", durationIn{p: &c.SweepEvery, example: "1m"}, false},
 		{"HOTLINE_ALLOWED_ORIGINS", "allowed-origins", "", "comma-separated origins (https://host) besides the server's own whose pages may use the console (websocket, cookie writes)",
 			origins{&c.AllowedOrigins}, false},
+		{"HOTLINE_CHAT_ORIGINS", "chat-origins", "", "comma-separated origins (https://portal.example.gov.cn) besides the server's own whose pages may embed the citizens' chat",
+			origins{&c.ChatOrigins}, false},
 		{"HOTLINE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed",
 			prefixes{&c.TrustedProxies}, false},
 		{"HOTLINE_METRICS_TOKEN", "metrics-token", "", "bearer token /metrics requires; empty: /metrics is open", token{&c.MetricsToken}, true},

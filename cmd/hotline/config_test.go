@@ -104,6 +104,7 @@ func badValues(t *testing.T) map[string]string {
 		"HOTLINE_SWEEP_EVERY":       "1",
 		"HOTLINE_ALLOWED_ORIGINS":   "https://ok.example.gov.cn,console.example.gov.cn",
 		"HOTLINE_TRUSTED_PROXIES":   "10.0.0.0/33",
+		"HOTLINE_CHAT_ORIGINS":      "portal.example.gov.cn",
 		"HOTLINE_METRICS_TOKEN":     "two words",
 		"HOTLINE_LOGIN_CONCURRENCY": "0",
 		"HOTLINE_LOGOUT_GRACE":      "2h",

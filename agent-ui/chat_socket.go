@@ -1,0 +1,29 @@
+package agentui
+
+import (
+	"net/http"
+
+	"github.com/open12345/hotline/webchat"
+)
+
+// newChatRate is how often one address may start a chat: a family
+// behind one router, not a script.
+var newChatRate = CitizenLimit{PerSecond: 1.0 / 12, Burst: 10}
+
+// chatSocket is /ws/chat under the edge: Origin the server's own or one
+// of origins, the client's address as the edge found it, and new chats
+// bounded per address.
+func (s *Server) chatSocket(chats *webchat.Service, origins []string) http.Handler {
+	newChats := newClientLimiter(newChatRate)
+	return webchat.NewSocket(chats, webchat.SocketConfig{
+		OriginAllowed: func(r *http.Request) bool {
+			origin := r.Header.Get("Origin")
+			return origin == "" || originAllowed(r, origin, origins)
+		},
+		ClientAddr: clientAddr,
+		AllowNewChat: func(addr string) bool {
+			ok, _ := newChats.allow(limitKey(addr), s.clock.Now())
+			return ok
+		},
+	})
+}
