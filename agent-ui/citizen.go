@@ -14,7 +14,7 @@ var citizenFiles embed.FS
 const citizenCSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 
 // citizenRoutes serves the citizens' pages: the web form (/submit), the
-// progress lookup (/progress) and their assets (/citizen/).
+// progress lookup (/progress), the chat (/chat) and their assets (/citizen/).
 func (s *Server) citizenRoutes() {
 	sub, err := fs.Sub(citizenFiles, "citizen")
 	if err != nil {
@@ -34,5 +34,7 @@ func (s *Server) citizenRoutes() {
 	}
 	s.mux.Handle("GET /submit", page("submit.html"))
 	s.mux.Handle("GET /progress", page("progress.html"))
+	s.mux.Handle("GET /chat", page("chat.html"))
+	s.mux.Handle("GET /guides/{code}", s.citizen(s.showGuidePage))
 	s.mux.Handle("GET /citizen/", withCSP(http.StripPrefix("/citizen/", files)))
 }

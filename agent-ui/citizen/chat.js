@@ -1,0 +1,237 @@
+// The citizens' chat over /ws/chat. The page keeps the chat's resume
+// token and the messages not yet acknowledged in sessionStorage (never in
+// the URL), so a reload resumes the same chat with its whole transcript,
+// and a lost connection asks for what came after the last message shown:
+// nothing is lost or shown twice.
+
+const store = window.sessionStorage;
+const KEY = "hotline.chat";
+const $ = (id) => document.getElementById(id);
+const log = $("log");
+
+let state = load();
+let ws = null;
+let retry = 0;
+
+function load() {
+  try {
+    const s = JSON.parse(store.getItem(KEY) || "{}");
+    return { token: s.token || "", lastSeq: 0, pending: s.pending || {} }; // a fresh page shows everything
+  } catch {
+    return { token: "", lastSeq: 0, pending: {} };
+  }
+}
+
+function save() {
+  try {
+    store.setItem(KEY, JSON.stringify({ token: state.token, pending: state.pending }));
+  } catch {
+    // private mode without storage: the chat still works until the page closes
+  }
+}
+
+function say(text) {
+  $("state").textContent = text;
+}
+
+function showError(text) {
+  $("error").textContent = text;
+}
+
+// errorText says an error frame in Chinese.
+function errorText(e) {
+  switch (e.code) {
+    case "rate_limited":
+      return "发送太频繁，请稍候再试。";
+    case "unauthorized":
+      return "原会话已失效，已为您开始新的会话。";
+    case "conflict":
+      return "本次会话已结束。如需继续咨询，请刷新页面开始新的会话。";
+    case "invalid":
+    case "too_large":
+      return "消息无法发送：请检查内容，每条不超过 2000 字。";
+    default:
+      return "服务暂时繁忙，请稍后再试，或拨打 12345 热线。";
+  }
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  ws = new WebSocket(`${scheme}://${location.host}/ws/chat`);
+  ws.onopen = () => {
+    retry = 0;
+    ws.send(JSON.stringify({ type: "hello", data: { resume_token: state.token || undefined, last_seq: state.lastSeq } }));
+  };
+  ws.onmessage = (ev) => {
+    let f;
+    try {
+      f = JSON.parse(ev.data);
+    } catch {
+      return;
+    }
+    receive(f.type, f.data || {});
+  };
+  ws.onclose = () => {
+    ws = null;
+    say("连接已断开，正在重新连接…");
+    retry = Math.min(retry + 1, 10);
+    setTimeout(connect, retry * 1000);
+  };
+}
+
+function receive(type, d) {
+  switch (type) {
+    case "welcome":
+      if (state.token !== d.resume_token) {
+        state = { token: d.resume_token, lastSeq: 0, pending: state.pending };
+        log.replaceChildren();
+      }
+      save();
+      say("已连接");
+      for (const [clientId, text] of Object.entries(state.pending)) {
+        send("message", { text, client_id: clientId });
+      }
+      break;
+    case "bot":
+      show({ seq: d.seq, from: "bot", text: d.text, guides: d.guides });
+      break;
+    case "message":
+      show(d);
+      break;
+    case "ack": {
+      delete state.pending[d.client_id];
+      save();
+      const mine = log.querySelector(`li[data-client="${CSS.escape(d.client_id)}"]`);
+      if (mine) {
+        if (log.querySelector(`li[data-seq="${d.seq}"]`)) mine.remove();
+        else {
+          mine.dataset.seq = d.seq;
+          mine.classList.remove("pending");
+        }
+      }
+      break;
+    }
+    case "closed":
+      if (d.reason !== "reconnect") ended();
+      break;
+    case "error":
+      if (d.code === "unauthorized") {
+        state = { token: "", lastSeq: 0, pending: {} };
+        save();
+      }
+      showError(errorText(d));
+      break;
+  }
+}
+
+const names = { bot: "智能助手", agent: "人工客服", system: "" };
+
+// show adds a transcript message once, by its seq.
+function show(m) {
+  if (log.querySelector(`li[data-seq="${m.seq}"]`)) return;
+  state.lastSeq = Math.max(state.lastSeq, m.seq);
+  if (m.from === "system" && m.text.includes("评分")) $("rating").hidden = false;
+  log.append(line(m.from, m.text, m.guides, m.seq));
+  log.lastElementChild.scrollIntoView({ block: "end" });
+}
+
+function line(from, text, guides, seq) {
+  const li = document.createElement("li");
+  li.className = from;
+  if (seq) li.dataset.seq = seq;
+  if (names[from]) {
+    const who = document.createElement("span");
+    who.className = "who";
+    who.textContent = names[from];
+    li.append(who);
+  }
+  li.append(document.createTextNode(text));
+  if (guides && guides.length) {
+    const ul = document.createElement("ul");
+    ul.className = "guides";
+    for (const g of guides) {
+      const item = document.createElement("li");
+      const a = document.createElement("a");
+      a.textContent = g.name;
+      a.href = /^\/guides\/[A-Za-z0-9._-]+$/.test(g.url) ? g.url : "#";
+      a.target = "_blank";
+      a.rel = "noopener";
+      item.append(a);
+      const snippet = document.createElement("span");
+      snippet.className = "snippet";
+      snippet.append(...marked(g.snippet || ""));
+      item.append(snippet);
+      ul.append(item);
+    }
+    li.append(ul);
+  }
+  return li;
+}
+
+// marked turns a snippet (escaped text with <em> marks) into nodes,
+// keeping nothing but text and the marks.
+function marked(html) {
+  const t = document.createElement("template");
+  t.innerHTML = html;
+  const out = [];
+  for (const n of t.content.childNodes) {
+    if (n.nodeType === Node.TEXT_NODE) out.push(document.createTextNode(n.textContent));
+    else if (n.nodeName === "EM") {
+      const em = document.createElement("em");
+      em.textContent = n.textContent;
+      out.push(em);
+    }
+  }
+  return out;
+}
+
+function send(type, data) {
+  if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+  ws.send(JSON.stringify({ type, data }));
+  return true;
+}
+
+function newClientId() {
+  return crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+}
+
+$("compose").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const text = $("text").value.trim();
+  if (!text) return;
+  showError("");
+  const clientId = newClientId();
+  state.pending[clientId] = text;
+  save();
+  const li = line("citizen", text);
+  li.dataset.client = clientId;
+  li.classList.add("pending");
+  log.append(li);
+  li.scrollIntoView({ block: "end" });
+  $("text").value = "";
+  send("message", { text, client_id: clientId }); // when offline, sent on reconnecting
+});
+
+$("text").addEventListener("keydown", (ev) => {
+  if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+    ev.preventDefault();
+    $("compose").requestSubmit();
+  }
+});
+
+$("handoff").addEventListener("click", () => send("handoff"));
+$("end").addEventListener("click", () => send("close"));
+
+function ended() {
+  $("rating").hidden = false;
+}
+
+$("rating").addEventListener("click", (ev) => {
+  const b = ev.target.closest("button[data-score]");
+  if (!b) return;
+  if (send("rate", { score: Number(b.dataset.score) })) {
+    $("rating").replaceChildren(Object.assign(document.createElement("p"), { textContent: "感谢您的评价！" }));
+  }
+});
+
+connect();
