@@ -13,7 +13,7 @@ var newChatRate = CitizenLimit{PerSecond: 1.0 / 12, Burst: 10}
 // chatSocket is /ws/chat under the edge: Origin the server's own or one
 // of origins, the client's address as the edge found it, and new chats
 // bounded per address.
-func (s *Server) chatSocket(chats *webchat.Service, origins []string) http.Handler {
+func (s *Server) chatSocket(chats *webchat.Service, origins []string) *webchat.Socket {
 	newChats := newClientLimiter(newChatRate)
 	return webchat.NewSocket(chats, webchat.SocketConfig{
 		OriginAllowed: func(r *http.Request) bool {

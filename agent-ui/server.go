@@ -97,7 +97,7 @@ type Deps struct {
 
 // Server serves the staff API.
 type Server struct {
-	chats   http.Handler // the citizens' chat socket; nil: none
+	chats   *webchat.Socket // the citizens' chat socket; nil: none
 	tickets *ticketing.Service
 	auth    *auth.Service
 	checks  []Check
@@ -170,8 +170,13 @@ func NewServer(deps Deps) (*Server, error) {
 	return s, nil
 }
 
-// Close ends every console websocket and stops the hub.
-func (s *Server) Close() { s.hub.Close() }
+// Close ends every console and chat websocket and stops the hub.
+func (s *Server) Close() {
+	s.hub.Close()
+	if s.chats != nil {
+		s.chats.Close()
+	}
+}
 
 // ServeHTTP implements http.Handler: every request passes the edge's
 // checks (its URL's characters, who the client is, cross-site writes)

@@ -123,6 +123,16 @@ func (s *ChatStore) MessagesAfter(ctx context.Context, chatID int64, seq, limit 
 	return ms, translate(err, fmt.Sprintf("read chat %d", chatID))
 }
 
+// OpenChats returns the chats waiting for or talking with an agent, oldest first.
+func (s *ChatStore) OpenChats(ctx context.Context) ([]webchat.Chat, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+chatColumns+` FROM chats WHERE state IN ('queued', 'agent') ORDER BY id`)
+	if err != nil {
+		return nil, translate(err, "list open chats")
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (webchat.Chat, error) { return scanChat(row) })
+	return out, translate(err, "list open chats")
+}
+
 // UpdateChat saves what a chat's life changes.
 func (s *ChatStore) UpdateChat(ctx context.Context, c webchat.Chat) error {
 	var outcome *webchat.Outcome

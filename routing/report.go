@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -100,11 +101,16 @@ func (e *Engine) Agents() []AgentView {
 func (e *Engine) Contacts() []ContactView {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := make([]ContactView, 0, len(e.contacts))
+	cs := make([]*contact, 0, len(e.contacts))
 	for _, c := range e.contacts {
+		cs = append(cs, c)
+	}
+	// Oldest first; contacts arriving at once in the order they came.
+	slices.SortFunc(cs, func(a, b *contact) int { return cmp.Or(a.arrived.Compare(b.arrived), cmp.Compare(a.seq, b.seq)) })
+	out := make([]ContactView, 0, len(cs))
+	for _, c := range cs {
 		out = append(out, c.view())
 	}
-	slices.SortFunc(out, func(a, b ContactView) int { return a.ArrivedAt.Compare(b.ArrivedAt) })
 	return out
 }
 

@@ -138,3 +138,29 @@ type Event struct {
 	Queue   string
 	Reason  string
 }
+
+// Position is v's place among the contacts waiting in its queue on its
+// channel, counting from 1: those of higher priority, then those that
+// arrived earlier, come first; of two that arrived at once, the one
+// listed first (contacts are as Engine.Contacts lists them, oldest
+// first). It is 0 when v is not waiting there.
+func Position(contacts []ContactView, v ContactView) int {
+	n, found := 1, false
+	for _, o := range contacts {
+		if o.Queue != v.Queue || o.Channel != v.Channel || o.Status != Waiting {
+			continue
+		}
+		if o.ID == v.ID {
+			found = true
+			continue
+		}
+		earlier := o.ArrivedAt.Before(v.ArrivedAt) || o.ArrivedAt.Equal(v.ArrivedAt) && !found
+		if o.Priority > v.Priority || o.Priority == v.Priority && earlier {
+			n++
+		}
+	}
+	if !found {
+		return 0
+	}
+	return n
+}

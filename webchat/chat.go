@@ -173,6 +173,8 @@ type Store interface {
 	Append(ctx context.Context, m Message) (stored Message, duplicate bool, err error)
 	// MessagesAfter returns up to limit messages of the chat after seq, in order.
 	MessagesAfter(ctx context.Context, chatID int64, seq, limit int) ([]Message, error)
+	// OpenChats returns the chats waiting for or talking with an agent.
+	OpenChats(ctx context.Context) ([]Chat, error)
 	// UpdateChat saves the chat's state, queue, agent, outcome,
 	// satisfaction, phone, ticket, end and unanswered count. Errors: not_found.
 	UpdateChat(ctx context.Context, c Chat) error

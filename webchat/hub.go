@@ -8,17 +8,26 @@ import "sync"
 const listenerBuffer = 64
 
 // Hub tells a chat's listeners on this node (the citizen's sockets, the
-// agent's console) of each message once it is stored.
+// agent's console) of each message once it is stored, and of the signals
+// that are not part of the transcript.
 type Hub struct {
 	mu     sync.Mutex
 	byChat map[int64]map[*Listener]struct{}
 }
 
-// A Listener receives a chat's messages until it is closed or falls
+// Event is what a chat's listeners are told: a stored message, or a
+// signal outside the transcript (the queue position, an agent joining).
+type Event struct {
+	Message *Message
+	Signal  string // with Message nil: "queue", "agent.joined", "rate.request"
+	Data    any
+}
+
+// A Listener receives a chat's events until it is closed or falls
 // behind; then C is closed.
 type Listener struct {
-	C    <-chan Message
-	c    chan Message
+	C    <-chan Event
+	c    chan Event
 	chat int64
 	hub  *Hub
 	once sync.Once
@@ -29,7 +38,7 @@ func NewHub() *Hub { return &Hub{byChat: map[int64]map[*Listener]struct{}{}} }
 
 // Listen starts listening to a chat's new messages.
 func (h *Hub) Listen(chatID int64) *Listener {
-	c := make(chan Message, listenerBuffer)
+	c := make(chan Event, listenerBuffer)
 	l := &Listener{C: c, c: c, chat: chatID, hub: h}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -58,13 +67,21 @@ func (l *Listener) closeLocked() {
 	})
 }
 
-// Publish tells the chat's listeners of m, dropping those that fell behind.
-func (h *Hub) Publish(m Message) {
+// Publish tells the chat's listeners of the stored message m.
+func (h *Hub) Publish(m Message) { h.tell(m.ChatID, Event{Message: &m}) }
+
+// Signal tells the chat's listeners of something outside the transcript.
+func (h *Hub) Signal(chatID int64, signal string, data any) {
+	h.tell(chatID, Event{Signal: signal, Data: data})
+}
+
+// tell sends ev to the chat's listeners, dropping those that fell behind.
+func (h *Hub) tell(chatID int64, ev Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for l := range h.byChat[m.ChatID] {
+	for l := range h.byChat[chatID] {
 		select {
-		case l.c <- m:
+		case l.c <- ev:
 		default:
 			l.closeLocked()
 		}

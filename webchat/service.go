@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/errs"
@@ -37,6 +38,11 @@ type Service struct {
 	log    *slog.Logger
 	cfg    Config
 	hub    *Hub
+
+	mu        sync.Mutex
+	router    Router           // nil until Follow
+	contacts  map[int64]string // chat → its routing contact
+	positions map[int64]int    // chat → the queue position it was told
 }
 
 // NewService returns a Service; guides may be nil (the bot then offers
@@ -48,7 +54,8 @@ func NewService(store Store, guides Guides, clk clock.Clock, log *slog.Logger, c
 	if cfg.GuideURL == nil {
 		cfg.GuideURL = func(code string) string { return "/guides/" + code }
 	}
-	return &Service{store: store, guides: guides, clock: clk, log: log, cfg: cfg, hub: NewHub()}
+	return &Service{store: store, guides: guides, clock: clk, log: log, cfg: cfg, hub: NewHub(),
+		contacts: map[int64]string{}, positions: map[int64]int{}}
 }
 
 // Hub returns the fan-out of the chats' messages on this node.
@@ -189,8 +196,10 @@ func (s *Service) Handoff(ctx context.Context, chatID int64) error {
 	if err := s.store.UpdateChat(ctx, c); err != nil {
 		return err
 	}
-	_, err = s.post(ctx, Message{ChatID: c.ID, From: FromSystem, Text: "正在为您转接人工客服，请稍候。"})
-	return err
+	if _, err := s.post(ctx, Message{ChatID: c.ID, From: FromSystem, Text: "正在为您转接人工客服，请稍候。"}); err != nil {
+		return err
+	}
+	return s.enqueue(ctx, c)
 }
 
 // Close ends the chat at the citizen's request: a chat the bot alone
@@ -208,13 +217,27 @@ func (s *Service) Close(ctx context.Context, chatID int64) error {
 	case StateAgent:
 		outcome = OutcomeAnswered
 	}
+	if r, contact, ok := s.contactOf(c.ID); ok {
+		s.forget(c.ID)
+		if _, err := r.End(contact); err != nil && errs.CodeOf(err) != errs.NotFound {
+			return fmt.Errorf("end the routing contact of chat %d: %w", c.ID, err)
+		}
+	}
+	return s.end(ctx, c, outcome)
+}
+
+// end closes the chat with outcome and asks the citizen for a rating.
+func (s *Service) end(ctx context.Context, c Chat, outcome Outcome) error {
 	now := s.clock.Now()
 	c.State, c.Outcome, c.EndedAt = StateClosed, outcome, &now
 	if err := s.store.UpdateChat(ctx, c); err != nil {
 		return err
 	}
-	_, err = s.post(ctx, Message{ChatID: c.ID, From: FromSystem, Text: "本次会话已结束，感谢您的咨询。请为本次服务评分（1-5分）。"})
-	return err
+	if _, err := s.post(ctx, Message{ChatID: c.ID, From: FromSystem, Text: "本次会话已结束，感谢您的咨询。请为本次服务评分（1-5分）。"}); err != nil {
+		return err
+	}
+	s.hub.Signal(c.ID, "rate.request", struct{}{})
+	return nil
 }
 
 // Rate stores the citizen's rating of a closed chat (办理一事一评), once.

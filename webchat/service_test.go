@@ -195,9 +195,9 @@ func TestService_ListenersAndReplay(t *testing.T) {
 	say(t, svc, c.ID, "护照", "p-1")
 	for _, want := range []webchat.From{webchat.FromCitizen, webchat.FromBot} {
 		select {
-		case m := <-l.C:
-			if m.From != want {
-				t.Fatalf("listener got %+v, want a %s message", m, want)
+		case ev := <-l.C:
+			if ev.Message == nil || ev.Message.From != want {
+				t.Fatalf("listener got %+v, want a %s message", ev, want)
 			}
 		case <-time.After(5 * time.Second):
 			t.Fatalf("listener got no %s message", want)

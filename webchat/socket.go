@@ -45,11 +45,15 @@ type Socket struct {
 	cfg      SocketConfig
 	log      *slog.Logger
 	upgrader websocket.Upgrader
+
+	mu       sync.Mutex
+	closing  bool
+	sessions map[*session]struct{}
 }
 
 // NewSocket returns the citizens' socket over svc.
 func NewSocket(svc *Service, cfg SocketConfig) *Socket {
-	s := &Socket{svc: svc, cfg: cfg, log: svc.log}
+	s := &Socket{svc: svc, cfg: cfg, log: svc.log, sessions: map[*session]struct{}{}}
 	s.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
 		ReadBufferSize:   1024,
@@ -89,7 +93,33 @@ func (s *Socket) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	conn.SetReadLimit(maxFrame)
 	sess := &session{sock: s, conn: conn, addr: s.cfg.ClientAddr(r), out: make(chan envelope, sendBuffer),
 		limit: rate.NewLimiter(rate.Every(messagesEvery), messagesBurst)}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		if err := conn.Close(); err != nil {
+			s.log.Debug("close chat socket", "err", err)
+		}
+		return
+	}
+	s.sessions[sess] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.sessions, sess)
+		s.mu.Unlock()
+	}()
 	sess.run(r.Context())
+}
+
+// Close ends every chat socket; the clients reconnect to another server
+// or to this one once it is back, and lose nothing.
+func (s *Socket) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closing = true
+	for sess := range s.sessions {
+		sess.closeSoon()
+	}
 }
 
 // session is one citizen's socket.
@@ -227,7 +257,7 @@ func (ss *session) forward(ctx context.Context, l *Listener) {
 		select {
 		case <-ctx.Done():
 			return
-		case m, ok := <-l.C:
+		case ev, ok := <-l.C:
 			if !ok && ctx.Err() != nil {
 				return
 			}
@@ -236,7 +266,11 @@ func (ss *session) forward(ctx context.Context, l *Listener) {
 				ss.closeSoon()
 				return
 			}
-			ss.sendMessage(m)
+			if ev.Message != nil {
+				ss.sendMessage(*ev.Message)
+			} else {
+				ss.send(ev.Signal, ev.Data)
+			}
 		}
 	}
 }
@@ -368,4 +402,3 @@ func (ss *session) closeSoon() {
 func errorData(err error) map[string]string {
 	return map[string]string{"code": string(errs.CodeOf(err)), "message": errs.Message(err)}
 }
-

@@ -30,9 +30,12 @@ func newChatServer(t *testing.T) *chatServer {
 	cs := &chatServer{svc: svc}
 	cs.allowNew.Store(true)
 	sock := webchat.NewSocket(svc, webchat.SocketConfig{
-		OriginAllowed: func(r *http.Request) bool { o := r.Header.Get("Origin"); return o == "" || o == "https://portal.example.gov.cn" },
-		ClientAddr:    func(*http.Request) string { return "198.51.100.9" },
-		AllowNewChat:  func(string) bool { return cs.allowNew.Load() },
+		OriginAllowed: func(r *http.Request) bool {
+			o := r.Header.Get("Origin")
+			return o == "" || o == "https://portal.example.gov.cn"
+		},
+		ClientAddr:   func(*http.Request) string { return "198.51.100.9" },
+		AllowNewChat: func(string) bool { return cs.allowNew.Load() },
 	})
 	srv := httptest.NewServer(sock)
 	t.Cleanup(srv.Close)
@@ -210,6 +213,7 @@ func TestSocket_CloseAndRate(t *testing.T) {
 	}
 	a.send("close", nil)
 	a.seqs(1) // the closing notice
+	a.expect("rate.request")
 	a.send("rate", map[string]int{"score": 9})
 	if e := a.expect("error"); e["code"] != "invalid" {
 		t.Fatalf("rating 9: %v, want invalid", e)

@@ -54,6 +54,7 @@ type Main struct {
 	Syncer  *knowledge.Syncer // keeps the search indexes in step with the database
 	// Routing offers calls and chats to agents; RoutingStore keeps its queues and skills.
 	Routing      *routing.Engine
+	Chats        *webchat.Service
 	RoutingStore *postgres.RoutingStore
 	// Registrar knows agents' registered phones; SIPPasswords sets theirs.
 	Registrar    *telephony.Registrar
@@ -71,6 +72,7 @@ type Main struct {
 	syncDone      chan struct{}
 
 	stopRouting context.CancelFunc
+	stopChats   func() // stops following routing for the chats
 	routingDone chan struct{}
 	api         *agentui.Server
 
@@ -159,6 +161,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.startTelephony(ctx, reg); err != nil {
 		return err
 	}
+	m.Chats = webchat.NewService(postgres.NewChatStore(m.DB), m.Guides, m.Clock, m.Log, webchat.Config{})
 	m.api, err = agentui.NewServer(agentui.Deps{Tickets: m.Tickets, Auth: m.Auth, Checks: checks,
 		Registry: reg, Log: m.Log, Files: m.Files, Dispatch: admin, Guides: m.Guides, Search: m.Syncer,
 		Routing: m.Routing, RoutingStore: m.RoutingStore, SIPPasswords: m.SIPPasswords, IVRMenus: m.IVRMenus, Prompts: m.Prompts,
@@ -166,9 +169,13 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Calls:    m.Calls, CallRecords: m.Calls, Recordings: filepath.Join(m.Config.DataDir, "recordings"), Bus: m.Bus, Clock: m.Clock, Hub: m.Config.hubConfig(),
 		MetricsToken: m.Config.MetricsToken, TrustedProxies: m.Config.TrustedProxies, Quotas: quotas,
 		Codes: phonecode.NewService(postgres.NewPhoneCodeStore(m.DB), quotas, sms, m.Clock, m.Log),
-		Chats: webchat.NewService(postgres.NewChatStore(m.DB), m.Guides, m.Clock, m.Log, webchat.Config{}), ChatOrigins: m.Config.ChatOrigins})
+		Chats: m.Chats, ChatOrigins: m.Config.ChatOrigins})
 	if err != nil {
 		return err
+	}
+	// Chats waiting for an agent when the server stopped queue again now.
+	if m.stopChats, err = m.Chats.Follow(ctx, m.Routing); err != nil {
+		return fmt.Errorf("hand chats to routing: %w", err)
 	}
 	if err := m.serveDebug(); err != nil {
 		return err
@@ -284,6 +291,10 @@ func (m *Main) Close() error {
 	}
 	if err := m.stopTelephony(); err != nil {
 		errs = append(errs, err)
+	}
+	if m.stopChats != nil {
+		m.stopChats()
+		m.stopChats = nil
 	}
 	m.stopRoutingEngine()
 	if m.stopRelay != nil {

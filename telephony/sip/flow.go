@@ -216,7 +216,7 @@ func (c *call) routed(ctx context.Context, ev routing.Event) (telephony.Outcome,
 
 // announce says the caller's place in the queue: "you are number N".
 func (c *call) announce(ctx context.Context, v routing.ContactView) error {
-	n := position(c.cs.router.Contacts(), v)
+	n := routing.Position(c.cs.router.Contacts(), v)
 	if n == 0 {
 		return nil
 	}
@@ -231,26 +231,4 @@ func (c *call) announce(ctx context.Context, v routing.ContactView) error {
 		}
 	}
 	return nil
-}
-
-// position is the 1-based place of v among the voice contacts waiting in
-// its queue (priority first, then arrival); 0 when it no longer waits.
-func position(contacts []routing.ContactView, v routing.ContactView) int {
-	n, found := 1, false
-	for _, o := range contacts {
-		if o.Queue != v.Queue || o.Channel != routing.Voice || o.Status != routing.Waiting {
-			continue
-		}
-		if o.ID == v.ID {
-			found = true
-			continue
-		}
-		if o.Priority > v.Priority || o.Priority == v.Priority && o.ArrivedAt.Before(v.ArrivedAt) {
-			n++
-		}
-	}
-	if !found {
-		return 0
-	}
-	return n
 }
