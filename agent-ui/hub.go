@@ -19,6 +19,7 @@ import (
 	"github.com/open12345/hotline/eventbus"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/screenpop"
+	"github.com/open12345/hotline/webchat"
 )
 
 // subprotocol is what the staff websocket speaks; a client offers it with
@@ -54,6 +55,7 @@ type Hub struct {
 	config   *routing.ConfigService
 	controls contactControls
 	history  *screenpop.Finder
+	chats    *webchat.Service // nil: no web chat here
 	upgrader websocket.Upgrader
 	metrics  hubMetrics
 
@@ -114,7 +116,7 @@ func newHub(cfg HubConfig, deps Deps, history *screenpop.Finder, config *routing
 	}
 	h := &Hub{cfg: cfg, log: deps.Log, clock: deps.Clock, loc: deps.Tickets.Location(), auth: deps.Auth, engine: deps.Routing, config: config,
 		controls: controls, history: history, metrics: m, clients: map[*wsClient]struct{}{}, byUser: map[string][]*wsClient{},
-		grace: map[string]*graceTimer{}, offers: map[string]*pendingOffer{}}
+		grace: map[string]*graceTimer{}, offers: map[string]*pendingOffer{}, chats: deps.Chats}
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
 		ReadBufferSize:   1024,
@@ -148,6 +150,13 @@ func newHub(cfg HubConfig, deps Deps, history *screenpop.Finder, config *routing
 		defer h.wg.Done()
 		h.wallboard.run(ctx)
 	}()
+	if h.chats != nil {
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			h.forwardChats(ctx)
+		}()
+	}
 	if deps.Bus != nil {
 		h.notices = deps.Bus.Subscribe(func(string) bool { return true }, 1024)
 		h.wg.Add(1)

@@ -225,7 +225,10 @@ func (h *Hub) handle(c *wsClient, req envelope) (any, error) {
 		c, err := h.endOwnContact(context.Background(), a.Username, d.ContactID)
 		return viewContact(c), err
 	case "chat.send", "chat.close":
-		return nil, errs.E(errs.Unavailable, "web chat does not run on this server yet")
+		if err := needAgent(); err != nil {
+			return nil, err
+		}
+		return h.chatRequest(context.Background(), a.Username, req)
 	}
 	return nil, errs.E(errs.Invalid, "unknown message type %q", clip(req.Type, 40))
 }

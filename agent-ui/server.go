@@ -154,7 +154,7 @@ func NewServer(deps Deps) (*Server, error) {
 		guides: deps.Guides, search: deps.Search, citizens: newClientLimiter(deps.CitizenLimit),
 		logins:  newClientLimiter(loginRate),
 		routing: deps.Routing, routingConfig: routing.NewConfigService(deps.RoutingStore, deps.Routing),
-		controls: newContactControls(deps.Routing, deps.Controls),
+		controls: newContactControls(deps.Routing, withChatControl(deps)),
 		history:  screenpop.NewFinder(deps.Tickets, deps.Calls, deps.Tickets.Location()),
 		edge:     edge{trusted: deps.TrustedProxies, origins: deps.Hub.AllowedOrigins},
 		clock:    deps.Clock, sipPasswords: deps.SIPPasswords, calls: deps.CallRecords,

@@ -13,11 +13,13 @@ const listenerBuffer = 64
 type Hub struct {
 	mu     sync.Mutex
 	byChat map[int64]map[*Listener]struct{}
+	all    map[*Listener]struct{} // every chat's events: the staff consoles' hub
 }
 
 // Event is what a chat's listeners are told: a stored message, or a
 // signal outside the transcript (the queue position, an agent joining).
 type Event struct {
+	Chat    int64
 	Message *Message
 	Signal  string // with Message nil: "queue", "agent.joined", "rate.request"
 	Data    any
@@ -34,7 +36,26 @@ type Listener struct {
 }
 
 // NewHub returns a Hub without listeners.
-func NewHub() *Hub { return &Hub{byChat: map[int64]map[*Listener]struct{}{}} }
+func NewHub() *Hub {
+	return &Hub{byChat: map[int64]map[*Listener]struct{}{}, all: map[*Listener]struct{}{}}
+}
+
+// allBuffer is how far a listener to every chat may fall behind.
+const allBuffer = 4096
+
+// ListenAll starts listening to every chat's events, each with its chat
+// in Event.Chat.
+func (h *Hub) ListenAll() *Listener {
+	c := make(chan Event, allBuffer)
+	l := &Listener{C: c, c: c, chat: allChats, hub: h}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.all[l] = struct{}{}
+	return l
+}
+
+// allChats marks the listener to every chat.
+const allChats = -1
 
 // Listen starts listening to a chat's new messages.
 func (h *Hub) Listen(chatID int64) *Listener {
@@ -58,32 +79,38 @@ func (l *Listener) Close() {
 
 func (l *Listener) closeLocked() {
 	l.once.Do(func() {
-		ls := l.hub.byChat[l.chat]
-		delete(ls, l)
-		if len(ls) == 0 {
-			delete(l.hub.byChat, l.chat)
+		if l.chat == allChats {
+			delete(l.hub.all, l)
+		} else {
+			ls := l.hub.byChat[l.chat]
+			delete(ls, l)
+			if len(ls) == 0 {
+				delete(l.hub.byChat, l.chat)
+			}
 		}
 		close(l.c)
 	})
 }
 
 // Publish tells the chat's listeners of the stored message m.
-func (h *Hub) Publish(m Message) { h.tell(m.ChatID, Event{Message: &m}) }
+func (h *Hub) Publish(m Message) { h.tell(m.ChatID, Event{Chat: m.ChatID, Message: &m}) }
 
 // Signal tells the chat's listeners of something outside the transcript.
 func (h *Hub) Signal(chatID int64, signal string, data any) {
-	h.tell(chatID, Event{Signal: signal, Data: data})
+	h.tell(chatID, Event{Chat: chatID, Signal: signal, Data: data})
 }
 
 // tell sends ev to the chat's listeners, dropping those that fell behind.
 func (h *Hub) tell(chatID int64, ev Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for l := range h.byChat[chatID] {
-		select {
-		case l.c <- ev:
-		default:
-			l.closeLocked()
+	for _, ls := range []map[*Listener]struct{}{h.byChat[chatID], h.all} {
+		for l := range ls {
+			select {
+			case l.c <- ev:
+			default:
+				l.closeLocked()
+			}
 		}
 	}
 }

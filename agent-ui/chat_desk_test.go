@@ -1,0 +1,120 @@
+package agentui_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strings"
+	"testing"
+
+	agentui "github.com/open12345/hotline/agent-ui"
+	"github.com/open12345/hotline/internal/testenv"
+	"github.com/open12345/hotline/postgres"
+	"github.com/open12345/hotline/postgres/pgtest"
+	"github.com/open12345/hotline/webchat"
+)
+
+// chatMsg is a chat.message as a console gets it.
+type chatMsg struct {
+	ChatID int64  `json:"chat_id"`
+	Seq    int    `json:"seq"`
+	From   string `json:"from"`
+	Agent  string `json:"agent"`
+	Text   string `json:"text"`
+}
+
+// An agent takes a chat in the console: the offer, the transcript so
+// far, messages both ways, and closing it; another agent may not write
+// into it.
+func TestChatDesk_AgentTakesAChat(t *testing.T) {
+	ctx := context.Background()
+	store := postgres.NewChatStore(pgtest.NewDB(t)) // a database of the chats' own: the env's is made inside newEnvWith
+	var chats *webchat.Service
+	e := newEnvWith(t, func(d *agentui.Deps) {
+		chats = webchat.NewService(store, d.Guides, d.Clock, slog.New(slog.DiscardHandler), webchat.Config{})
+		d.Chats = chats
+	})
+	stop, err := chats.Follow(ctx, e.routing)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stop)
+
+	c, _, err := chats.Start(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	citizen := chats.Hub().Listen(c.ID)
+	if _, _, err := chats.Say(ctx, c.ID, "我想问一下营业执照", "q1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := chats.Handoff(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	agent := e.mustWS("agent1")
+	if ack := agent.request("presence.set", map[string]string{"state": "ready"}); ack.Type != "ack" {
+		t.Fatalf("presence.set: %s %s", ack.Type, ack.Data)
+	}
+	var offer struct {
+		OfferID string `json:"offer_id"`
+		Channel string `json:"channel"`
+	}
+	agent.await("offer", nil, &offer)
+	if offer.Channel != "chat" {
+		t.Fatalf("offer on channel %q, want chat", offer.Channel)
+	}
+	if ack := agent.request("offer.accept", map[string]string{"offer_id": offer.OfferID}); ack.Type != "ack" {
+		t.Fatalf("offer.accept: %s %s", ack.Type, ack.Data)
+	}
+	var history []chatMsg
+	for len(history) < 4 { // greeting, question, hand-off notice, the agent's arrival
+		var m chatMsg
+		agent.await("chat.message", nil, &m)
+		history = append(history, m)
+	}
+	if history[0].From != "bot" || history[1].Text != "我想问一下营业执照" || history[0].ChatID != c.ID {
+		t.Fatalf("the console's transcript starts %+v", history)
+	}
+
+	ack := agent.request("chat.send", map[string]any{"chat_id": c.ID, "text": "您好，请问是办理个体户还是公司？", "client_id": "a1"})
+	if ack.Type != "ack" {
+		t.Fatalf("chat.send: %s %s", ack.Type, ack.Data)
+	}
+	for ev := range citizen.C {
+		if ev.Message != nil && ev.Message.From == webchat.FromAgent {
+			if ev.Message.Agent != "agent1" || !strings.Contains(ev.Message.Text, "个体户") {
+				t.Errorf("the citizen got %+v", ev.Message)
+			}
+			break
+		}
+	}
+	if _, _, err := chats.Say(ctx, c.ID, "个体户", "q2"); err != nil {
+		t.Fatal(err)
+	}
+	var reply chatMsg
+	agent.await("chat.message", func(raw json.RawMessage) bool { return strings.Contains(string(raw), "个体户\"") }, &reply)
+	if reply.From != "citizen" || reply.ChatID != c.ID {
+		t.Errorf("the console got %+v", reply)
+	}
+
+	other := e.mustWS("agent2")
+	if r := other.request("chat.send", map[string]any{"chat_id": c.ID, "text": "我来插一句"}); r.Type != "error" || !strings.Contains(string(r.Data), "not_found") {
+		t.Errorf("another agent's chat.send: %s %s, want not_found", r.Type, r.Data)
+	}
+	if r := agent.request("chat.send", map[string]any{"chat_id": c.ID, "text": strings.Repeat("长", 2001)}); r.Type != "error" || !strings.Contains(string(r.Data), "invalid") {
+		t.Errorf("a 2,001-character message: %s %s, want invalid", r.Type, r.Data)
+	}
+
+	if r := agent.request("chat.close", map[string]any{"chat_id": c.ID}); r.Type != "ack" {
+		t.Fatalf("chat.close: %s %s", r.Type, r.Data)
+	}
+	testenv.Eventually(t, "the agent free of the chat", func() bool {
+		v, ok := e.routing.Agent("agent1")
+		return ok && len(v.Contacts) == 0
+	})
+	got, err := store.Chat(ctx, c.ID)
+	if err != nil || got.State != webchat.StateClosed || got.Outcome != webchat.OutcomeAnswered || got.Agent != "agent1" {
+		t.Errorf("after chat.close: %+v, %v", got, err)
+	}
+}

@@ -1,0 +1,63 @@
+package webchat
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/open12345/hotline/errs"
+)
+
+// ownChat returns the chat if agent is talking with its citizen.
+// Errors: not_found (no such chat, or not this agent's: the same answer).
+func (s *Service) ownChat(ctx context.Context, chatID int64, agent string) (Chat, error) {
+	c, err := s.store.Chat(ctx, chatID)
+	if errs.CodeOf(err) == errs.NotFound || err == nil && (c.State != StateAgent || c.Agent != agent) {
+		return Chat{}, errs.E(errs.NotFound, "no chat %d of yours is open", chatID)
+	}
+	return c, err
+}
+
+// AgentSays stores the agent's message in the chat the agent has and
+// tells the citizen. A resend with the same clientID stores nothing.
+// Errors: invalid, not_found.
+func (s *Service) AgentSays(ctx context.Context, chatID int64, agent, text, clientID string) (Message, error) {
+	if err := CheckText(text); err != nil {
+		return Message{}, err
+	}
+	if err := CheckClientID(clientID); err != nil {
+		return Message{}, err
+	}
+	if _, err := s.ownChat(ctx, chatID, agent); err != nil {
+		return Message{}, err
+	}
+	m, dup, err := s.store.Append(ctx, Message{ChatID: chatID, From: FromAgent, Agent: agent, Text: text, At: s.clock.Now(), ClientID: clientID})
+	if err == nil && !dup {
+		s.hub.Publish(m)
+	}
+	return m, err
+}
+
+// EndByAgent closes the agent's chat as answered and asks the citizen
+// for a rating. Errors: not_found.
+func (s *Service) EndByAgent(ctx context.Context, chatID int64, agent string) error {
+	c, err := s.ownChat(ctx, chatID, agent)
+	if err != nil {
+		return err
+	}
+	if r, contact, ok := s.contactOf(c.ID); ok {
+		s.forget(c.ID)
+		if _, err := r.End(contact); err != nil && errs.CodeOf(err) != errs.NotFound {
+			return fmt.Errorf("end the routing contact of chat %d: %w", c.ID, err)
+		}
+	}
+	return s.end(ctx, c, OutcomeAnswered)
+}
+
+// Transcript returns the chat's messages after seq for the agent who has
+// it (the bot's part included). Errors: not_found.
+func (s *Service) Transcript(ctx context.Context, chatID int64, agent string, after int) ([]Message, error) {
+	if _, err := s.ownChat(ctx, chatID, agent); err != nil {
+		return nil, err
+	}
+	return s.Replay(ctx, chatID, after)
+}
