@@ -5,6 +5,7 @@ import { api, post } from "./api.js";
 import { state, on, emit, loadReference, isAgent, isStaff, isOverseer } from "./state.js";
 import { connect, disconnect } from "./ws.js";
 import { initAgent, shortcuts as agentKeys } from "./agent.js";
+import { initChats } from "./chats.js";
 import { initTicketForm, newTicket } from "./ticketform.js";
 import { initTickets } from "./tickets.js";
 import { initKnowledge, focusSearch } from "./knowledge.js";
@@ -158,6 +159,7 @@ document.addEventListener("keydown", (ev) => {
 });
 
 initAgent();
+initChats();
 initTicketForm();
 initTickets();
 initKnowledge();

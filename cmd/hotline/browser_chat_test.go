@@ -1,24 +1,31 @@
 package main
 
 import (
+	"context"
 	"strconv"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/open12345/hotline/internal/testenv"
 )
 
-// TestBrowser_CitizenChatsWithTheBot: on a phone-sized screen a citizen
-// opens /chat, is greeted, asks a question and gets guides with links to
-// their pages, asks for an agent, and reloads the page: the same chat
-// comes back, every message once and in order. Script typed into the chat
-// stays text.
-func TestBrowser_CitizenChatsWithTheBot(t *testing.T) {
+// TestBrowser_CitizenChatsWithTheBotThenAnAgent: on a phone-sized screen a
+// citizen opens /chat, is greeted, asks a question and gets guides with
+// links to their pages, asks for an agent, and reloads the page: the same
+// chat comes back, every message once and in order. Script typed into the
+// chat stays text. An agent in another browser context takes the chat in
+// the console, sees what was said, replies, and ends it; the citizen's
+// rating is stored.
+func TestBrowser_CitizenChatsWithTheBotThenAnAgent(t *testing.T) {
 	chromium := chromiumPath(t)
 	m := startDemo(t)
 	base := "http://" + m.HTTPAddr()
 	dir := artifactsDir(t)
 	shots := 0
-	c := newTab(t, newBrowser(t, chromium), "chat", dir, &shots)
+	browser := newBrowser(t, chromium)
+	c := newTab(t, browser, "chat", dir, &shots)
+	a := newTab(t, browser, "agent", dir, &shots)
 	c.do("a phone's screen", chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateTouch))
 	c.do("open the chat", chromedp.Navigate(base+"/chat"), chromedp.WaitVisible(chromedp.ID("text")))
 	c.until("the greeting", `document.querySelectorAll("#log li.bot").length === 1 && /12345/.test(document.querySelector("#log li.bot").textContent)`)
@@ -45,5 +52,28 @@ func TestBrowser_CitizenChatsWithTheBot(t *testing.T) {
 		` && new Set([...document.querySelectorAll("#log > li")].map(li => li.dataset.seq)).size === `+strconv.Itoa(before))
 	c.until("in order", `[...document.querySelectorAll("#log > li")].every((li, i, all) => i === 0 || Number(li.dataset.seq) > Number(all[i-1].dataset.seq))`)
 	c.shot("reloaded")
+
+	a.login(base, "agent1", browserPassword)
+	a.do("go ready (Alt+R)", chromedp.WaitVisible(chromedp.ID("presence")), altKey("r"),
+		chromedp.WaitVisible(chromedp.CSS(`#presence-state[data-state="ready"]`)))
+	a.do("the chat rings", chromedp.WaitVisible(chromedp.ID("offer")))
+	a.do("accept (Alt+A)", altKey("a"), chromedp.WaitVisible(chromedp.ID("chats-card")))
+	a.until("the transcript so far", `[...document.querySelectorAll("#chat-log .msg.citizen")].some(li => li.textContent.includes("社保卡丢了怎么办"))`)
+	c.until("the citizen told the agent joined", `[...document.querySelectorAll("#log li.system")].some(li => /agent1/.test(li.textContent))`)
+	a.do("reply", chromedp.SendKeys(chromedp.ID("chat-text"), "您好，社保卡丢失可以先电话挂失，再到网点补办。"), chromedp.Click(chromedp.ID("chat-send")))
+	c.until("the reply reaches the citizen", `[...document.querySelectorAll("#log li.agent")].some(li => li.textContent.includes("电话挂失"))`)
+	c.do("the citizen answers", chromedp.SendKeys(chromedp.ID("text"), "好的，谢谢"), chromedp.Click(chromedp.ID("send")))
+	a.until("the answer reaches the agent", `[...document.querySelectorAll("#chat-log .msg.citizen")].some(li => li.textContent.includes("好的，谢谢"))`)
+	a.shot("chatting")
+	a.do("end the chat", chromedp.Click(chromedp.ID("chat-end")))
+	c.do("rate 5", chromedp.WaitVisible(chromedp.ID("rating")), chromedp.Click(chromedp.CSS(`#rating button[data-score="5"]`)))
+	c.until("thanked", `/感谢您的评价/.test(document.querySelector("#rating").textContent)`)
+	c.shot("rated")
+	testenv.Eventually(t, "the rating stored", func() bool {
+		var score int
+		err := m.DB.Pool.QueryRow(context.Background(), `SELECT coalesce(satisfaction, 0) FROM chats ORDER BY id DESC LIMIT 1`).Scan(&score)
+		return err == nil && score == 5
+	})
 	c.checkClean()
+	a.checkClean()
 }
