@@ -26,7 +26,8 @@ type chatSendData struct {
 	ClientID string `json:"client_id"`
 }
 
-// chatRequest handles chat.send and chat.close from an agent's console.
+// chatRequest handles chat.send, chat.close and chat.typing from an
+// agent's console.
 func (h *Hub) chatRequest(ctx context.Context, agent string, req envelope) (any, error) {
 	if h.chats == nil {
 		return nil, errs.E(errs.Unavailable, "web chat does not run on this server")
@@ -37,8 +38,11 @@ func (h *Hub) chatRequest(ctx context.Context, agent string, req envelope) (any,
 	}
 	ctx, cancel := context.WithTimeout(ctx, controlTimeout)
 	defer cancel()
-	if req.Type == "chat.close" {
+	switch req.Type {
+	case "chat.close":
 		return struct{}{}, h.chats.EndByAgent(ctx, d.ChatID, agent)
+	case "chat.typing":
+		return struct{}{}, h.chats.AgentTyping(ctx, d.ChatID, agent)
 	}
 	m, err := h.chats.AgentSays(ctx, d.ChatID, agent, d.Text, d.ClientID)
 	return chatMessage{ChatID: d.ChatID, Message: m}, err
@@ -80,6 +84,12 @@ func (h *Hub) forwardFrom(ctx context.Context, l *webchat.Listener) {
 			}
 			if joined, ok := ev.Data.(map[string]string); ok && ev.Signal == "agent.joined" {
 				h.sendChatHistory(ctx, joined["agent"], ev.Chat)
+				continue
+			}
+			if typing, ok := ev.Data.(map[string]webchat.From); ok && ev.Signal == "typing" && typing["from"] == webchat.FromCitizen {
+				if agent := h.chatAgent(ev.Chat); agent != "" {
+					h.toUser(agent, encode("chat.typing", "", map[string]int64{"chat_id": ev.Chat}))
+				}
 				continue
 			}
 			if ev.Message == nil {

@@ -98,6 +98,17 @@ func TestChatDesk_AgentTakesAChat(t *testing.T) {
 		t.Errorf("the console got %+v", reply)
 	}
 
+	chats.Typing(c.ID, webchat.FromCitizen)
+	agent.await("chat.typing", func(raw json.RawMessage) bool { return strings.Contains(string(raw), `"chat_id"`) }, nil)
+	if r := agent.request("chat.typing", map[string]any{"chat_id": c.ID}); r.Type != "ack" {
+		t.Errorf("chat.typing: %s %s", r.Type, r.Data)
+	}
+	for ev := range citizen.C {
+		if ev.Signal == "typing" {
+			break
+		}
+	}
+
 	other := e.mustWS("agent2")
 	if r := other.request("chat.send", map[string]any{"chat_id": c.ID, "text": "我来插一句"}); r.Type != "error" || !strings.Contains(string(r.Data), "not_found") {
 		t.Errorf("another agent's chat.send: %s %s, want not_found", r.Type, r.Data)

@@ -224,7 +224,7 @@ func (h *Hub) handle(c *wsClient, req envelope) (any, error) {
 		}
 		c, err := h.endOwnContact(context.Background(), a.Username, d.ContactID)
 		return viewContact(c), err
-	case "chat.send", "chat.close":
+	case "chat.send", "chat.close", "chat.typing":
 		if err := needAgent(); err != nil {
 			return nil, err
 		}

@@ -148,13 +148,14 @@ func TestRouting_HandoffQueuesPositionsAndAgentJoins(t *testing.T) {
 	if pos := signal(t, lb, "queue").(map[string]int)["position"]; pos != 1 {
 		t.Errorf("after the first was taken the second chat is told %d, want 1", pos)
 	}
-	testenv.Eventually(t, "the first chat with the agent", func() bool {
-		c := r.state(a.ID)
-		return c.State == webchat.StateAgent && c.Agent == "agent1"
+	// The chat service stores the state, then tells the citizen.
+	testenv.Eventually(t, "the citizen told of the agent's arrival", func() bool {
+		ms := transcript(t, r.svc, a.ID)
+		last := ms[len(ms)-1]
+		return last.From == webchat.FromSystem && strings.Contains(last.Text, "agent1")
 	})
-	ms := transcript(t, r.svc, a.ID)
-	if last := ms[len(ms)-1]; last.From != webchat.FromSystem || !strings.Contains(last.Text, "agent1") {
-		t.Errorf("the citizen was told %q, want the agent's arrival", last.Text)
+	if c := r.state(a.ID); c.State != webchat.StateAgent || c.Agent != "agent1" {
+		t.Errorf("the first chat is %s with %q, want with agent1", c.State, c.Agent)
 	}
 
 	// The agent ends the chat: it closes as answered and asks for a rating, once.

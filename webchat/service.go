@@ -260,6 +260,21 @@ func (s *Service) Rate(ctx context.Context, chatID int64, score int) error {
 	return s.store.UpdateChat(ctx, c)
 }
 
+// Typing tells the chat's other side that from is typing. It is a
+// signal, not stored; callers bound how often they send it.
+func (s *Service) Typing(chatID int64, from From) {
+	s.hub.Signal(chatID, "typing", map[string]From{"from": from})
+}
+
+// AgentTyping is Typing for the agent who has the chat. Errors: not_found.
+func (s *Service) AgentTyping(ctx context.Context, chatID int64, agent string) error {
+	if _, err := s.ownChat(ctx, chatID, agent); err != nil {
+		return err
+	}
+	s.Typing(chatID, FromAgent)
+	return nil
+}
+
 // post stores a message of the hotline's side and tells the listeners.
 func (s *Service) post(ctx context.Context, m Message) (Message, error) {
 	m.At = s.clock.Now()

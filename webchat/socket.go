@@ -92,7 +92,7 @@ func (s *Socket) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(maxFrame)
 	sess := &session{sock: s, conn: conn, addr: s.cfg.ClientAddr(r), out: make(chan envelope, sendBuffer),
-		limit: rate.NewLimiter(rate.Every(messagesEvery), messagesBurst)}
+		limit: rate.NewLimiter(rate.Every(messagesEvery), messagesBurst), typing: rate.NewLimiter(rate.Every(time.Second), 1)}
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
@@ -124,13 +124,14 @@ func (s *Socket) Close() {
 
 // session is one citizen's socket.
 type session struct {
-	sock  *Socket
-	conn  *websocket.Conn
-	addr  string
-	out   chan envelope
-	limit *rate.Limiter
-	chat  Chat
-	sent  int // the last seq sent: the replay's, then the forwarder's own
+	sock   *Socket
+	conn   *websocket.Conn
+	addr   string
+	out    chan envelope
+	limit  *rate.Limiter
+	typing *rate.Limiter // typing signals passed on: one a second
+	chat   Chat
+	sent   int // the last seq sent: the replay's, then the forwarder's own
 }
 
 func (ss *session) run(ctx context.Context) {
@@ -266,9 +267,12 @@ func (ss *session) forward(ctx context.Context, l *Listener) {
 				ss.closeSoon()
 				return
 			}
-			if ev.Message != nil {
+			switch {
+			case ev.Message != nil:
 				ss.sendMessage(*ev.Message)
-			} else {
+			case ev.Signal == "typing" && isFrom(ev.Data, FromCitizen):
+				// the citizen's own typing
+			default:
 				ss.send(ev.Signal, ev.Data)
 			}
 		}
@@ -299,7 +303,10 @@ func (ss *session) handle(ctx context.Context, env envelope) error {
 	case "handoff":
 		return svc.Handoff(ctx, ss.chat.ID)
 	case "typing":
-		return nil // nobody listens until an agent has the chat
+		if ss.chat.State != StateClosed && ss.typing.Allow() {
+			svc.Typing(ss.chat.ID, FromCitizen)
+		}
+		return nil // a burst of typing frames is thinned, not refused
 	case "close":
 		return svc.Close(ctx, ss.chat.ID)
 	case "rate":
@@ -397,6 +404,12 @@ func (ss *session) closeSoon() {
 	if err := ss.conn.SetReadDeadline(time.Now()); err != nil {
 		ss.sock.log.Debug("end chat socket", "err", err)
 	}
+}
+
+// isFrom reports whether a typing signal's data names from.
+func isFrom(data any, from From) bool {
+	d, ok := data.(map[string]From)
+	return ok && d["from"] == from
 }
 
 func errorData(err error) map[string]string {

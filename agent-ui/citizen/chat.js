@@ -111,6 +111,15 @@ function receive(type, d) {
       }
       break;
     }
+    case "typing":
+      if (d.from === "agent") typingShown();
+      break;
+    case "queue":
+      say(`正在排队，您前面还有 ${Math.max(0, d.position - 1)} 位`);
+      break;
+    case "agent.joined":
+      say("人工客服已接入");
+      break;
     case "closed":
       if (d.reason !== "reconnect") ended();
       break;
@@ -210,6 +219,20 @@ $("compose").addEventListener("submit", (ev) => {
   li.scrollIntoView({ block: "end" });
   $("text").value = "";
   send("message", { text, client_id: clientId }); // when offline, sent on reconnecting
+});
+
+// typingShown says the agent is typing, for a few seconds.
+let typingTimer = null;
+function typingShown() {
+  $("typing").hidden = false;
+  clearTimeout(typingTimer);
+  typingTimer = setTimeout(() => ($("typing").hidden = true), 4000);
+}
+
+// The agent sees the citizen typing; at most one signal every 2 s.
+let typingSent = 0;
+$("text").addEventListener("input", () => {
+  if (Date.now() - typingSent > 2000 && send("typing")) typingSent = Date.now();
 });
 
 $("text").addEventListener("keydown", (ev) => {

@@ -13,6 +13,19 @@ const who = { citizen: "市民", bot: "智能助手", agent: "我", system: "系
 
 export function initChats() {
   on("ws:chat.message", received);
+  on("ws:chat.typing", (d) => {
+    const c = chats.get(d.chat_id);
+    if (!c) return;
+    c.typingUntil = Date.now() + 4000;
+    render();
+    setTimeout(render, 4100);
+  });
+  let typingSent = 0;
+  $("#chat-text").addEventListener("input", () => {
+    if (current === null || Date.now() - typingSent < 2000) return;
+    typingSent = Date.now();
+    request("chat.typing", { chat_id: current }).catch(() => {}); // a lost typing signal matters to nobody
+  });
   $("#chat-form").addEventListener("submit", send);
   $("#chat-text").addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
@@ -61,6 +74,7 @@ function render() {
     m.guides?.length ? h("ul", { class: "guides" }, m.guides.map((g) =>
       h("li", {}, h("strong", {}, g.name), " ", h("span", { class: "muted" }, snippet(g.snippet))))) : null)));
   log.lastElementChild?.scrollIntoView({ block: "end" });
+  $("#chat-typing").hidden = !(c.typingUntil > Date.now());
   $("#chat-text").disabled = !c.open;
   $("#chat-send").disabled = !c.open;
   $("#chat-end").disabled = !c.open;
