@@ -184,6 +184,11 @@ func (ss *session) read() (envelope, error) {
 	if kind != websocket.TextMessage {
 		return envelope{}, errs.E(errs.Invalid, "frames must be JSON text")
 	}
+	return parseFrame(data)
+}
+
+// parseFrame decodes a client's frame: a JSON object with a type.
+func parseFrame(data []byte) (envelope, error) {
 	var env envelope
 	if err := json.Unmarshal(data, &env); err != nil || env.Type == "" {
 		return envelope{}, errs.E(errs.Invalid, "a frame must be a JSON object with a type")
