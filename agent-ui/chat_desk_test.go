@@ -3,7 +3,9 @@ package agentui_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -127,5 +129,90 @@ func TestChatDesk_AgentTakesAChat(t *testing.T) {
 	got, err := store.Chat(ctx, c.ID)
 	if err != nil || got.State != webchat.StateClosed || got.Outcome != webchat.OutcomeAnswered || got.Agent != "agent1" {
 		t.Errorf("after chat.close: %+v, %v", got, err)
+	}
+}
+
+// Supervisors read the chat history: filtered by agent and by what was
+// said (a literal substring, wildcards included), each chat with its
+// transcript; agents may not.
+func TestChatHistory_ForSupervisors(t *testing.T) {
+	ctx := context.Background()
+	store := postgres.NewChatStore(pgtest.NewDB(t))
+	var chats *webchat.Service
+	e := newEnvWith(t, func(d *agentui.Deps) {
+		chats = webchat.NewService(store, d.Guides, d.Clock, slog.New(slog.DiscardHandler), webchat.Config{})
+		d.Chats = chats
+	})
+	var ids []int64
+	for _, text := range []string{"护照过期了", "100%退款吗", "营业执照怎么办"} {
+		c, _, err := chats.Start(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := chats.Say(ctx, c.ID, text, "x"); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	type list struct {
+		Items []struct {
+			ID    int64  `json:"id"`
+			State string `json:"state"`
+		} `json:"items"`
+		NextCursor string `json:"next_cursor"`
+	}
+	var all list
+	e.must(e.call("supervisor", "GET", "/api/v1/chats", nil), 200, &all)
+	if len(all.Items) != 3 || all.Items[0].ID != ids[2] || all.Items[0].State != "bot" {
+		t.Fatalf("history = %+v, want the three chats, newest first", all)
+	}
+	for q, want := range map[string]int64{"护照": ids[0], "100%": ids[1]} {
+		var got list
+		e.must(e.call("supervisor", "GET", "/api/v1/chats?q="+url.QueryEscape(q), nil), 200, &got)
+		if len(got.Items) != 1 || got.Items[0].ID != want {
+			t.Errorf("q=%s: %+v, want chat %d", q, got.Items, want)
+		}
+	}
+	var none list
+	e.must(e.call("supervisor", "GET", "/api/v1/chats?q="+url.QueryEscape("_"), nil), 200, &none)
+	if len(none.Items) != 0 {
+		t.Errorf("q=_ matched %+v: the wildcard must be literal", none.Items)
+	}
+	var paged list
+	e.must(e.call("supervisor", "GET", "/api/v1/chats?limit=2", nil), 200, &paged)
+	if len(paged.Items) != 2 || paged.NextCursor == "" {
+		t.Fatalf("limit=2: %+v", paged)
+	}
+	var rest list
+	e.must(e.call("supervisor", "GET", "/api/v1/chats?limit=2&cursor="+paged.NextCursor, nil), 200, &rest)
+	if len(rest.Items) != 1 || rest.Items[0].ID != ids[0] || rest.NextCursor != "" {
+		t.Errorf("the second page: %+v", rest)
+	}
+
+	var one struct {
+		ID       int64 `json:"id"`
+		Messages []struct {
+			Seq  int    `json:"seq"`
+			From string `json:"from"`
+			Text string `json:"text"`
+		} `json:"messages"`
+	}
+	e.must(e.call("admin", "GET", fmt.Sprintf("/api/v1/chats/%d", ids[1]), nil), 200, &one)
+	if len(one.Messages) < 2 || one.Messages[0].From != "bot" || one.Messages[1].Text != "100%退款吗" {
+		t.Errorf("chat %d = %+v, want its transcript", ids[1], one)
+	}
+	for path, status := range map[string]int{
+		"/api/v1/chats/999999":                       404,
+		"/api/v1/chats/abc":                          404,
+		"/api/v1/chats?q=" + strings.Repeat("长", 65): 400,
+		"/api/v1/chats?from=yesterday":               400,
+		"/api/v1/chats?limit=1000":                   400,
+	} {
+		if r := e.call("supervisor", "GET", path, nil); r.Status != status {
+			t.Errorf("GET %s: %d, want %d", path, r.Status, status)
+		}
+	}
+	if r := e.call("agent1", "GET", "/api/v1/chats", nil); r.Status != 403 {
+		t.Errorf("an agent reads the history: %d, want 403", r.Status)
 	}
 }

@@ -97,17 +97,18 @@ type Deps struct {
 
 // Server serves the staff API.
 type Server struct {
-	chats   *webchat.Socket // the citizens' chat socket; nil: none
-	tickets *ticketing.Service
-	auth    *auth.Service
-	checks  []Check
-	log     *slog.Logger
-	metrics *metrics
-	mux     *http.ServeMux
-	files   *files.Store
-	dispat  Dispatch
-	guides  *knowledge.Service
-	search  SearchAdmin
+	chats    *webchat.Socket  // the citizens' chat socket; nil: none
+	chatsSvc *webchat.Service // the chats; nil: none
+	tickets  *ticketing.Service
+	auth     *auth.Service
+	checks   []Check
+	log      *slog.Logger
+	metrics  *metrics
+	mux      *http.ServeMux
+	files    *files.Store
+	dispat   Dispatch
+	guides   *knowledge.Service
+	search   SearchAdmin
 	// citizens rate-limits the public endpoints.
 	citizens *clientLimiter
 	// logins bounds the login requests of one client address on this
@@ -164,7 +165,7 @@ func NewServer(deps Deps) (*Server, error) {
 		return nil, err
 	}
 	if deps.Chats != nil {
-		s.chats = s.chatSocket(deps.Chats, deps.ChatOrigins)
+		s.chats, s.chatsSvc = s.chatSocket(deps.Chats, deps.ChatOrigins), deps.Chats
 	}
 	s.routes(metricsHandler(deps.Registry, deps.MetricsToken, deps.Log))
 	return s, nil
@@ -364,6 +365,7 @@ func (s *Server) routes(metrics http.Handler) {
 	s.publicTicketRoutes()
 	s.citizenRoutes()
 	s.callRoutes()
+	s.chatRoutes()
 
 	m.Handle("/api/", s.public(s.noRoute))
 	m.Handle("/", consoleHandler())

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -121,6 +123,32 @@ func (s *ChatStore) MessagesAfter(ctx context.Context, chatID int64, seq, limit 
 	ms, err := scanMessages(s.db.Pool.Query(ctx, `SELECT `+messageColumns+` FROM chat_messages
 		WHERE chat_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`, chatID, seq, limit))
 	return ms, translate(err, fmt.Sprintf("read chat %d", chatID))
+}
+
+// ListChats returns the chats f selects, newest first; Q matches message
+// text as a substring (ILIKE, with its wildcards escaped).
+func (s *ChatStore) ListChats(ctx context.Context, f webchat.Filter) ([]webchat.Chat, error) {
+	var from, to *time.Time
+	if !f.From.IsZero() {
+		from = &f.From
+	}
+	if !f.To.IsZero() {
+		to = &f.To
+	}
+	pattern := ""
+	if f.Q != "" {
+		pattern = "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(f.Q) + "%"
+	}
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+chatColumns+` FROM chats c
+		WHERE ($1::timestamptz IS NULL OR started_at >= $1) AND ($2::timestamptz IS NULL OR started_at < $2)
+		  AND ($3 = '' OR agent = $3) AND ($5 = 0 OR id < $5)
+		  AND ($4 = '' OR EXISTS (SELECT 1 FROM chat_messages m WHERE m.chat_id = c.id AND m.body ILIKE $4))
+		ORDER BY id DESC LIMIT $6`, from, to, f.Agent, pattern, f.Before, f.Limit)
+	if err != nil {
+		return nil, translate(err, "list chats")
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (webchat.Chat, error) { return scanChat(row) })
+	return out, translate(err, "list chats")
 }
 
 // OpenChats returns the chats waiting for or talking with an agent, oldest first.

@@ -157,6 +157,19 @@ func (t Token) Hash() ([]byte, bool) {
 	return sum[:], true
 }
 
+// Filter selects chats for the history: started in [From, To), with the
+// agent, with a message containing Q; Limit of them before the id Before
+// (0: the newest).
+type Filter struct {
+	From, To time.Time
+	Agent, Q string
+	Limit    int
+	Before   int64
+}
+
+// MaxQRunes bounds the text searched in the history's messages.
+const MaxQRunes = 64
+
 // Store keeps chats and their transcripts.
 type Store interface {
 	// CreateChat stores a new chat with the hash of its token and returns
@@ -173,6 +186,8 @@ type Store interface {
 	Append(ctx context.Context, m Message) (stored Message, duplicate bool, err error)
 	// MessagesAfter returns up to limit messages of the chat after seq, in order.
 	MessagesAfter(ctx context.Context, chatID int64, seq, limit int) ([]Message, error)
+	// ListChats returns the chats f selects, newest first.
+	ListChats(ctx context.Context, f Filter) ([]Chat, error)
 	// OpenChats returns the chats waiting for or talking with an agent.
 	OpenChats(ctx context.Context) ([]Chat, error)
 	// UpdateChat saves the chat's state, queue, agent, outcome,

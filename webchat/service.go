@@ -10,6 +10,7 @@ import (
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/knowledge"
+	"github.com/open12345/hotline/textguard"
 )
 
 // Guides finds published guides for the bot: the knowledge service.
@@ -177,6 +178,40 @@ func (s *Service) Answer(ctx context.Context, m Message) error {
 	}
 	_, err = s.post(ctx, Message{ChatID: c.ID, From: FromBot, Text: reply})
 	return err
+}
+
+// History lists chats for supervisors, newest first. Errors: invalid.
+func (s *Service) History(ctx context.Context, f Filter) ([]Chat, error) {
+	if err := textguard.Check("q", f.Q, true); err != nil {
+		return nil, err
+	}
+	if n := len([]rune(f.Q)); n > MaxQRunes {
+		return nil, errs.E(errs.Invalid, "q is %d characters long; at most %d", n, MaxQRunes)
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	return s.store.ListChats(ctx, f)
+}
+
+// Chat returns a chat with its whole transcript. Errors: not_found.
+func (s *Service) Chat(ctx context.Context, id int64) (Chat, []Message, error) {
+	c, err := s.store.Chat(ctx, id)
+	if err != nil {
+		return Chat{}, nil, err
+	}
+	var all []Message
+	for after := 0; ; {
+		ms, err := s.store.MessagesAfter(ctx, id, after, ReplayLimit)
+		if err != nil {
+			return Chat{}, nil, err
+		}
+		all = append(all, ms...)
+		if len(ms) < ReplayLimit {
+			return c, all, nil
+		}
+		after = ms[len(ms)-1].Seq
+	}
 }
 
 // Handoff puts the chat in the agents' queue and tells the citizen.
