@@ -282,6 +282,22 @@ func (s *Server) listCallbacks(w http.ResponseWriter, r *http.Request, a auth.Ac
 // ticket stands whatever happens here: a call_id that names no call of
 // this server (a call from another system) or a failed link is logged,
 // and a retry of the request links again.
+// linkChat records a ticket made from a chat on the chat and tells the
+// citizen its number; a ticket whose chat is not the agent's keeps its
+// chat_id as written, and the chat is left as it was.
+func (s *Server) linkChat(r *http.Request, a auth.Actor, t *ticketing.Ticket) {
+	if t.ChatID == "" || s.chatsSvc == nil {
+		return
+	}
+	id, err := strconv.ParseInt(t.ChatID, 10, 64)
+	if err == nil {
+		err = s.chatsSvc.LinkTicket(r.Context(), id, a.Username, t.ID, t.Number)
+	}
+	if err != nil {
+		s.log.WarnContext(r.Context(), "ticket not linked to its chat", "ticket", t.ID, "chat_id", t.ChatID, "err", err)
+	}
+}
+
 func (s *Server) linkCall(r *http.Request, t *ticketing.Ticket) {
 	if t.CallID == "" || s.calls == nil {
 		return

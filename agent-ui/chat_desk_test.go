@@ -8,11 +8,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	agentui "github.com/open12345/hotline/agent-ui"
 	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/postgres"
-	"github.com/open12345/hotline/postgres/pgtest"
 	"github.com/open12345/hotline/webchat"
 )
 
@@ -30,9 +30,10 @@ type chatMsg struct {
 // into it.
 func TestChatDesk_AgentTakesAChat(t *testing.T) {
 	ctx := context.Background()
-	store := postgres.NewChatStore(pgtest.NewDB(t)) // a database of the chats' own: the env's is made inside newEnvWith
+	var store *postgres.ChatStore
 	var chats *webchat.Service
-	e := newEnvWith(t, func(d *agentui.Deps) {
+	e := newEnvOn(t, func(db *postgres.DB, d *agentui.Deps) {
+		store = postgres.NewChatStore(db)
 		chats = webchat.NewService(store, d.Guides, d.Clock, slog.New(slog.DiscardHandler), webchat.Config{})
 		d.Chats = chats
 	})
@@ -83,13 +84,8 @@ func TestChatDesk_AgentTakesAChat(t *testing.T) {
 	if ack.Type != "ack" {
 		t.Fatalf("chat.send: %s %s", ack.Type, ack.Data)
 	}
-	for ev := range citizen.C {
-		if ev.Message != nil && ev.Message.From == webchat.FromAgent {
-			if ev.Message.Agent != "agent1" || !strings.Contains(ev.Message.Text, "个体户") {
-				t.Errorf("the citizen got %+v", ev.Message)
-			}
-			break
-		}
+	if ev := awaitEvent(t, citizen, func(ev webchat.Event) bool { return ev.Message != nil && ev.Message.From == webchat.FromAgent }); ev.Message.Agent != "agent1" || !strings.Contains(ev.Message.Text, "个体户") {
+		t.Errorf("the citizen got %+v", ev.Message)
 	}
 	if _, _, err := chats.Say(ctx, c.ID, "个体户", "q2"); err != nil {
 		t.Fatal(err)
@@ -105,10 +101,27 @@ func TestChatDesk_AgentTakesAChat(t *testing.T) {
 	if r := agent.request("chat.typing", map[string]any{"chat_id": c.ID}); r.Type != "ack" {
 		t.Errorf("chat.typing: %s %s", r.Type, r.Data)
 	}
-	for ev := range citizen.C {
-		if ev.Signal == "typing" {
-			break
-		}
+	awaitEvent(t, citizen, func(ev webchat.Event) bool { return ev.Signal == "typing" })
+
+	// A ticket made from the chat is linked to it, and the citizen gets its number.
+	var tk struct {
+		ID     int64  `json:"id"`
+		Number string `json:"number"`
+	}
+	e.must(e.call("agent1", "POST", "/api/v1/tickets", map[string]any{"kind": "consultation", "title": "咨询营业执照办理",
+		"content": "市民咨询个体户营业执照", "channel": "webchat", "chat_id": fmt.Sprint(c.ID),
+		"citizen": map[string]string{"name": "网上咨询", "phone": "13800138000"}}), 201, &tk)
+	if ev := awaitEvent(t, citizen, func(ev webchat.Event) bool { return ev.Signal == "ticket" }); ev.Data.(map[string]string)["number"] != tk.Number {
+		t.Errorf("the citizen was told ticket %v, want %s", ev.Data, tk.Number)
+	}
+	if linked, err := store.Chat(ctx, c.ID); err != nil || linked.TicketID != tk.ID {
+		t.Errorf("the chat's ticket is %d (%v), want %d", linked.TicketID, err, tk.ID)
+	}
+	// agent2's ticket naming agent1's chat does not touch the chat.
+	e.must(e.call("agent2", "POST", "/api/v1/tickets", map[string]any{"kind": "consultation", "title": "冒名", "content": "冒名登记",
+		"channel": "webchat", "chat_id": fmt.Sprint(c.ID), "citizen": map[string]string{"name": "某人", "phone": "13800138001"}}), 201, nil)
+	if linked, err := store.Chat(ctx, c.ID); err != nil || linked.TicketID != tk.ID {
+		t.Errorf("after another agent's ticket the chat's ticket is %d (%v), want %d", linked.TicketID, err, tk.ID)
 	}
 
 	other := e.mustWS("agent2")
@@ -137,10 +150,9 @@ func TestChatDesk_AgentTakesAChat(t *testing.T) {
 // transcript; agents may not.
 func TestChatHistory_ForSupervisors(t *testing.T) {
 	ctx := context.Background()
-	store := postgres.NewChatStore(pgtest.NewDB(t))
 	var chats *webchat.Service
-	e := newEnvWith(t, func(d *agentui.Deps) {
-		chats = webchat.NewService(store, d.Guides, d.Clock, slog.New(slog.DiscardHandler), webchat.Config{})
+	e := newEnvOn(t, func(db *postgres.DB, d *agentui.Deps) {
+		chats = webchat.NewService(postgres.NewChatStore(db), d.Guides, d.Clock, slog.New(slog.DiscardHandler), webchat.Config{})
 		d.Chats = chats
 	})
 	var ids []int64
@@ -214,5 +226,25 @@ func TestChatHistory_ForSupervisors(t *testing.T) {
 	}
 	if r := e.call("agent1", "GET", "/api/v1/chats", nil); r.Status != 403 {
 		t.Errorf("an agent reads the history: %d, want 403", r.Status)
+	}
+}
+
+// awaitEvent returns the listener's first event that ok accepts, failing
+// after 5 s.
+func awaitEvent(t *testing.T, l *webchat.Listener, ok func(webchat.Event) bool) webchat.Event {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case ev, open := <-l.C:
+			if !open {
+				t.Fatal("the listener was closed")
+			}
+			if ok(ev) {
+				return ev
+			}
+		case <-timeout:
+			t.Fatal("no such event within 5 s")
+		}
 	}
 }

@@ -111,6 +111,17 @@ func newEnv(t *testing.T) *env {
 // newEnvWith is newEnv with changes to the server's dependencies.
 func newEnvWith(t *testing.T, change ...func(*agentui.Deps)) *env {
 	t.Helper()
+	return newEnvOn(t, func(_ *postgres.DB, d *agentui.Deps) {
+		for _, c := range change {
+			c(d)
+		}
+	})
+}
+
+// newEnvOn is newEnv with a change to the server's dependencies that
+// needs the env's database.
+func newEnvOn(t *testing.T, change func(*postgres.DB, *agentui.Deps)) *env {
+	t.Helper()
 	ctx := context.Background()
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
@@ -164,9 +175,7 @@ func newEnvWith(t *testing.T, change ...func(*agentui.Deps)) *env {
 		Routing: e.routing, RoutingStore: postgres.NewRoutingStore(db), Bus: e.bus, Clock: clk,
 		Quotas: quotas, Codes: phonecode.NewService(postgres.NewPhoneCodeStore(db), quotas, e.sms, clk, log),
 		Hub: agentui.HubConfig{LogoutGrace: logoutGrace, WallboardEvery: wallboardEvery, PingEvery: 200 * time.Millisecond}}
-	for _, c := range change {
-		c(&deps)
-	}
+	change(db, &deps)
 	api, err := agentui.NewServer(deps)
 	if err != nil {
 		t.Fatal(err)

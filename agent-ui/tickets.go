@@ -28,6 +28,9 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, a auth.Act
 		w.Header().Set("Idempotent-Replayed", "true")
 	}
 	s.linkCall(r, t)
+	if !replayed { // the citizen is told the number once
+		s.linkChat(r, a, t)
+	}
 	w.Header().Set("Location", "/api/v1/tickets/"+strconv.FormatInt(t.ID, 10))
 	writeJSON(w, http.StatusCreated, ticketing.NewView(t, s.tickets.Location()))
 	return nil

@@ -61,3 +61,29 @@ func (s *Service) Transcript(ctx context.Context, chatID int64, agent string, af
 	}
 	return s.Replay(ctx, chatID, after)
 }
+
+// LinkTicket records the ticket an agent made from the chat and tells
+// the citizen its number (in the transcript and as a ticket signal), so
+// they can follow it. A chat keeps its first ticket. Errors: not_found,
+// forbidden (not the chat's agent).
+func (s *Service) LinkTicket(ctx context.Context, chatID int64, agent string, ticketID int64, number string) error {
+	c, err := s.store.Chat(ctx, chatID)
+	if err != nil {
+		return err
+	}
+	if c.Agent != agent {
+		return errs.E(errs.Forbidden, "chat %d is not one of yours", chatID)
+	}
+	if c.TicketID == 0 {
+		c.TicketID = ticketID
+		if err := s.store.UpdateChat(ctx, c); err != nil {
+			return err
+		}
+	}
+	if _, err := s.post(ctx, Message{ChatID: c.ID, From: FromSystem,
+		Text: "已为您登记工单，编号 " + number + "。可凭编号和手机号码在“办理进度查询”中查看进展。"}); err != nil {
+		return err
+	}
+	s.hub.Signal(c.ID, "ticket", map[string]string{"number": number})
+	return nil
+}
