@@ -100,7 +100,7 @@ func (c *Config) settings() []setting {
 		{"HOTLINE_RTP_PORTS", "rtp-ports", "20000-29999", "UDP port range of RTP (calls' audio), low-high", portRange{&c.RTPPorts}, false},
 		{"HOTLINE_ANNOUNCE_EVERY", "announce-every", "30s", "how often a waiting caller hears the queue position", durationIn{p: &c.AnnounceEvery, max: 10 * time.Minute, example: "30s"}, false},
 		{"HOTLINE_SIP_REALM", "sip-realm", "hotline", "digest realm of agents' SIP passwords; changing it invalidates every SIP password", sipRealm{&c.SIPRealm}, false},
-		{"HOTLINE_DATA_DIR", "data-dir", "data", "directory for attachments, recordings and the embedded index", directory{&c.DataDir}, false},
+		{"HOTLINE_DATA_DIR", "data-dir", "data", "directory for attachments, recordings and IVR prompts", directory{&c.DataDir}, false},
 		{"HOTLINE_SEARCH", "search", "embedded", "search engine: embedded or meilisearch", oneOf{&c.Search, []string{"embedded", "meilisearch"}}, false},
 		{"HOTLINE_MEILI_URL", "meili-url", "", "Meilisearch URL",
 			serviceURL{p: &c.MeiliURL, schemes: []string{"http", "https"}, example: "http://127.0.0.1:7700", optional: true}, false},
