@@ -295,7 +295,9 @@ func (s *Server) linkChat(r *http.Request, a auth.Actor, t *ticketing.Ticket) {
 	}
 	if err != nil {
 		s.log.WarnContext(r.Context(), "ticket not linked to its chat", "ticket", t.ID, "chat_id", t.ChatID, "err", err)
+		return
 	}
+	s.attachChatRecord(r.Context(), a, t, id)
 }
 
 func (s *Server) linkCall(r *http.Request, t *ticketing.Ticket) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -89,7 +90,7 @@ func (h *Hub) offerMessage(ctx context.Context, o routing.OfferView) offerMessag
 			m.QueueTitle, m.RingSeconds = q.Title, q.RingSeconds
 		}
 	}
-	hist, err := h.history.Find(ctx, o.Contact.Caller)
+	hist, err := h.history.Find(ctx, h.citizenOf(ctx, o.Contact))
 	if err != nil {
 		h.log.Warn("screen pop lookup failed", "offer", o.ID, "err", err)
 	} else {
@@ -229,6 +230,11 @@ func (h *Hub) handle(c *wsClient, req envelope) (any, error) {
 			return nil, err
 		}
 		return h.chatRequest(context.Background(), a.Username, req)
+	case "chat.transfer":
+		if err := needAgent(); err != nil {
+			return nil, err
+		}
+		return h.chatTransfer(context.Background(), a.Username, req)
 	}
 	return nil, errs.E(errs.Invalid, "unknown message type %q", clip(req.Type, 40))
 }
@@ -403,4 +409,25 @@ func pick(a auth.Actor, staff, overseer []byte) []byte {
 		return staff
 	}
 	return nil
+}
+
+// citizenOf is who the screen pop looks up for a contact: the caller's
+// number, or for a chat the phone its citizen gave or proved (a chat's
+// caller is only a name).
+func (h *Hub) citizenOf(ctx context.Context, c routing.ContactView) string {
+	if c.Channel != routing.Chat || h.chats == nil {
+		return c.Caller
+	}
+	id, err := strconv.ParseInt(c.Ref, 10, 64)
+	if err != nil {
+		return c.Caller
+	}
+	phone, err := h.chats.PhoneOf(ctx, id)
+	if err != nil {
+		h.log.Warn("screen pop: the chat's phone", "chat", id, "err", err)
+	}
+	if phone == "" {
+		return c.Caller
+	}
+	return phone
 }

@@ -2,7 +2,6 @@ package agentui
 
 import (
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/open12345/hotline/errs"
@@ -45,7 +44,7 @@ func mobile(phone string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if strings.Contains(p, "-") {
+	if !ticketing.IsMobile(p) {
 		return "", errs.E(errs.Invalid, "a mobile number is needed: the code comes by SMS")
 	}
 	return p, nil

@@ -27,6 +27,8 @@ func statusOf(code errs.Code) int {
 		return http.StatusBadRequest
 	case errs.TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case errs.UnsupportedType:
+		return http.StatusUnsupportedMediaType
 	case errs.NotFound:
 		return http.StatusNotFound
 	case errs.Conflict:

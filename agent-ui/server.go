@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/canned"
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/eventbus"
@@ -93,22 +94,33 @@ type Deps struct {
 	// ChatOrigins are the pages besides the server's own that may open it.
 	Chats       *webchat.Service
 	ChatOrigins []string
+	// ChatImages are the chats' images; nil: chats take text only.
+	ChatImages *webchat.Images
+	// Canned are the canned replies (常用语); nil: /canned-replies
+	// answers unavailable.
+	Canned *canned.Service
 }
 
 // Server serves the staff API.
 type Server struct {
 	chats    *webchat.Socket  // the citizens' chat socket; nil: none
 	chatsSvc *webchat.Service // the chats; nil: none
-	tickets  *ticketing.Service
-	auth     *auth.Service
-	checks   []Check
-	log      *slog.Logger
-	metrics  *metrics
-	mux      *http.ServeMux
-	files    *files.Store
-	dispat   Dispatch
-	guides   *knowledge.Service
-	search   SearchAdmin
+	// chatImages serves the chats' images; nil: none.
+	chatImages *chatImages
+	canned     *canned.Service // nil: none
+	// chatOrigins are the portals besides the server itself that may
+	// embed the chat (HOTLINE_CHAT_ORIGINS).
+	chatOrigins []string
+	tickets     *ticketing.Service
+	auth        *auth.Service
+	checks      []Check
+	log         *slog.Logger
+	metrics     *metrics
+	mux         *http.ServeMux
+	files       *files.Store
+	dispat      Dispatch
+	guides      *knowledge.Service
+	search      SearchAdmin
 	// citizens rate-limits the public endpoints.
 	citizens *clientLimiter
 	// logins bounds the login requests of one client address on this
@@ -156,17 +168,21 @@ func NewServer(deps Deps) (*Server, error) {
 		logins:  newClientLimiter(loginRate),
 		routing: deps.Routing, routingConfig: routing.NewConfigService(deps.RoutingStore, deps.Routing),
 		controls: newContactControls(deps.Routing, withChatControl(deps)),
-		history:  screenpop.NewFinder(deps.Tickets, deps.Calls, deps.Tickets.Location()),
+		history:  citizenHistory(deps),
 		edge:     edge{trusted: deps.TrustedProxies, origins: deps.Hub.AllowedOrigins},
 		clock:    deps.Clock, sipPasswords: deps.SIPPasswords, calls: deps.CallRecords,
 		recordings: deps.Recordings, ivrMenus: deps.IVRMenus, prompts: deps.Prompts,
-		codes: deps.Codes, quotas: deps.Quotas, publicLimits: deps.PublicLimits}
+		codes: deps.Codes, quotas: deps.Quotas, publicLimits: deps.PublicLimits, chatOrigins: deps.ChatOrigins}
 	if s.hub, err = newHub(deps.Hub, deps, s.history, s.routingConfig, s.controls); err != nil {
 		return nil, err
 	}
 	if deps.Chats != nil {
 		s.chats, s.chatsSvc = s.chatSocket(deps.Chats, deps.ChatOrigins), deps.Chats
+		if deps.ChatImages != nil {
+			s.chatImages = newChatImages(s, deps.ChatImages)
+		}
 	}
+	s.canned = deps.Canned
 	s.routes(metricsHandler(deps.Registry, deps.MetricsToken, deps.Log))
 	return s, nil
 }
@@ -366,7 +382,20 @@ func (s *Server) routes(metrics http.Handler) {
 	s.citizenRoutes()
 	s.callRoutes()
 	s.chatRoutes()
+	s.cannedRoutes()
+	m.Handle("GET /api/v1/routing/chat-targets", s.authed(withQuery(s.getChatTargets), staffRoles...))
+	s.chatImageRoutes()
 
 	m.Handle("/api/", s.public(s.noRoute))
 	m.Handle("/", consoleHandler())
+}
+
+// citizenHistory is the screen pop's finder: tickets, calls, and the web
+// chats when the server has them.
+func citizenHistory(deps Deps) *screenpop.Finder {
+	f := screenpop.NewFinder(deps.Tickets, deps.Calls, deps.Tickets.Location())
+	if deps.Chats != nil {
+		f = f.WithChats(deps.Chats.PastChats())
+	}
+	return f
 }

@@ -222,7 +222,7 @@ func encode(kind, id string, data any) []byte {
 // metricType bounds the label values of the message counter.
 func metricType(t string) string {
 	switch t {
-	case "presence.set", "offer.accept", "offer.decline", "contact.end", "chat.send", "chat.close", "chat.typing":
+	case "presence.set", "offer.accept", "offer.decline", "contact.end", "chat.send", "chat.close", "chat.typing", "chat.transfer":
 		return t
 	}
 	return "other"

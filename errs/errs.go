@@ -27,6 +27,10 @@ const (
 	Internal     Code = "internal"     // a bug or an unexpected failure; never shown in detail
 )
 
+// UnsupportedType says that content is not of a type accepted there: an
+// upload that is no image of an accepted kind, whatever its name says.
+const UnsupportedType Code = "unsupported_type"
+
 // Error is an error with a code and a message meant for the user.
 type Error struct {
 	Code    Code

@@ -25,12 +25,12 @@ var _ webchat.Store = (*ChatStore)(nil)
 func NewChatStore(db *DB) *ChatStore { return &ChatStore{db: db} }
 
 const chatColumns = `id, started_at, ended_at, state, queue, agent, coalesce(outcome, ''), coalesce(satisfaction, 0),
-	phone, coalesce(ticket_id, 0), client_addr, last_seq, unanswered`
+	phone, coalesce(ticket_id, 0), client_addr, last_seq, unanswered, lookup_number, lookup_tries, idle_warned_at`
 
 func scanChat(row pgx.Row) (webchat.Chat, error) {
 	var c webchat.Chat
 	err := row.Scan(&c.ID, &c.StartedAt, &c.EndedAt, &c.State, &c.Queue, &c.Agent, &c.Outcome, &c.Satisfaction,
-		&c.Phone, &c.TicketID, &c.ClientAddr, &c.LastSeq, &c.Unanswered)
+		&c.Phone, &c.TicketID, &c.ClientAddr, &c.LastSeq, &c.Unanswered, &c.LookupNumber, &c.LookupTries, &c.IdleWarnedAt)
 	return c, err
 }
 
@@ -161,6 +161,44 @@ func (s *ChatStore) OpenChats(ctx context.Context) ([]webchat.Chat, error) {
 	return out, translate(err, "list open chats")
 }
 
+// IdleChats returns the chats with the bot or an agent whose last word
+// from the citizen, the bot or the agent (system notices do not count)
+// came at or before before, oldest first.
+func (s *ChatStore) IdleChats(ctx context.Context, before time.Time) ([]webchat.IdleChat, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+chatColumns+`, last_active FROM (
+		SELECT c.*, (SELECT max(at) FROM chat_messages m WHERE m.chat_id = c.id AND m.sender <> 'system') AS last_active
+		FROM chats c WHERE state IN ('bot', 'agent')) c
+		WHERE last_active <= $1 ORDER BY last_active`, before)
+	if err != nil {
+		return nil, translate(err, "list idle chats")
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (webchat.IdleChat, error) {
+		var c webchat.IdleChat
+		err := row.Scan(&c.ID, &c.StartedAt, &c.EndedAt, &c.State, &c.Queue, &c.Agent, &c.Outcome, &c.Satisfaction,
+			&c.Phone, &c.TicketID, &c.ClientAddr, &c.LastSeq, &c.Unanswered, &c.LookupNumber, &c.LookupTries, &c.IdleWarnedAt,
+			&c.LastActive)
+		return c, err
+	})
+	return out, translate(err, "list idle chats")
+}
+
+// ChatsByPhone returns the latest chats with the phone, newest first,
+// with the numbers of the tickets made from them.
+func (s *ChatStore) ChatsByPhone(ctx context.Context, phone string, limit int) ([]webchat.PastChat, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT c.id, c.started_at, coalesce(c.outcome, ''), c.agent, coalesce(t.number, '')
+		FROM chats c LEFT JOIN tickets t ON t.id = c.ticket_id
+		WHERE c.phone = $1 ORDER BY c.id DESC LIMIT $2`, phone, limit)
+	if err != nil {
+		return nil, translate(err, "list a phone's chats")
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (webchat.PastChat, error) {
+		var c webchat.PastChat
+		err := row.Scan(&c.ID, &c.StartedAt, &c.Outcome, &c.Agent, &c.TicketNumber)
+		return c, err
+	})
+	return out, translate(err, "list a phone's chats")
+}
+
 // UpdateChat saves what a chat's life changes.
 func (s *ChatStore) UpdateChat(ctx context.Context, c webchat.Chat) error {
 	var outcome *webchat.Outcome
@@ -176,8 +214,10 @@ func (s *ChatStore) UpdateChat(ctx context.Context, c webchat.Chat) error {
 		ticket = &c.TicketID
 	}
 	tag, err := s.db.Pool.Exec(ctx, `UPDATE chats SET state = $2, queue = $3, agent = $4, outcome = $5, satisfaction = $6,
-		phone = $7, ticket_id = $8, ended_at = $9, unanswered = $10 WHERE id = $1`,
-		c.ID, c.State, c.Queue, c.Agent, outcome, satisfaction, c.Phone, ticket, c.EndedAt, c.Unanswered)
+		phone = $7, ticket_id = $8, ended_at = $9, unanswered = $10, lookup_number = $11, lookup_tries = $12,
+		idle_warned_at = $13 WHERE id = $1`,
+		c.ID, c.State, c.Queue, c.Agent, outcome, satisfaction, c.Phone, ticket, c.EndedAt, c.Unanswered,
+		c.LookupNumber, c.LookupTries, c.IdleWarnedAt)
 	if err == nil && tag.RowsAffected() == 0 {
 		return errs.E(errs.NotFound, "no chat %d", c.ID)
 	}

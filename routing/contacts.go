@@ -241,18 +241,26 @@ func (e *Engine) Transfer(contactID, queueName string) (ContactView, error) {
 	if c.status != Connected {
 		return ContactView{}, errs.E(errs.Conflict, "only a connected contact can be transferred")
 	}
-	from := c.agent
-	e.release(c, now)
-	ended := c.view()
-	ended.Status, ended.EndedAt = Ended, now
-	e.emit(Event{Kind: EventEnded, At: now, Contact: &ended, Reason: "transferred"})
-	c.agent, c.answeredAt = nil, time.Time{}
-	clear(c.declined)
-	c.declined[from] = true // not straight back to the agent who passed it on
+	from := e.passOn(c, now)
 	e.enterQueue(c, q, now)
 	e.routeContact(c, now)
 	e.routeAgent(from, now)
 	return c.view(), nil
+}
+
+// passOn takes a connected contact off its agent for a transfer and
+// returns that agent, released as at the end of a contact; the contact
+// is not offered straight back to it.
+func (e *Engine) passOn(c *contact, now time.Time) *agent {
+	from := c.agent
+	e.release(c, now)
+	ended := c.view()
+	ended.Status, ended.EndedAt = Ended, now
+	e.emit(Event{Kind: EventEnded, At: now, Contact: &ended, Reason: EndedTransferred})
+	c.agent, c.answeredAt = nil, time.Time{}
+	clear(c.declined)
+	c.declined[from] = true
+	return from
 }
 
 // overflow makes a waiting contact eligible in its queue's overflow queue.

@@ -173,13 +173,18 @@ func (e *Engine) offer(c *contact, agents []*agent, q *queue, now time.Time) {
 		q.rrLast = agents[0].ID
 	}
 	for _, a := range agents {
-		o := &offer{id: e.nextID("o"), contact: c, agent: a, expires: expires, ringAll: q.cfg.Strategy == RingAll}
-		a.offer = o
-		c.offers = append(c.offers, o)
-		e.offers[o.id] = o
-		e.dirty[a] = struct{}{}
-		e.schedule(timer{at: expires, kind: timerRing, offer: o})
-		v := o.view()
-		e.emit(Event{Kind: EventOffer, At: now, Offer: &v})
+		e.ring(c, a, expires, q.cfg.Strategy == RingAll, now)
 	}
+}
+
+// ring makes one offer of c to a until expires.
+func (e *Engine) ring(c *contact, a *agent, expires time.Time, ringAll bool, now time.Time) {
+	o := &offer{id: e.nextID("o"), contact: c, agent: a, expires: expires, ringAll: ringAll}
+	a.offer = o
+	c.offers = append(c.offers, o)
+	e.offers[o.id] = o
+	e.dirty[a] = struct{}{}
+	e.schedule(timer{at: expires, kind: timerRing, offer: o})
+	v := o.view()
+	e.emit(Event{Kind: EventOffer, At: now, Offer: &v})
 }

@@ -1,6 +1,7 @@
 // Package screenpop is what an agent sees of a caller before answering:
-// the caller's past tickets and past calls, found by phone number. It
-// composes the ticket list and the call history behind small interfaces.
+// the caller's past tickets, calls and web chats, found by phone number.
+// It composes the ticket list and the call and chat histories behind
+// small interfaces.
 package screenpop
 
 import (
@@ -27,6 +28,24 @@ type History struct {
 	Phone   string   `json:"phone"`
 	Tickets []Ticket `json:"tickets"`
 	Calls   []Call   `json:"calls"`
+	Chats   []Chat   `json:"chats"`
+}
+
+// Chat is a past web chat of the citizen, as the web chat recorded it.
+type Chat struct {
+	ID        int64     `json:"id"`
+	StartedAt time.Time `json:"started_at"`
+	// Outcome is how the chat ended: bot_only, answered, abandoned,
+	// left_message; empty while it is open.
+	Outcome string `json:"outcome,omitempty"`
+	Agent   string `json:"agent,omitempty"`
+	Ticket  string `json:"ticket,omitempty"` // the number of the ticket made from it
+}
+
+// ChatHistory returns a phone's latest web chats, newest first, at most
+// limit. The web chat implements it.
+type ChatHistory interface {
+	Chats(ctx context.Context, phone string, limit int) ([]Chat, error)
 }
 
 // Ticket is a past ticket of the caller.
@@ -75,6 +94,7 @@ func (NoCalls) Calls(context.Context, string, int) ([]Call, error) { return nil,
 type Finder struct {
 	tickets Tickets
 	calls   CallHistory
+	chats   ChatHistory // nil: no web chat
 	loc     *time.Location
 }
 
@@ -84,11 +104,18 @@ func NewFinder(tickets Tickets, calls CallHistory, loc *time.Location) *Finder {
 	return &Finder{tickets: tickets, calls: calls, loc: loc}
 }
 
-// Find returns the latest tickets and calls of the caller's phone; a
+// WithChats returns the finder listing past web chats from chats too.
+func (f *Finder) WithChats(chats ChatHistory) *Finder {
+	g := *f
+	g.chats = chats
+	return &g
+}
+
+// Find returns the latest tickets, calls and chats of the caller's phone; a
 // caller that is not a phone number has empty lists. Errors: those of the
 // ticket list and the call history.
 func (f *Finder) Find(ctx context.Context, caller string) (History, error) {
-	h := History{Phone: caller, Tickets: []Ticket{}, Calls: []Call{}}
+	h := History{Phone: caller, Tickets: []Ticket{}, Calls: []Call{}, Chats: []Chat{}}
 	phone, err := ticketing.NormalizePhone(caller)
 	if err != nil || phone == "" {
 		return h, nil
@@ -109,6 +136,17 @@ func (f *Finder) Find(ctx context.Context, caller string) (History, error) {
 	for _, c := range calls {
 		c.StartedAt = c.StartedAt.In(f.loc)
 		h.Calls = append(h.Calls, c)
+	}
+	if f.chats == nil {
+		return h, nil
+	}
+	chats, err := f.chats.Chats(ctx, phone, Limit)
+	if err != nil {
+		return h, fmt.Errorf("screen pop chats: %w", err)
+	}
+	for _, c := range chats {
+		c.StartedAt = c.StartedAt.In(f.loc)
+		h.Chats = append(h.Chats, c)
 	}
 	return h, nil
 }

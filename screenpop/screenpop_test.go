@@ -65,7 +65,7 @@ func TestFinder_ComposesTicketsAndCalls(t *testing.T) {
 	want := `{"phone":"13900002222","tickets":[{"id":7,"number":"20260302-0007","kind":"complaint","status":"dispatched",` +
 		`"title":"噪音","department":"hbj","created_at":"2026-03-02T09:00:00+08:00"}],` +
 		`"calls":[{"id":"call-1","started_at":"2026-03-02T09:00:00+08:00","outcome":"answered","queue":"complaint",` +
-		`"agent":"agent1","talk_seconds":95}]}`
+		`"agent":"agent1","talk_seconds":95}],"chats":[]}`
 	if string(raw) != want {
 		t.Fatalf("screen pop\n%s\nwant\n%s", raw, want)
 	}
@@ -84,7 +84,7 @@ func TestFinder_CallerWithoutPhoneHasEmptyLists(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(raw) != `{"phone":"访客 小王","tickets":[],"calls":[]}` {
+	if string(raw) != `{"phone":"访客 小王","tickets":[],"calls":[],"chats":[]}` {
 		t.Fatalf("screen pop %s, want empty lists", raw)
 	}
 }
@@ -104,5 +104,38 @@ func TestFinder_TicketErrorIsReturned(t *testing.T) {
 	_, err := screenpop.NewFinder(&tickets{err: boom}, screenpop.NoCalls{}, time.UTC).Find(context.Background(), "13900002222")
 	if !errors.Is(err, boom) {
 		t.Fatalf("err %v, want the store's", err)
+	}
+}
+
+type chats struct {
+	phones []string
+	list   []screenpop.Chat
+}
+
+func (c *chats) Chats(_ context.Context, phone string, limit int) ([]screenpop.Chat, error) {
+	c.phones = append(c.phones, phone)
+	if limit != screenpop.Limit {
+		return nil, errors.New("unexpected limit")
+	}
+	return c.list, nil
+}
+
+func TestFinder_WithChatsListsPastChats(t *testing.T) {
+	shanghai := time.FixedZone("CST", 8*3600)
+	at := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
+	cs := &chats{list: []screenpop.Chat{{ID: 3, StartedAt: at, Outcome: "left_message", Ticket: "20260302000009"}}}
+	f := screenpop.NewFinder(&tickets{}, screenpop.NoCalls{}, shanghai)
+	h, err := f.WithChats(cs).Find(context.Background(), "+86 139 0000 2222")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs.phones) != 1 || cs.phones[0] != "13900002222" {
+		t.Fatalf("chats asked for %v", cs.phones)
+	}
+	if len(h.Chats) != 1 || h.Chats[0].Ticket != "20260302000009" || h.Chats[0].StartedAt.Location() != shanghai {
+		t.Errorf("chats %+v", h.Chats)
+	}
+	if h, err := f.Find(context.Background(), "13900002222"); err != nil || len(h.Chats) != 0 || len(cs.phones) != 1 {
+		t.Errorf("the finder without chats asked for them: %v %+v", err, h)
 	}
 }

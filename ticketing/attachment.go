@@ -222,10 +222,15 @@ func (s *Service) CheckAttach(ctx context.Context, actor auth.Actor, ticketID in
 	return held.room(1)
 }
 
+// TextType is the type of the text files the hotline itself attaches
+// (the transcript of the chat a ticket was made from); uploads cannot
+// have it, since SniffAttachmentType never answers it.
+const TextType = "text/plain; charset=utf-8"
+
 // validate checks what the file store reported and the sniffed type.
 func (f StoredFile) validate(contentType string) error {
 	switch {
-	case !slices.Contains(AttachmentTypes, contentType):
+	case !slices.Contains(AttachmentTypes, contentType) && contentType != TextType:
 		return errs.E(errs.Invalid, "content type %q may not be attached", contentType)
 	case f.Size <= 0:
 		return errs.E(errs.Invalid, "the file is empty")

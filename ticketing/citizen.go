@@ -117,6 +117,10 @@ func NormalizePhone(s string) (string, error) {
 	return "", errs.E(errs.Invalid, "phone number %q is neither a mobile number nor a landline with area code", s)
 }
 
+// IsMobile reports whether a phone NormalizePhone returned is a mobile
+// number, one that can receive SMS.
+func IsMobile(p string) bool { return len(p) == 11 && p[0] == '1' }
+
 // normalizeLandline splits the area code: 010 and 02x are three digits,
 // every other area code four; the local number has 7 or 8 digits.
 func normalizeLandline(orig, d string) (string, error) {

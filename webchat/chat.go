@@ -71,6 +71,29 @@ type Chat struct {
 	ClientAddr   string     `json:"-"`
 	LastSeq      int        `json:"last_seq"`
 	Unanswered   int        `json:"-"` // questions in a row the bot found nothing for
+	// LookupNumber is the ticket number of a progress query waiting for
+	// its phone; LookupTries counts the wrong pairs (MaxLookupTries).
+	LookupNumber string `json:"-"`
+	LookupTries  int    `json:"-"`
+	// IdleWarnedAt is when the citizen was told the chat closes for
+	// silence; a word after it makes it stale.
+	IdleWarnedAt *time.Time `json:"-"`
+}
+
+// PastChat is a chat in a citizen's history: when, how it ended, who
+// served it, the ticket made from it.
+type PastChat struct {
+	ID           int64
+	StartedAt    time.Time
+	Outcome      Outcome
+	Agent        string
+	TicketNumber string
+}
+
+// IdleChat is an open chat with the time of its last word.
+type IdleChat struct {
+	Chat
+	LastActive time.Time
 }
 
 // GuideRef is a guide a bot answer points to.
@@ -190,7 +213,13 @@ type Store interface {
 	ListChats(ctx context.Context, f Filter) ([]Chat, error)
 	// OpenChats returns the chats waiting for or talking with an agent.
 	OpenChats(ctx context.Context) ([]Chat, error)
+	// IdleChats returns the chats with the bot or an agent whose last
+	// word (not a system notice) came before before, oldest first.
+	IdleChats(ctx context.Context, before time.Time) ([]IdleChat, error)
+	// ChatsByPhone returns the latest limit chats with the phone, newest first.
+	ChatsByPhone(ctx context.Context, phone string, limit int) ([]PastChat, error)
 	// UpdateChat saves the chat's state, queue, agent, outcome,
-	// satisfaction, phone, ticket, end and unanswered count. Errors: not_found.
+	// satisfaction, phone, ticket, end, unanswered count, progress query
+	// and idle warning. Errors: not_found.
 	UpdateChat(ctx context.Context, c Chat) error
 }

@@ -15,6 +15,10 @@ type Router interface {
 	End(contactID string) (routing.ContactView, error)
 	Contacts() []routing.ContactView
 	Subscribe() *routing.Subscription
+	Transfer(contactID, queue string) (routing.ContactView, error)
+	TransferToAgent(contactID, agentID string) (routing.ContactView, error)
+	Queues() []routing.QueueConfig
+	Agents() []routing.AgentView
 }
 
 // Queue is the routing queue chats wait in for an agent.
@@ -103,6 +107,10 @@ func (s *Service) onRouting(ctx context.Context, ev routing.Event) error {
 	if err != nil {
 		return nil // not a chat of this service (a supervisor's test contact)
 	}
+	if ev.Kind == routing.EventEnded && ev.Reason == routing.EndedTransferred {
+		return nil // the chat lives on: Transfer tells the citizen
+	}
+	defer s.lockChat(id)() // after a transfer's own changes to the chat
 	c, err := s.store.Chat(ctx, id)
 	if err != nil {
 		return err
@@ -127,9 +135,7 @@ func (s *Service) onRouting(ctx context.Context, ev routing.Event) error {
 		if err := s.store.UpdateChat(ctx, c); err != nil {
 			return err
 		}
-		_, err := s.post(ctx, Message{ChatID: c.ID, From: FromSystem,
-			Text: "暂时没有空闲的人工客服。您可以稍后再输入“转人工”，或拨打 12345 热线。"})
-		return err
+		return s.offerLeaveMessage(ctx, c.ID, "busy")
 	case routing.EventEnded:
 		if s.forget(c.ID) && c.State == StateAgent { // ended by the agent, not by the citizen's Close
 			return s.end(ctx, c, OutcomeAnswered)

@@ -6,10 +6,12 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/knowledge"
+	"github.com/open12345/hotline/quota"
 	"github.com/open12345/hotline/textguard"
 )
 
@@ -24,6 +26,20 @@ type Config struct {
 	Greeting string
 	// GuideURL turns a guide's code into the link of its public page.
 	GuideURL func(code string) string
+	// Hours say when agents answer; outside them a hand-off offers to
+	// leave a message. Nil: always.
+	Hours Hours
+	// Tickets files left messages and answers progress queries; nil:
+	// neither (the bot offers an agent), as without Quotas. Quotas and Limits bound both
+	// per address and phone; SMS tells a left message's number.
+	Tickets Tickets
+	Quotas  quota.Store
+	Limits  Limits
+	SMS     SMS
+	// Location is the time zone of the times the bot tells.
+	Location *time.Location
+	// Idle says when silent chats are warned and closed (RunIdle).
+	Idle IdleConfig
 }
 
 // DefaultGreeting opens a chat unless the hotline sets its own.
@@ -44,6 +60,9 @@ type Service struct {
 	router    Router           // nil until Follow
 	contacts  map[int64]string // chat → its routing contact
 	positions map[int64]int    // chat → the queue position it was told
+	// turns serialise a transfer and the routing events about its chat
+	// (by chat id), so that an assignment is never overwritten.
+	turns [32]sync.Mutex
 }
 
 // NewService returns a Service; guides may be nil (the bot then offers
@@ -51,6 +70,12 @@ type Service struct {
 func NewService(store Store, guides Guides, clk clock.Clock, log *slog.Logger, cfg Config) *Service {
 	if cfg.Greeting == "" {
 		cfg.Greeting = DefaultGreeting
+	}
+	if cfg.Hours != nil {
+		cfg.Greeting += "\n" + cfg.Hours.Describe()
+	}
+	if cfg.Limits == (Limits{}) {
+		cfg.Limits = DefaultLimits
 	}
 	if cfg.GuideURL == nil {
 		cfg.GuideURL = func(code string) string { return "/guides/" + code }
@@ -149,6 +174,9 @@ func (s *Service) Answer(ctx context.Context, m Message) error {
 			return s.Handoff(ctx, c.ID)
 		}
 	}
+	if handled, err := s.lookup(ctx, &c, text); handled || err != nil {
+		return err
+	}
 	var found []GuideRef
 	if s.guides != nil {
 		res, err := s.guides.PublicSearch(ctx, knowledge.Query{Text: clipRunes(text, knowledge.MaxQueryRunes), Limit: 3})
@@ -227,6 +255,12 @@ func (s *Service) Handoff(ctx context.Context, chatID int64) error {
 	case StateQueued, StateAgent:
 		return nil
 	}
+	if open, err := s.inHours(ctx); err != nil || !open {
+		if err != nil {
+			return err
+		}
+		return s.offerLeaveMessage(ctx, c.ID, "closed")
+	}
 	c.State = StateQueued
 	if err := s.store.UpdateChat(ctx, c); err != nil {
 		return err
@@ -234,7 +268,13 @@ func (s *Service) Handoff(ctx context.Context, chatID int64) error {
 	if _, err := s.post(ctx, Message{ChatID: c.ID, From: FromSystem, Text: "正在为您转接人工客服，请稍候。"}); err != nil {
 		return err
 	}
-	return s.enqueue(ctx, c)
+	if err := s.enqueue(ctx, c); err != nil {
+		return err
+	}
+	if s.nobodySignedIn() {
+		return s.offerLeaveMessage(ctx, c.ID, "no_agent")
+	}
+	return nil
 }
 
 // Close ends the chat at the citizen's request: a chat the bot alone

@@ -84,6 +84,11 @@ type rateData struct {
 	Score int `json:"score"`
 }
 
+type leaveData struct {
+	Phone string `json:"phone"`
+	Text  string `json:"text"`
+}
+
 // ServeHTTP upgrades the request and runs the chat until the socket closes.
 func (s *Socket) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	conn, err := s.upgrader.Upgrade(w, r, nil)
@@ -320,6 +325,16 @@ func (ss *session) handle(ctx context.Context, env envelope) error {
 			return errs.E(errs.Invalid, "rate: %v", err)
 		}
 		return svc.Rate(ctx, ss.chat.ID, d.Score)
+	case "leave_message":
+		if !ss.limit.Allow() {
+			return errs.E(errs.RateLimited, "too many messages; wait a moment")
+		}
+		var d leaveData
+		if err := json.Unmarshal(env.Data, &d); err != nil {
+			return errs.E(errs.Invalid, "leave_message: %v", err)
+		}
+		_, err := svc.Leave(ctx, ss.chat.ID, d.Phone, d.Text)
+		return err
 	}
 	return errs.E(errs.Invalid, "unknown frame type %q", clip(env.Type, 40))
 }

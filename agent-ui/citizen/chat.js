@@ -4,7 +4,9 @@
 // and a lost connection asks for what came after the last message shown:
 // nothing is lost or shown twice.
 
-const store = window.sessionStorage;
+import { imageId, imageElement, checkFile, uploadImage } from "./chat_images.js";
+
+const store = sessionStore();
 const KEY = "hotline.chat";
 const $ = (id) => document.getElementById(id);
 const log = $("log");
@@ -13,9 +15,20 @@ let state = load();
 let ws = null;
 let retry = 0;
 
+// sessionStore is the tab's sessionStorage, or none where the browser
+// refuses it (an embedded chat with third-party storage blocked): the
+// chat then lasts as long as the page.
+function sessionStore() {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
+}
+
 function load() {
   try {
-    const s = JSON.parse(store.getItem(KEY) || "{}");
+    const s = JSON.parse((store && store.getItem(KEY)) || "{}");
     return { token: s.token || "", lastSeq: 0, pending: s.pending || {} }; // a fresh page shows everything
   } catch {
     return { token: "", lastSeq: 0, pending: {} };
@@ -24,7 +37,7 @@ function load() {
 
 function save() {
   try {
-    store.setItem(KEY, JSON.stringify({ token: state.token, pending: state.pending }));
+    if (store) store.setItem(KEY, JSON.stringify({ token: state.token, pending: state.pending }));
   } catch {
     // private mode without storage: the chat still works until the page closes
   }
@@ -117,13 +130,29 @@ function receive(type, d) {
     case "queue":
       say(`正在排队，您前面还有 ${Math.max(0, d.position - 1)} 位`);
       break;
+    case "leave_message.offer":
+      openLeave();
+      break;
+    case "ticket":
+      ticketNumber = d.number;
+      leaving = false;
+      if (!$("leave").hidden) closeLeave();
+      say(`已受理，编号 ${d.number}`);
+      break;
     case "agent.joined":
       say("人工客服已接入");
       break;
     case "closed":
-      if (d.reason !== "reconnect") ended();
+      if (d.reason === "left_message") leaving = false; // no rating: nobody served it yet
+      else if (d.reason !== "reconnect") ended();
       break;
     case "error":
+      if (leaving) {
+        leaving = false;
+        $("leave-submit").disabled = false;
+        $("leave-error").textContent = leaveErrorText(d);
+        break;
+      }
       if (d.code === "unauthorized") {
         state = { token: "", lastSeq: 0, pending: {} };
         save();
@@ -140,7 +169,10 @@ function show(m) {
   if (log.querySelector(`li[data-seq="${m.seq}"]`)) return;
   state.lastSeq = Math.max(state.lastSeq, m.seq);
   if (m.from === "system" && m.text.includes("评分")) $("rating").hidden = false;
-  log.append(line(m.from, m.text, m.guides, m.seq));
+  const image = imageId(m.attachment);
+  const li = line(m.from, image ? "" : m.text, m.guides, m.seq);
+  if (image) li.append(imageElement(image, state.token, m.from === "citizen" ? "您发送的图片" : "客服发送的图片"));
+  log.append(li);
   log.lastElementChild.scrollIntoView({ block: "end" });
 }
 
@@ -242,6 +274,33 @@ $("text").addEventListener("keydown", (ev) => {
   }
 });
 
+// A photo: checked here for its type and size (the server checks its
+// content again), shown as sending until the server has stored it.
+$("image").addEventListener("click", () => $("image-file").click());
+$("image-file").addEventListener("change", async () => {
+  const file = $("image-file").files[0];
+  $("image-file").value = "";
+  if (!file) return;
+  const problem = checkFile(file);
+  if (problem) return showError(problem);
+  if (!state.token) return showError("正在连接，请稍候再发送图片。");
+  showError("");
+  const clientId = newClientId();
+  const li = line("citizen", "正在发送图片…");
+  li.dataset.client = clientId;
+  li.classList.add("pending");
+  log.append(li);
+  li.scrollIntoView({ block: "end" });
+  try {
+    const m = await uploadImage(file, state.token, clientId);
+    li.remove();
+    show({ seq: m.seq, from: "citizen", text: "[图片]", attachment: m.attachment }); // once, whether or not the socket told it first
+  } catch (err) {
+    li.remove();
+    showError(err.message);
+  }
+});
+
 $("handoff").addEventListener("click", () => send("handoff"));
 $("end").addEventListener("click", () => send("close"));
 
@@ -256,5 +315,73 @@ $("rating").addEventListener("click", (ev) => {
     $("rating").replaceChildren(Object.assign(document.createElement("p"), { textContent: "感谢您的评价！" }));
   }
 });
+
+// The leave-a-message form (留言): offered when no agent can come, and
+// open to the citizen at any time before an agent joins.
+let leaving = false; // a leave_message frame is out, its answer not in
+let ticketNumber = "";
+
+// While the form is open it takes the compose bar's place.
+function openLeave() {
+  if (ticketNumber) return;
+  $("leave").hidden = false;
+  $("compose").hidden = true;
+  $("leave-error").textContent = "";
+  $("leave").scrollIntoView({ block: "end" });
+  $("leave-phone").focus();
+}
+
+function closeLeave() {
+  $("leave").hidden = true;
+  $("compose").hidden = false;
+  $("leave-open").focus();
+}
+
+function leaveErrorText(e) {
+  switch (e.code) {
+    case "invalid":
+      return /mobile|phone/.test(e.message) ? "请填写正确的手机号码（11 位），受理编号将以短信发送。" : "请填写您的问题，不超过 2000 字。";
+    case "rate_limited":
+      return "今天的留言次数已达上限，请拨打 12345 热线。";
+    case "conflict":
+      return "人工客服正在为您服务，请直接告诉客服；或本次会话已结束。";
+    default:
+      return errorText(e);
+  }
+}
+
+$("leave-open").addEventListener("click", openLeave);
+$("leave-cancel").addEventListener("click", closeLeave);
+$("leave").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const phone = $("leave-phone").value.trim();
+  const text = $("leave-text").value.trim();
+  if (!/^(\+?86)?[\s-]*1[3-9](\d[\s-]*){9}$/.test(phone)) {
+    $("leave-error").textContent = "请填写正确的手机号码（11 位），受理编号将以短信发送。";
+    $("leave-phone").focus();
+    return;
+  }
+  if (!text) {
+    $("leave-error").textContent = "请填写您的问题。";
+    $("leave-text").focus();
+    return;
+  }
+  $("leave-error").textContent = "";
+  if (send("leave_message", { phone, text })) {
+    leaving = true;
+    $("leave-submit").disabled = true;
+  } else {
+    $("leave-error").textContent = "连接已断开，请稍候再提交。";
+  }
+});
+
+// Inside the portal's widget (/chat?embed=1) the widget has the title
+// bar; Escape asks it to close the panel.
+if (new URLSearchParams(location.search).has("embed") && window.parent !== window) {
+  document.body.classList.add("embedded");
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") window.parent.postMessage("hotline.chat.close", "*"); // no data: any parent may hear it
+  });
+}
 
 connect();

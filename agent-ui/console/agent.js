@@ -239,8 +239,9 @@ export function screenPop(history) {
   }
   const tickets = history.tickets || [];
   const calls = history.calls || [];
-  box.append(h("h4", {}, `来电历史（${history.phone || ""}）`));
-  if (!tickets.length && !calls.length) {
+  const chats = history.chats || [];
+  box.append(h("h4", {}, `历史记录（${history.phone || ""}）`));
+  if (!tickets.length && !calls.length && !chats.length) {
     box.append(h("p", { class: "muted" }, "新来电，无历史工单"));
     return box;
   }
@@ -262,6 +263,16 @@ export function screenPop(history) {
     box.append(h("table", { class: "list compact" },
       h("caption", {}, `历史来电 ${calls.length} 次`),
       h("thead", {}, h("tr", {}, ["时间", "结果", "队列", "坐席", "通话"].map((x) => h("th", {}, x)))),
+      h("tbody", {}, rows)));
+  }
+  if (chats.length) {
+    const outcomes = { bot_only: "智能助手解答", answered: "人工已接待", abandoned: "排队时离开", left_message: "留言" };
+    const rows = chats.map((c) => h("tr", { "data-test": "history-chat" },
+      h("td", {}, when(c.started_at)), h("td", {}, outcomes[c.outcome] || (c.outcome ? c.outcome : "进行中")),
+      h("td", {}, c.agent || ""), h("td", {}, c.ticket || "")));
+    box.append(h("table", { class: "list compact" },
+      h("caption", {}, `历史网上咨询 ${chats.length} 次`),
+      h("thead", {}, h("tr", {}, ["时间", "结果", "坐席", "工单"].map((x) => h("th", {}, x)))),
       h("tbody", {}, rows)));
   }
   return box;

@@ -13,6 +13,7 @@ import { initDepartment } from "./department.js";
 import { initWallboard } from "./wallboard.js";
 import { initCalls } from "./calls.js";
 import { initIVR } from "./ivr.js";
+import { initCanned } from "./canned.js";
 
 const ROLE_NAMES = { admin: "管理员", supervisor: "班长", agent: "坐席", department: "部门" };
 
@@ -20,7 +21,7 @@ const ROLE_NAMES = { admin: "管理员", supervisor: "班长", agent: "坐席", 
 const VIEWS = {
   agent: [["desk", "坐席工作台"], ["tickets", "工单"], ["calls", "通话"]],
   supervisor: [["wallboard", "监控大屏"], ["desk", "登记工单"], ["tickets", "工单"], ["calls", "通话"]],
-  admin: [["wallboard", "监控大屏"], ["desk", "登记工单"], ["tickets", "工单"], ["calls", "通话"], ["ivr", "语音导航"]],
+  admin: [["wallboard", "监控大屏"], ["desk", "登记工单"], ["tickets", "工单"], ["calls", "通话"], ["ivr", "语音导航"], ["canned", "常用语"]],
   department: [["inbox", "部门待办"], ["tickets", "工单"]],
 };
 
@@ -167,4 +168,5 @@ initDepartment();
 initWallboard();
 initCalls();
 initIVR();
+initCanned();
 start();

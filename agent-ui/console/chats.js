@@ -5,6 +5,7 @@
 import { $, h, when, toast, errorText, snippet } from "./dom.js";
 import { on } from "./state.js";
 import { request } from "./ws.js";
+import { chatImage, imageId, initChatImages } from "./chat_images.js";
 
 const chats = new Map(); // chat id -> {messages: Map(seq -> message), unread, open}
 let current = null; // the chat shown
@@ -34,6 +35,22 @@ export function initChats() {
     }
   });
   $("#chat-end").addEventListener("click", end);
+  on("ws:chat.closed", closed);
+  initChatImages(() => current, received);
+}
+
+// currentChat is the chat on screen: {id, open}, or null.
+export function currentChat() {
+  const c = chats.get(current);
+  return c ? { id: current, open: c.open } : null;
+}
+
+// closed drops the card of a chat that left this agent (transferred).
+function closed(d) {
+  if (!chats.delete(d.chat_id)) return;
+  if (current === d.chat_id) current = chats.size ? chats.keys().next().value : null;
+  if (d.reason === "transferred") toast(`会话 ${d.chat_id} 已转接`);
+  render();
 }
 
 function chat(id) {
@@ -70,7 +87,8 @@ function render() {
   const ordered = [...c.messages.values()].sort((a, b) => a.seq - b.seq);
   log.replaceChildren(...ordered.map((m) => h("li", { class: `msg ${m.from}`, "data-seq": m.seq },
     h("span", { class: "who" }, who[m.from] || m.from, " · ", when(m.at)),
-    h("span", { class: "text" }, m.text),
+    imageId(m.attachment) ? chatImage(m.chat_id, m.attachment, m.from === "citizen" ? "市民发送的图片" : "发送的图片")
+      : h("span", { class: "text" }, m.text),
     m.guides?.length ? h("ul", { class: "guides" }, m.guides.map((g) =>
       h("li", {}, h("strong", {}, g.name), " ", h("span", { class: "muted" }, snippet(g.snippet))))) : null)));
   log.lastElementChild?.scrollIntoView({ block: "end" });

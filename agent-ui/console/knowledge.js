@@ -161,7 +161,8 @@ function insert() {
     toast("没有可插入的答复框：请在坐席工作台新建工单，或打开工单的答复表单", "error");
     return;
   }
-  const text = summary(guide);
+  // A chat gets the guide's name and its public page; tickets the summary.
+  const text = box.dataset.insert === "link" ? `《${guide.name}》${location.origin}/guides/${encodeURIComponent(guide.code)}` : summary(guide);
   box.value = box.value.trim() ? `${box.value.trimEnd()}\n\n${text}` : text;
   const code = box.form?.querySelector("input[name=guide_code]");
   if (code) {

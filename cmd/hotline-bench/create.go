@@ -51,9 +51,9 @@ INSERT INTO outbox (topic, urgent, ticket_id, message, created_at)
 \endpipeline
 `
 
-// pgbench runs script with as many clients as the API benchmark, on the
-// same server, with prepared statements as pgx uses them.
-func (b *bench) pgbench(ctx context.Context, name, note, script string) (row, error) {
+// pgbench runs script with clients clients for -duration, on the same
+// server as the API, with prepared statements as pgx uses them.
+func (b *bench) pgbench(ctx context.Context, clients int, name, note, script string) (row, error) {
 	bin := "pgbench"
 	if b.o.pgBin != "" {
 		bin = filepath.Join(b.o.pgBin, "pgbench")
@@ -70,7 +70,7 @@ func (b *bench) pgbench(ctx context.Context, name, note, script string) (row, er
 	if err := os.WriteFile(file, []byte(script), 0o600); err != nil {
 		return row{}, err
 	}
-	cmd := exec.CommandContext(ctx, bin, "-n", "-M", "prepared", "-c", strconv.Itoa(b.o.clients), "-j", "2",
+	cmd := exec.CommandContext(ctx, bin, "-n", "-M", "prepared", "-c", strconv.Itoa(clients), "-j", "2",
 		"-T", strconv.Itoa(int(b.o.duration.Seconds())), "-f", file, "-l", "--log-prefix", filepath.Join(dir, "log"), b.url)
 	cmd.Dir = dir
 	out, err := cmd.CombinedOutput()

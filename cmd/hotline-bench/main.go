@@ -1,7 +1,9 @@
 // Command hotline-bench measures the hotline against its own database:
 // ticket creation through the HTTP API beside pgbench's single-row INSERT
 // on the same PostgreSQL, ticket listing over a million tickets, search,
-// 5,000 staff websockets (memory, wallboard delivery), logins with and
+// 5,000 staff websockets (memory, wallboard delivery), 2,000 web chats
+// with their agents (latency each way, memory per chat, messages stored
+// beside pgbench's INSERT), logins with and
 // without the bound on password hashing, the routing engine's decisions
 // in-process, and the SIP edge: calls per second driven by sipp beside a
 // bare sipgo UAS, memory and goroutines per call in the IVR and bridged. It prints one table of figures and the
@@ -43,6 +45,11 @@ type options struct {
 	loginRounds  int
 	sipStep      time.Duration
 	sipCalls     int
+	chats        int
+	chatEvery    time.Duration
+	chatFor      time.Duration
+	chatCapacity int
+	chatStore    int // the storage run's chats, and pgbench's clients beside it
 	only         string
 	adminURL     string
 	redisURL     string
@@ -69,7 +76,12 @@ func main() {
 	flag.IntVar(&o.loginRounds, "login-rounds", 5, "logins of each client in the login benchmark")
 	flag.DurationVar(&o.sipStep, "sip-step", 5*time.Second, "length of each call rate tried in the SIP benchmark (0 skips it)")
 	flag.IntVar(&o.sipCalls, "sip-calls", 100, "calls held at once for the SIP memory figures (0 skips them)")
-	flag.StringVar(&o.only, "only", "", "run only this benchmark: search, websocket, routing, login or sip")
+	flag.IntVar(&o.chats, "chats", 2000, "web chats open at once for the chat benchmark, each with an agent (0 skips it)")
+	flag.DurationVar(&o.chatEvery, "chat-every", 5*time.Second, "interval between two messages of a chat, each way")
+	flag.DurationVar(&o.chatFor, "chat-duration", 60*time.Second, "measured window of the chat benchmark's paced run")
+	flag.IntVar(&o.chatCapacity, "chat-capacity", 10, "chats each agent takes at once (HOTLINE_CHAT_CAPACITY); the agents are -chats divided by it")
+	flag.IntVar(&o.chatStore, "chat-store-chats", 64, "chats sending on the ack in the chat storage run, and pgbench's clients beside it")
+	flag.StringVar(&o.only, "only", "", "run only this benchmark: search, websocket, chat, routing, login or sip")
 	bareUAS := flag.Bool("bare-uas", false, "serve as the SIP benchmark's bare UAS (internal)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the bench process (the in-process benchmarks: search, routing) to this file")
 	flag.Parse()
@@ -84,9 +96,9 @@ func main() {
 		return
 	}
 	switch o.only {
-	case "", "search", "websocket", "routing", "login", "sip":
+	case "", "search", "websocket", "chat", "routing", "login", "sip":
 	default:
-		fmt.Fprintf(os.Stderr, "hotline-bench: -only %q: want search, websocket, routing, login or sip\n", o.only)
+		fmt.Fprintf(os.Stderr, "hotline-bench: -only %q: want search, websocket, chat, routing, login or sip\n", o.only)
 		os.Exit(2)
 	}
 	o.adminURL, o.redisURL, o.pgBin = os.Getenv("HOTLINE_TEST_DATABASE_URL"), os.Getenv("HOTLINE_REDIS_URL"), os.Getenv("HOTLINE_PG_BIN")
@@ -127,7 +139,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	defer b.close(ctx)
 	var rows []row
 	if only := map[string]func(context.Context) ([]row, error){"search": b.searchBench, "websocket": b.websocketBench,
-		"login": b.loginBench, "sip": b.sipBench}[o.only]; only != nil {
+		"chat": b.chatBench, "login": b.loginBench, "sip": b.sipBench}[o.only]; only != nil {
 		rows, err := only(ctx)
 		if err != nil {
 			return err
@@ -142,11 +154,11 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 		}
 		rows = append(rows, lat)
 	}
-	base, err := b.pgbench(ctx, fmt.Sprintf("pgbench single-row INSERT (%d conns)", o.clients), "baseline", baselineSQL)
+	base, err := b.pgbench(ctx, o.clients, fmt.Sprintf("pgbench single-row INSERT (%d conns)", o.clients), "baseline", baselineSQL)
 	if err != nil {
 		return err
 	}
-	sql, err := b.pgbench(ctx, fmt.Sprintf("pgbench ticket statements (%d conns)", o.clients), "the server's SQL, no HTTP", ticketSQL)
+	sql, err := b.pgbench(ctx, o.clients, fmt.Sprintf("pgbench ticket statements (%d conns)", o.clients), "the server's SQL, no HTTP", ticketSQL)
 	if err != nil {
 		return err
 	}
@@ -183,6 +195,13 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 			return err
 		}
 		rows = append(rows, wrows...)
+	}
+	if o.chats > 0 {
+		crows, err := b.chatBench(ctx)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, crows...)
 	}
 	if o.loginClients > 0 {
 		lrows, err := b.loginBench(ctx)

@@ -64,21 +64,26 @@ func (s *sipBench) newAgents(ctx context.Context, n int) (*sipAgents, error) {
 	return a, nil
 }
 
-// agentUsers creates n agents sip-agent001… with tokens valid for a day,
-// straight in the database (as wsUsers does).
+// agentUsers creates n agents sip-agent001… with tokens valid for a day.
 func (s *sipBench) agentUsers(ctx context.Context, n int) (names, tokens []string, err error) {
-	rows, err := s.b.db.Pool.Query(ctx, `INSERT INTO users (username, display_name, role, password_hash, created_at)
-		SELECT 'sip-agent' || lpad(i::text, 3, '0'), '话务员' || i, 'agent', '!no-login', now()
-		FROM generate_series(1, $1::int) AS i RETURNING id, username`, n)
+	return s.b.agentTokens(ctx, "sip-agent", n)
+}
+
+// agentTokens creates n agents prefix001… with tokens valid for a day,
+// straight in the database (as wsUsers does).
+func (b *bench) agentTokens(ctx context.Context, prefix string, n int) (names, tokens []string, err error) {
+	rows, err := b.db.Pool.Query(ctx, `INSERT INTO users (username, display_name, role, password_hash, created_at)
+		SELECT $2::text || lpad(i::text, 3, '0'), '话务员' || i, 'agent', '!no-login', now()
+		FROM generate_series(1, $1::int) AS i RETURNING id, username`, n, prefix)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("create agents %s…: %w", prefix, err)
 	}
 	users, err := pgx.CollectRows(rows, pgx.RowToStructByPos[struct {
 		ID   int64
 		Name string
 	}])
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("create agents %s…: %w", prefix, err)
 	}
 	now, hashes := time.Now(), make([][]any, len(users))
 	for i, u := range users {
@@ -89,8 +94,10 @@ func (s *sipBench) agentUsers(ctx context.Context, n int) (names, tokens []strin
 		hashes[i] = []any{hash, u.ID, now, now.Add(24 * time.Hour)}
 		names, tokens = append(names, u.Name), append(tokens, tok)
 	}
-	_, err = s.b.db.Pool.CopyFrom(ctx, pgx.Identifier{"tokens"}, []string{"hash", "user_id", "created_at", "expires_at"}, pgx.CopyFromRows(hashes))
-	return names, tokens, err
+	if _, err := b.db.Pool.CopyFrom(ctx, pgx.Identifier{"tokens"}, []string{"hash", "user_id", "created_at", "expires_at"}, pgx.CopyFromRows(hashes)); err != nil {
+		return nil, nil, fmt.Errorf("tokens of agents %s…: %w", prefix, err)
+	}
+	return names, tokens, nil
 }
 
 // ready opens each agent's console websocket, read (and discarded) by a

@@ -90,7 +90,7 @@ func (b *bench) websocketBench(ctx context.Context) ([]row, error) {
 		return nil, err
 	}
 	w.profile(ctx, "heap.pb.gz", "/debug/pprof/heap")
-	cpu, sent := w.cpuTimes(), w.maxSeq.Load()
+	cpu, sent := w.b.cpuTimes(), w.maxSeq.Load()
 	lat, missing, err := w.rounds(ctx)
 	if err != nil {
 		return nil, err
@@ -99,7 +99,7 @@ func (b *bench) websocketBench(ctx context.Context) ([]row, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []row{connect, w.memoryRow(before, after), w.latencyRow(lat, missing, w.maxSeq.Load()-sent, final, w.cpuTimes().since(cpu))}, nil
+	return []row{connect, w.memoryRow(before, after), w.latencyRow(lat, missing, w.maxSeq.Load()-sent, final, w.b.cpuTimes().since(cpu))}, nil
 }
 
 // checkOpenFiles makes sure that n websockets fit in the open-file limit

@@ -19,17 +19,22 @@ import (
 // restartWithDebug restarts the server with its profiler on, through
 // which a GC is forced before memory is measured (heap?gc=1).
 func (w *wsBench) restartWithDebug(ctx context.Context) error {
+	var err error
+	w.debug, err = w.b.restartWithDebug(ctx)
+	return err
+}
+
+// restartWithDebug restarts the server with its profiler on and the
+// extra environment settings, and returns the profiler's base URL.
+func (b *bench) restartWithDebug(ctx context.Context, env ...string) (string, error) {
 	addr, err := freeAddr()
 	if err != nil {
-		return err
+		return "", err
 	}
-	if err := w.b.stopServer(); err != nil {
-		return err
+	if err := b.stopServer(); err != nil {
+		return "", err
 	}
-	os.Setenv("HOTLINE_DEBUG_ADDR", addr) // startServer passes our environment on
-	defer os.Unsetenv("HOTLINE_DEBUG_ADDR")
-	w.debug = "http://" + addr
-	return w.b.startServer(ctx)
+	return "http://" + addr, b.startServer(ctx, append(env, "HOTLINE_DEBUG_ADDR="+addr)...)
 }
 
 // settledMemory waits until the server holds want websockets and a few
@@ -45,17 +50,24 @@ func (w *wsBench) settledMemory(ctx context.Context, want int) (map[string]float
 			return nil, errors.Join(err, ctx.Err())
 		}
 	}
+	return w.b.gcMetrics(ctx, w.debug)
+}
+
+// gcMetrics lets the server rest a few seconds, collects its garbage
+// twice, a second apart, through the profiler at debug, and returns its
+// metrics, with "rss" from /proc.
+func (b *bench) gcMetrics(ctx context.Context, debug string) (map[string]float64, error) {
 	for _, d := range []time.Duration{3 * time.Second, time.Second, time.Second} {
 		if err := sleep(ctx, d); err != nil {
 			return nil, err
 		}
-		if _, err := w.b.get(ctx, w.debug+"/debug/pprof/heap?gc=1"); err != nil {
+		if _, err := b.get(ctx, debug+"/debug/pprof/heap?gc=1"); err != nil {
 			return nil, err
 		}
 	}
-	m, err := w.b.serverMetrics(ctx)
+	m, err := b.serverMetrics(ctx)
 	if m != nil {
-		m["rss"] = float64(procField(strconv.Itoa(w.b.server.Process.Pid), "status", "VmRSS:", 0) << 10)
+		m["rss"] = float64(procField(strconv.Itoa(b.server.Process.Pid), "status", "VmRSS:", 0) << 10)
 	}
 	return m, err
 }
@@ -124,11 +136,11 @@ func procField(pid, file, key string, i int) int64 {
 // in the whole machine (user + system, in ticks of 10 ms).
 type cpuTimes struct{ server, clients, machine int64 }
 
-func (w *wsBench) cpuTimes() cpuTimes {
+func (b *bench) cpuTimes() cpuTimes {
 	task := func(pid string) int64 { // utime and stime: fields 14 and 15
 		return procField(pid, "stat", "", 13) + procField(pid, "stat", "", 14)
 	}
-	return cpuTimes{server: task(strconv.Itoa(w.b.server.Process.Pid)), clients: task("self"), machine: machineTicks()}
+	return cpuTimes{server: task(strconv.Itoa(b.server.Process.Pid)), clients: task("self"), machine: machineTicks()}
 }
 
 // machineTicks is the CPU time of the whole machine, in ticks of 10 ms.

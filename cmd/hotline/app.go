@@ -18,6 +18,7 @@ import (
 
 	agentui "github.com/open12345/hotline/agent-ui"
 	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/canned"
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/eventbus"
 	"github.com/open12345/hotline/files"
@@ -161,7 +162,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.startTelephony(ctx, reg); err != nil {
 		return err
 	}
-	m.Chats = webchat.NewService(postgres.NewChatStore(m.DB), m.Guides, m.Clock, m.Log, webchat.Config{})
+	chatStore := postgres.NewChatStore(m.DB)
+	m.Chats = webchat.NewService(chatStore, m.Guides, m.Clock, m.Log, m.Config.chatConfig(m.Tickets, quotas, sms, loc))
 	m.api, err = agentui.NewServer(agentui.Deps{Tickets: m.Tickets, Auth: m.Auth, Checks: checks,
 		Registry: reg, Log: m.Log, Files: m.Files, Dispatch: admin, Guides: m.Guides, Search: m.Syncer,
 		Routing: m.Routing, RoutingStore: m.RoutingStore, SIPPasswords: m.SIPPasswords, IVRMenus: m.IVRMenus, Prompts: m.Prompts,
@@ -169,14 +171,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Calls:    m.Calls, CallRecords: m.Calls, Recordings: filepath.Join(m.Config.DataDir, "recordings"), Bus: m.Bus, Clock: m.Clock, Hub: m.Config.hubConfig(),
 		MetricsToken: m.Config.MetricsToken, TrustedProxies: m.Config.TrustedProxies, Quotas: quotas,
 		Codes: phonecode.NewService(postgres.NewPhoneCodeStore(m.DB), quotas, sms, m.Clock, m.Log),
-		Chats: m.Chats, ChatOrigins: m.Config.ChatOrigins})
+		Chats: m.Chats, ChatOrigins: m.Config.ChatOrigins, ChatImages: webchat.NewImages(m.Chats, chatStore),
+		Canned: canned.NewService(postgres.NewCannedStore(m.DB), m.Clock)})
 	if err != nil {
 		return err
 	}
 	// Chats waiting for an agent when the server stopped queue again now.
-	if m.stopChats, err = m.Chats.Follow(ctx, m.Routing); err != nil {
+	stopFollowing, err := m.Chats.Follow(ctx, m.Routing)
+	if err != nil {
 		return fmt.Errorf("hand chats to routing: %w", err)
 	}
+	idleCtx, stopIdle := context.WithCancel(context.Background())
+	idleDone := make(chan struct{})
+	go func() { defer close(idleDone); m.Chats.RunIdle(idleCtx) }()
+	m.stopChats = func() { stopIdle(); <-idleDone; stopFollowing() }
 	if err := m.serveDebug(); err != nil {
 		return err
 	}

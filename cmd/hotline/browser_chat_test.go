@@ -1,7 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -16,7 +24,9 @@ import (
 // chat comes back, every message once and in order. Script typed into the
 // chat stays text. An agent in another browser context takes the chat in
 // the console, sees what was said, replies, and ends it; the citizen's
-// rating is stored.
+// rating is stored. On the way the citizen sends a photo and the agent
+// one back, each shown to both sides; the agent records a ticket from the
+// chat, which carries the transcript and the photos as attachments.
 func TestBrowser_CitizenChatsWithTheBotThenAnAgent(t *testing.T) {
 	chromium := chromiumPath(t)
 	m := startDemo(t)
@@ -70,6 +80,8 @@ func TestBrowser_CitizenChatsWithTheBotThenAnAgent(t *testing.T) {
 	c.do("the citizen answers", chromedp.SendKeys(chromedp.ID("text"), "好的，谢谢"), chromedp.Click(chromedp.ID("send")))
 	a.until("the answer reaches the agent", `[...document.querySelectorAll("#chat-log .msg.citizen")].some(li => li.textContent.includes("好的，谢谢"))`)
 	a.shot("chatting")
+	number := photosAndATicket(t, m, c, a)
+	c.until("the citizen told the ticket's number", `[...document.querySelectorAll("#log li.system")].some(li => li.textContent.includes(`+strconv.Quote(number)+`))`)
 	a.do("end the chat", chromedp.Click(chromedp.ID("chat-end")))
 	c.do("rate 5", chromedp.WaitVisible(chromedp.ID("rating")), chromedp.Click(chromedp.CSS(`#rating button[data-score="5"]`)))
 	c.until("thanked", `/感谢您的评价/.test(document.querySelector("#rating").textContent)`)
@@ -81,4 +93,106 @@ func TestBrowser_CitizenChatsWithTheBotThenAnAgent(t *testing.T) {
 	})
 	c.checkClean()
 	a.checkClean()
+}
+
+// photosAndATicket: the citizen sends a photo (with EXIF) from the image
+// button, both sides see it; the agent sends one back from the console;
+// the agent records a ticket from the chat, and the ticket has the
+// transcript and both photos as attachments. It returns the ticket's number.
+func photosAndATicket(t *testing.T, m *Main, c, a *tab) string {
+	t.Helper()
+	ctx := context.Background()
+	photo := writePhoto(t, "街灯.jpg", 64, 48)
+	if label := eval[string](c, "the image button's label", `document.querySelector("#image").getAttribute("aria-label")`); label != "发送图片" {
+		t.Errorf("the image button is labelled %q, want 发送图片", label)
+	}
+	c.do("send a photo", chromedp.SetUploadFiles(chromedp.ID("image-file"), []string{photo}))
+	c.until("the photo shown to the citizen", `[...document.querySelectorAll("#log li.citizen img.photo")].some(img => img.complete && img.naturalWidth === 64 && img.src.startsWith("blob:") && img.alt !== "")`)
+	a.until("the agent sees the photo", `[...document.querySelectorAll("#chat-log .msg.citizen img.chat-photo")].some(img => img.complete && img.naturalWidth === 64 && img.closest("a").href.startsWith("blob:"))`)
+	fitsTheScreen(t, c, "the chat with a photo")
+	c.shot("photo sent")
+	var key string
+	if err := m.DB.Pool.QueryRow(ctx, `SELECT storage_key FROM chat_images ORDER BY id LIMIT 1`).Scan(&key); err != nil {
+		t.Fatalf("the photo's record: %v", err)
+	}
+	if stored := readBlob(t, m, key); bytes.Contains(stored, []byte("Exif")) || !bytes.HasPrefix(stored, []byte("\xFF\xD8\xFF")) {
+		t.Error("the stored photo is not a JPEG without EXIF")
+	}
+
+	a.do("the agent sends a photo", chromedp.SetUploadFiles(chromedp.ID("chat-image-file"), []string{writePhoto(t, "map.jpg", 30, 20)}))
+	c.until("the agent's photo reaches the citizen", `[...document.querySelectorAll("#log li.agent img.photo")].some(img => img.complete && img.naturalWidth === 30)`)
+	a.until("the agent's photo in the console", `[...document.querySelectorAll("#chat-log .msg.agent img.chat-photo")].some(img => img.complete && img.naturalWidth === 30)`)
+	a.shot("photos")
+
+	a.until("the ticket form linked to the chat", `document.querySelector("#tf-chat-id").value !== "" && document.querySelector("#tf-link").textContent.startsWith("关联会话")`)
+	a.do("record a ticket from the chat",
+		chromedp.SetValue(chromedp.ID("tf-kind"), "help"),
+		chromedp.SendKeys(chromedp.ID("tf-title"), "路灯损坏"),
+		chromedp.SetValue(chromedp.ID("tf-content"), "市民在线反映路灯损坏，已发照片。"),
+		chromedp.SendKeys(chromedp.ID("tf-name"), "在线市民"),
+		chromedp.SendKeys(chromedp.ID("tf-phone"), "13800138000"),
+		chromedp.Click(chromedp.ID("tf-submit")),
+		chromedp.WaitVisible(chromedp.ID("created")))
+	number := a.text("the ticket's number", "#created-number")
+	rows, err := m.DB.Pool.Query(ctx, `SELECT a.name, a.content_type FROM attachments a JOIN tickets t ON t.id = a.ticket_id
+		WHERE t.number = $1 ORDER BY a.id`, number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, name+" "+typ)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var chatID int64
+	if err := m.DB.Pool.QueryRow(ctx, `SELECT chat_id FROM chat_images ORDER BY id LIMIT 1`).Scan(&chatID); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("[会话记录-%d.txt text/plain; charset=utf-8 会话图片-%d-", chatID, chatID)
+	if len(got) != 3 || fmt.Sprint(got)[:len(want)] != want {
+		t.Errorf("ticket %s has the attachments %q, want the transcript and two photos", number, got)
+	}
+	return number
+}
+
+// writePhoto writes a w×h JPEG with an EXIF segment, as a phone's photo.
+func writePhoto(t *testing.T, name string, w, h int) string {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{R: uint8(4 * x), G: uint8(4 * y), B: 128, A: 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	exif := []byte("\xFF\xE1\x00\x16Exif\x00\x00II*\x00\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+	data := append(append(append([]byte{}, b.Bytes()[:2]...), exif...), b.Bytes()[2:]...)
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func readBlob(t *testing.T, m *Main, key string) []byte {
+	t.Helper()
+	f, err := m.Files.Open(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

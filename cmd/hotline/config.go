@@ -12,8 +12,11 @@ import (
 	"time"
 
 	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/quota"
 	"github.com/open12345/hotline/routing"
+	"github.com/open12345/hotline/ticketing"
 	"github.com/open12345/hotline/ticketing/dispatch"
+	"github.com/open12345/hotline/webchat"
 )
 
 // Config is the hotline's configuration, read from HOTLINE_* environment
@@ -57,6 +60,8 @@ type Config struct {
 
 	AllowedOrigins []string // origins besides the server's own whose pages may use the console
 	ChatOrigins    []string // origins besides the server's own whose pages may embed the citizens' chat
+	ChatHours      ticketing.ServiceHours
+	ChatIdle       time.Duration
 	// TrustedProxies are the CIDRs of reverse proxies whose X-Forwarded-For
 	// and X-Forwarded-Proto are believed.
 	TrustedProxies []netip.Prefix
@@ -130,6 +135,10 @@ func (c *Config) settings() []setting {
 			origins{&c.AllowedOrigins}, false},
 		{"HOTLINE_CHAT_ORIGINS", "chat-origins", "", "comma-separated origins (https://portal.example.gov.cn) besides the server's own whose pages may embed the citizens' chat",
 			origins{&c.ChatOrigins}, false},
+		{"HOTLINE_CHAT_HOURS", "chat-hours", "24x7", "when agents answer chats: 24x7, one window every day (08:00-20:00), or working days and rest days of the calendar (08:30-17:30,09:00-12:00; closed for none); outside them the citizen may leave a message",
+			serviceHours{&c.ChatHours}, false},
+		{"HOTLINE_CHAT_IDLE", "chat-idle", "10m", "silence after which a chat closes by itself; the citizen is warned 2 minutes before (half the time when it is shorter than 4m)",
+			durationIn{p: &c.ChatIdle, max: 24 * time.Hour, example: "10m"}, false},
 		{"HOTLINE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed",
 			prefixes{&c.TrustedProxies}, false},
 		{"HOTLINE_METRICS_TOKEN", "metrics-token", "", "bearer token /metrics requires; empty: /metrics is open", token{&c.MetricsToken}, true},
@@ -241,3 +250,12 @@ func (c *Config) authOptions() []auth.Option {
 
 // environ adapts os.Getenv for configFromEnv.
 func environ(name string) string { return os.Getenv(name) }
+
+// chatConfig is what the web chat's bot and sweeps need: the chats'
+// service hours on the tickets' calendar, tickets for left messages and
+// progress queries, and when silent chats close.
+func (c Config) chatConfig(tickets *ticketing.Service, quotas quota.Store, sms webchat.SMS, loc *time.Location) webchat.Config {
+	lead := min(2*time.Minute, c.ChatIdle/2)
+	return webchat.Config{Hours: tickets.Schedule(c.ChatHours), Tickets: tickets, Quotas: quotas, SMS: sms, Location: loc,
+		Idle: webchat.IdleConfig{Warn: c.ChatIdle - lead, Close: c.ChatIdle}}
+}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/open12345/hotline/telephony"
+	"github.com/open12345/hotline/ticketing"
 )
 
 // The types of settings: each is a flag.Value that parses its text into a
@@ -335,6 +336,25 @@ func (v token) Set(s string) error {
 		}
 	}
 	*v.p = s
+	return nil
+}
+
+// serviceHours is ticketing.ParseServiceHours' form.
+type serviceHours struct{ p *ticketing.ServiceHours }
+
+func (v serviceHours) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return v.p.String()
+}
+
+func (v serviceHours) Set(s string) error {
+	h, err := ticketing.ParseServiceHours(s)
+	if err != nil {
+		return fmt.Errorf("must be 24x7, a window such as 08:00-20:00, or two (working days, rest days) such as 08:30-17:30,closed")
+	}
+	*v.p = h
 	return nil
 }
 

@@ -1,0 +1,89 @@
+package routing
+
+import (
+	"time"
+
+	"github.com/open12345/hotline/errs"
+)
+
+// EndedTransferred is the Reason of the EventEnded a transfer emits for
+// the agent who passed the contact on: the contact itself lives on.
+const EndedTransferred = "transferred"
+
+// TransferToAgent moves a connected contact to another agent: it rings
+// for that agent alone, in its queue, and should the agent decline it or
+// let it ring out, it waits there for any other agent but the one who
+// passed it on. That agent is released as by Transfer. Errors: not_found
+// (no such contact or agent), conflict (the contact is not connected, or
+// the agent cannot take it now: offline, not ready, in wrap-up, ringing,
+// or without room for it).
+func (e *Engine) TransferToAgent(contactID, agentID string) (ContactView, error) {
+	now := e.lock()
+	defer e.unlock(now)
+	c, ok := e.contacts[contactID]
+	if !ok {
+		return ContactView{}, errs.E(errs.NotFound, "no live contact %s", contactID)
+	}
+	if c.status != Connected {
+		return ContactView{}, errs.E(errs.Conflict, "only a connected contact can be transferred")
+	}
+	to, ok := e.agents[agentID]
+	if !ok {
+		return ContactView{}, errs.E(errs.NotFound, "no agent %s", agentID)
+	}
+	if to == c.agent {
+		return ContactView{}, errs.E(errs.Conflict, "agent %s has this contact already", agentID)
+	}
+	if err := e.cannotTake(to, c.Channel, now); err != nil {
+		return ContactView{}, err
+	}
+	q := e.queues[c.Queue]
+	if q == nil {
+		return ContactView{}, errs.E(errs.NotFound, "no queue %q", c.Queue)
+	}
+	from := e.passOn(c, now)
+	e.enterQueue(c, q, now)
+	e.leaveLines(c)
+	c.status = Offered
+	e.ring(c, to, now.Add(seconds(q.cfg.RingSeconds)), false, now)
+	e.routeAgent(from, now)
+	return c.view(), nil
+}
+
+// cannotTake says why the agent may not be offered a contact of ch now,
+// or returns nil. Errors: conflict.
+func (e *Engine) cannotTake(a *agent, ch Channel, now time.Time) error {
+	voice, chats := a.load()
+	switch {
+	case !a.online:
+		return errs.E(errs.Conflict, "agent %s is not logged in", a.ID)
+	case !e.reachable(a, ch):
+		return errs.E(errs.Conflict, "agent %s has no device for %s", a.ID, ch)
+	case voice > 0 || ch == Voice && chats > 0:
+		return errs.E(errs.Conflict, "agent %s is busy with another contact", a.ID)
+	case ch == Chat && chats >= a.ChatCapacity:
+		return errs.E(errs.Conflict, "agent %s has no room for another chat (%d of %d)", a.ID, chats, a.ChatCapacity)
+	case !a.ready:
+		return errs.E(errs.Conflict, "agent %s is not ready", a.ID)
+	case a.heldWrap || now.Before(a.wrapUntil):
+		return errs.E(errs.Conflict, "agent %s is in wrap-up", a.ID)
+	case a.offer != nil:
+		return errs.E(errs.Conflict, "agent %s has a contact ringing; try again in a moment", a.ID)
+	case !e.canTake(a, ch, now):
+		return errs.E(errs.Conflict, "agent %s cannot take a contact now", a.ID)
+	}
+	return nil
+}
+
+// CanTake returns nil when the agent could be offered a contact of ch
+// now, or why not: what TransferToAgent would answer. Errors: not_found,
+// conflict.
+func (e *Engine) CanTake(agentID string, ch Channel) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a, ok := e.agents[agentID]
+	if !ok {
+		return errs.E(errs.NotFound, "no agent %s", agentID)
+	}
+	return e.cannotTake(a, ch, e.now())
+}
