@@ -89,12 +89,26 @@ func servePortal(t *testing.T, host string) *widgetPortal {
 	return p
 }
 
-// frameTab attaches to the cross-site iframe whose URL starts with
-// prefix: Chrome runs it as a target of its own.
+// frameTab attaches to the cross-site iframe of parent's page whose URL
+// starts with prefix: Chrome runs it as a target of its own. It looks
+// again whenever the browser tells of a new or changed target.
 func frameTab(t *testing.T, parent *tab, prefix string) *tab {
 	t.Helper()
 	page := chromedp.FromContext(parent.ctx).Target.TargetID
-	deadline := time.Now().Add(stepTimeout)
+	changed := make(chan struct{}, 1)
+	err := chromedp.ListenBrowser(parent.ctx, func(ev any) {
+		switch ev.(type) {
+		case *target.EventTargetCreated, *target.EventTargetInfoChanged:
+			select {
+			case changed <- struct{}{}:
+			default:
+			}
+		}
+	})
+	if err != nil {
+		t.Fatalf("listen to the browser's targets: %v", err)
+	}
+	deadline := time.After(stepTimeout)
 	for {
 		infos, err := chromedp.Targets(parent.ctx)
 		if err != nil {
@@ -105,10 +119,11 @@ func frameTab(t *testing.T, parent *tab, prefix string) *tab {
 				return attach(t, parent, info.TargetID)
 			}
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-changed:
+		case <-deadline:
 			parent.fail("the chat's frame", fmt.Errorf("no iframe target at %s", prefix))
 		}
-		time.Sleep(50 * time.Millisecond) // polling Chrome's target list; nothing else tells of a new iframe
 	}
 }
 
