@@ -138,7 +138,7 @@ func (c *Config) settings() []setting {
 		{"HOTLINE_CHAT_HOURS", "chat-hours", "24x7", "when agents answer chats: 24x7, one window every day (08:00-20:00), or working days and rest days of the calendar (08:30-17:30,09:00-12:00; closed for none); outside them the citizen may leave a message",
 			serviceHours{&c.ChatHours}, false},
 		{"HOTLINE_CHAT_IDLE", "chat-idle", "10m", "silence after which a chat closes by itself; the citizen is warned 2 minutes before (half the time when it is shorter than 4m)",
-			durationIn{p: &c.ChatIdle, max: 24 * time.Hour, example: "10m"}, false},
+			durationIn{p: &c.ChatIdle, min: time.Minute, max: 24 * time.Hour, example: "10m"}, false},
 		{"HOTLINE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed",
 			prefixes{&c.TrustedProxies}, false},
 		{"HOTLINE_METRICS_TOKEN", "metrics-token", "", "bearer token /metrics requires; empty: /metrics is open", token{&c.MetricsToken}, true},

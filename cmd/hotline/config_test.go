@@ -109,6 +109,8 @@ func badValues(t *testing.T) map[string]string {
 		"HOTLINE_LOGIN_CONCURRENCY": "0",
 		"HOTLINE_LOGOUT_GRACE":      "2h",
 		"HOTLINE_CHAT_CAPACITY":     "11",
+		"HOTLINE_CHAT_HOURS":        "25:00-26:00",
+		"HOTLINE_CHAT_IDLE":         "10s",
 	}
 }
 

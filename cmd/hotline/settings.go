@@ -26,6 +26,7 @@ import (
 // durationIn is a positive duration up to max (0: any).
 type durationIn struct {
 	p       *time.Duration
+	min     time.Duration // zero: any positive duration
 	max     time.Duration
 	example string
 }
@@ -40,6 +41,8 @@ func (v durationIn) String() string {
 func (v durationIn) Set(s string) error {
 	d, err := time.ParseDuration(s)
 	switch {
+	case v.min > 0 && (err != nil || d < v.min || (v.max > 0 && d > v.max)):
+		return fmt.Errorf("must be a duration from %s to %s such as %s", shortDuration(v.min), shortDuration(v.max), v.example)
 	case v.max > 0 && (err != nil || d <= 0 || d > v.max):
 		return fmt.Errorf("must be a duration up to %s such as %s", shortDuration(v.max), v.example)
 	case err != nil || d <= 0:
