@@ -6,14 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/ticketing"
 )
 
@@ -21,16 +20,6 @@ import (
 // allowed plus the multipart framing around it. The file itself is
 // measured exactly while it is stored.
 const maxUploadBody = ticketing.MaxAttachmentSize + 64<<10
-
-// maxFormParts bounds the form fields read while looking for "file".
-const maxFormParts = 10
-
-// transferTimeout replaces the server's read and write timeouts for one
-// upload or download, so that 10 MiB over a slow mobile link can finish.
-const transferTimeout = 10 * time.Minute
-
-// recordTimeout bounds recording an uploaded file in the database.
-const recordTimeout = 30 * time.Second
 
 // attachmentView is the JSON form of an attachment; the storage key stays inside.
 type attachmentView struct {
@@ -64,11 +53,11 @@ func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request, a auth
 	if err := s.tickets.CheckAttach(r.Context(), a, id); err != nil {
 		return err
 	}
-	s.allowSlowTransfer(w, r, true)
+	httpx.AllowSlowTransfer(w, r, true, s.log)
 	r.Body = http.MaxBytesReader(w, r.Body, maxUploadBody)
-	part, err := filePart(r)
+	part, err := httpx.FilePart(r)
 	if err != nil {
-		return err
+		return uploadError(err)
 	}
 	src := bufio.NewReaderSize(part, ticketing.SniffLen)
 	head, err := src.Peek(ticketing.SniffLen)
@@ -85,7 +74,7 @@ func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request, a auth
 	}
 	// The client going away now must not leave a recorded attachment whose
 	// file is removed, nor a file nobody recorded.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), recordTimeout)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), httpx.RecordTimeout)
 	defer cancel()
 	att, err := s.tickets.Attach(ctx, a, id, part.FileName(), contentType,
 		ticketing.StoredFile{Key: blob.Key, Size: blob.Size, SHA256: blob.SHA256})
@@ -96,33 +85,8 @@ func (s *Server) uploadAttachment(w http.ResponseWriter, r *http.Request, a auth
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/tickets/%d/attachments/%d", id, att.ID))
-	writeJSON(w, http.StatusCreated, viewAttachment(*att, s.tickets.Location()))
+	httpx.WriteJSON(w, http.StatusCreated, viewAttachment(*att, s.tickets.Location()))
 	return nil
-}
-
-// filePart returns the form's "file" part, skipping a few other fields
-// before it. Errors: invalid, too_large.
-func filePart(r *http.Request) (*multipart.Part, error) {
-	mr, err := r.MultipartReader()
-	if err != nil {
-		return nil, errs.E(errs.Invalid, "the body must be multipart/form-data with the file in a field named file")
-	}
-	for range maxFormParts {
-		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, uploadError(errs.Wrap(errs.Invalid, err, "malformed multipart body"))
-		}
-		if p.FormName() == "file" {
-			return p, nil
-		}
-		if err := p.Close(); err != nil {
-			return nil, uploadError(errs.Wrap(errs.Invalid, err, "malformed multipart body"))
-		}
-	}
-	return nil, errs.E(errs.Invalid, "the form has no field named file")
 }
 
 // uploadError turns running past the request body's limit into too_large.
@@ -132,23 +96,6 @@ func uploadError(err error) error {
 		return errs.E(errs.TooLarge, "an upload may carry one file of at most %d bytes", ticketing.MaxAttachmentSize)
 	}
 	return err
-}
-
-// allowSlowTransfer lifts the server's read (for uploads) and write
-// timeouts for this request to transferTimeout.
-func (s *Server) allowSlowTransfer(w http.ResponseWriter, r *http.Request, read bool) {
-	rc := http.NewResponseController(w)
-	deadline := time.Now().Add(transferTimeout)
-	var err error
-	if read {
-		err = rc.SetReadDeadline(deadline)
-	}
-	if err == nil {
-		err = rc.SetWriteDeadline(deadline)
-	}
-	if err != nil && !errors.Is(err, http.ErrNotSupported) {
-		s.log.WarnContext(r.Context(), "could not extend the connection's deadline", "err", err)
-	}
 }
 
 func (s *Server) listAttachments(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
@@ -164,7 +111,7 @@ func (s *Server) listAttachments(w http.ResponseWriter, r *http.Request, a auth.
 	for i, at := range as {
 		out[i] = viewAttachment(at, s.tickets.Location())
 	}
-	writeJSON(w, http.StatusOK, page[attachmentView]{Items: out})
+	httpx.WriteJSON(w, http.StatusOK, page[attachmentView]{Items: out})
 	return nil
 }
 
@@ -193,44 +140,7 @@ func (s *Server) downloadAttachment(w http.ResponseWriter, r *http.Request, a au
 			s.log.WarnContext(r.Context(), "close attachment file", "attachment", att.ID, "err", err)
 		}
 	}()
-	h := w.Header()
-	h.Set("Content-Type", att.ContentType)
-	h.Set("Content-Disposition", contentDisposition(att.Name))
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "sandbox")
-	h.Set("ETag", `"`+att.SHA256+`"`)
-	s.allowSlowTransfer(w, r, false)
-	http.ServeContent(w, r, "", att.CreatedAt, f)
+	httpx.ServeStored(w, r, s.log, f, httpx.Stored{ContentType: att.ContentType, Disposition: httpx.ContentDisposition(att.Name),
+		SHA256: att.SHA256, ModTime: att.CreatedAt})
 	return nil
-}
-
-// contentDisposition makes an attachment header for name (RFC 6266): an
-// ASCII-only filename for old clients and the exact UTF-8 name as
-// filename* (RFC 5987), so that 整改照片.jpg downloads under its own name.
-func contentDisposition(name string) string {
-	var ascii, ext strings.Builder
-	for _, r := range name {
-		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == '%' {
-			ascii.WriteByte('_')
-		} else {
-			ascii.WriteRune(r)
-		}
-	}
-	for _, b := range []byte(name) {
-		if isAttrChar(b) {
-			ext.WriteByte(b)
-		} else {
-			fmt.Fprintf(&ext, "%%%02X", b)
-		}
-	}
-	return `attachment; filename="` + ascii.String() + `"; filename*=UTF-8''` + ext.String()
-}
-
-// isAttrChar reports whether b may appear unencoded in an RFC 5987 value.
-func isAttrChar(b byte) bool {
-	switch {
-	case 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z', '0' <= b && b <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$&+-.^_`|~", b) >= 0
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
 )
 
 type loginRequest struct {
@@ -14,26 +15,26 @@ type loginRequest struct {
 
 // loginRate is how fast one address may send logins to one node: a call
 // centre's whole shift behind one NAT at once, not a flood.
-var loginRate = CitizenLimit{PerSecond: 10, Burst: 200}
+var loginRate = httpx.Rate{PerSecond: 10, Burst: 200}
 
 // login checks credentials, sets the session cookie and returns the token.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
-	if ok, wait := s.logins.allow(clientKey(r), s.clock.Now()); !ok {
+	if ok, wait := s.logins.Allow(httpx.ClientKey(r), s.clock.Now()); !ok {
 		return &errs.Error{Code: errs.RateLimited, Message: "too many login requests; try again shortly", RetryAfter: wait}
 	}
 	var req loginRequest
-	if err := decodeJSON(w, r, &req, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &req, false); err != nil {
 		return err
 	}
-	token, u, err := s.auth.Login(r.Context(), req.Username, req.Password, clientKey(r))
+	token, u, err := s.auth.Login(r.Context(), req.Username, req.Password, httpx.ClientKey(r))
 	if err != nil {
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: clientOf(r).https,
+		Name: SessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: httpx.ClientOf(r).HTTPS,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(s.auth.SessionTTL.Seconds()),
 	})
-	writeJSON(w, http.StatusOK, map[string]any{"token": token, "user": viewUser(u, s.tickets.Location())})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"token": token, "user": viewUser(u, s.tickets.Location())})
 	return nil
 }
 
@@ -45,7 +46,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 		}
 		s.hub.EndSession(tok)
 	}
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: clientOf(r).https,
+	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: httpx.ClientOf(r).HTTPS,
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
@@ -56,7 +57,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, _ auth.Actor) error 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewUser(u, s.tickets.Location()))
+	httpx.WriteJSON(w, http.StatusOK, viewUser(u, s.tickets.Location()))
 	return nil
 }
 
@@ -69,7 +70,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, _ auth.Actor)
 	for i, u := range us {
 		out[i] = viewUser(u, s.tickets.Location())
 	}
-	writeJSON(w, http.StatusOK, page[userView]{Items: out})
+	httpx.WriteJSON(w, http.StatusOK, page[userView]{Items: out})
 	return nil
 }
 
@@ -83,13 +84,13 @@ type newUserRequest struct {
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request, _ auth.Actor) error {
 	var req newUserRequest
-	if err := decodeJSON(w, r, &req, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &req, false); err != nil {
 		return err
 	}
 	u, err := s.auth.AddUser(r.Context(), auth.NewUser(req))
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, viewUser(u, s.tickets.Location()))
+	httpx.WriteJSON(w, http.StatusCreated, viewUser(u, s.tickets.Location()))
 	return nil
 }

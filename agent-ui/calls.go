@@ -9,6 +9,7 @@ import (
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/telephony"
 	"github.com/open12345/hotline/ticketing"
 )
@@ -106,7 +107,7 @@ func orNull(s string) *string {
 // or local days (to=2026-09-30 includes that day). Errors: invalid.
 func (s *Server) callFilter(r *http.Request) (telephony.CallFilter, error) {
 	var f telephony.CallFilter
-	q, err := queryOf(r, "from", "to", "caller", "agent", "outcome", "limit", "cursor")
+	q, err := httpx.Query(r, "from", "to", "caller", "agent", "outcome", "limit", "cursor")
 	if err != nil {
 		return f, err
 	}
@@ -170,7 +171,7 @@ func (s *Server) listCalls(w http.ResponseWriter, r *http.Request, a auth.Actor)
 	for i, c := range cs {
 		out[i] = viewCall(c, s.tickets.Location())
 	}
-	writeJSON(w, http.StatusOK, page[callView]{Items: out, NextCursor: encodeCursor(next)})
+	httpx.WriteJSON(w, http.StatusOK, page[callView]{Items: out, NextCursor: encodeCursor(next)})
 	return nil
 }
 
@@ -183,7 +184,7 @@ func (s *Server) call(r *http.Request, a auth.Actor) (telephony.Call, error) {
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return telephony.Call{}, errs.E(errs.NotFound, "call %q not found", clip(r.PathValue("id"), 40))
+		return telephony.Call{}, errs.E(errs.NotFound, "call %q not found", httpx.Clip(r.PathValue("id"), 40))
 	}
 	return calls.Get(r.Context(), a, id)
 }
@@ -193,7 +194,7 @@ func (s *Server) getCall(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewCall(c, s.tickets.Location()))
+	httpx.WriteJSON(w, http.StatusOK, viewCall(c, s.tickets.Location()))
 	return nil
 }
 
@@ -222,8 +223,8 @@ func (s *Server) callRecording(w http.ResponseWriter, r *http.Request, a auth.Ac
 		return errs.Wrap(errs.Internal, err, "recording of call %d", c.ID)
 	}
 	w.Header().Set("Content-Type", "audio/wav")
-	w.Header().Set("Content-Disposition", contentDisposition("call-"+strconv.FormatInt(c.ID, 10)+".wav"))
-	s.allowSlowTransfer(w, r, false)
+	w.Header().Set("Content-Disposition", httpx.ContentDisposition("call-"+strconv.FormatInt(c.ID, 10)+".wav"))
+	httpx.AllowSlowTransfer(w, r, false, s.log)
 	http.ServeContent(w, r, "", st.ModTime(), f)
 	return nil
 }
@@ -241,7 +242,7 @@ type callbackView struct {
 }
 
 func (s *Server) listCallbacks(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	q, err := queryOf(r, "state", "limit", "cursor")
+	q, err := httpx.Query(r, "state", "limit", "cursor")
 	if err != nil {
 		return err
 	}
@@ -274,14 +275,10 @@ func (s *Server) listCallbacks(w http.ResponseWriter, r *http.Request, a auth.Ac
 			CreatedAt: c.CreatedAt.In(loc), UpdatedAt: c.UpdatedAt.In(loc), DueAt: c.DueAt.In(loc),
 			State: string(c.State), Attempts: c.Attempts}
 	}
-	writeJSON(w, http.StatusOK, page[callbackView]{Items: out, NextCursor: encodeCursor(next)})
+	httpx.WriteJSON(w, http.StatusOK, page[callbackView]{Items: out, NextCursor: encodeCursor(next)})
 	return nil
 }
 
-// linkCall shows a ticket made during a call on the call's record. The
-// ticket stands whatever happens here: a call_id that names no call of
-// this server (a call from another system) or a failed link is logged,
-// and a retry of the request links again.
 // linkChat records a ticket made from a chat on the chat and tells the
 // citizen its number; a ticket whose chat is not the agent's keeps its
 // chat_id as written, and the chat is left as it was.
@@ -300,6 +297,10 @@ func (s *Server) linkChat(r *http.Request, a auth.Actor, t *ticketing.Ticket) {
 	s.attachChatRecord(r.Context(), a, t, id)
 }
 
+// linkCall shows a ticket made during a call on the call's record. The
+// ticket stands whatever happens here: a call_id that names no call of
+// this server (a call from another system) or a failed link is logged,
+// and a retry of the request links again.
 func (s *Server) linkCall(r *http.Request, t *ticketing.Ticket) {
 	if t.CallID == "" || s.calls == nil {
 		return

@@ -7,6 +7,7 @@ import (
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/canned"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
 )
 
 // cannedRoutes serve the canned replies: staff read the active ones,
@@ -57,7 +58,7 @@ func (s *Server) listCanned(w http.ResponseWriter, r *http.Request, a auth.Actor
 	if rs == nil {
 		rs = []canned.Reply{}
 	}
-	writeJSON(w, http.StatusOK, page[canned.Reply]{Items: rs})
+	httpx.WriteJSON(w, http.StatusOK, page[canned.Reply]{Items: rs})
 	return nil
 }
 
@@ -65,7 +66,7 @@ func (s *Server) listCanned(w http.ResponseWriter, r *http.Request, a auth.Actor
 func cannedID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, errs.E(errs.NotFound, "no canned reply %q", clip(r.PathValue("id"), 40))
+		return 0, errs.E(errs.NotFound, "no canned reply %q", httpx.Clip(r.PathValue("id"), 40))
 	}
 	return id, nil
 }
@@ -83,7 +84,7 @@ func (s *Server) getCanned(w http.ResponseWriter, r *http.Request, a auth.Actor)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, c)
+	httpx.WriteJSON(w, http.StatusOK, c)
 	return nil
 }
 
@@ -93,7 +94,7 @@ func (s *Server) createCanned(w http.ResponseWriter, r *http.Request, a auth.Act
 		return err
 	}
 	var in cannedInput
-	if err := decodeJSON(w, r, &in, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, false); err != nil {
 		return err
 	}
 	c := canned.Reply{Title: in.Title, Text: in.Text, Category: in.Category, Shortcut: in.Shortcut,
@@ -101,7 +102,7 @@ func (s *Server) createCanned(w http.ResponseWriter, r *http.Request, a auth.Act
 	if c, err = svc.Create(r.Context(), a, c); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, c)
+	httpx.WriteJSON(w, http.StatusCreated, c)
 	return nil
 }
 
@@ -117,14 +118,14 @@ func (s *Server) updateCanned(w http.ResponseWriter, r *http.Request, a auth.Act
 		return err
 	}
 	var u canned.Update
-	if err := decodeJSON(w, r, &u, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &u, false); err != nil {
 		return err
 	}
 	c, err := svc.Update(r.Context(), a, id, u)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, c)
+	httpx.WriteJSON(w, http.StatusOK, c)
 	return nil
 }
 

@@ -3,8 +3,10 @@ package agentui
 import (
 	"context"
 	"maps"
+	"slices"
 	"strconv"
 
+	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/webchat"
@@ -49,15 +51,7 @@ func (h *Hub) chatRequest(ctx context.Context, agent string, req envelope) (any,
 }
 
 // chatAgent is the agent routing connected the chat to, or "".
-func (h *Hub) chatAgent(chatID int64) string {
-	ref := strconv.FormatInt(chatID, 10)
-	for _, c := range h.engine.Contacts() {
-		if c.Channel == routing.Chat && c.Ref == ref && c.Status == routing.Connected {
-			return c.Agent
-		}
-	}
-	return ""
-}
+func (h *Hub) chatAgent(chatID int64) string { return h.chats.AgentOf(chatID) }
 
 // forwardChats sends every chat's new messages to the agent who has the
 // chat, until ctx ends. Should it fall behind, it listens again; the
@@ -105,6 +99,34 @@ func (h *Hub) forwardFrom(ctx context.Context, l *webchat.Listener) {
 // sendChatHistory sends the agent who just joined a chat its transcript:
 // what the citizen and the bot said before.
 func (h *Hub) sendChatHistory(ctx context.Context, agent string, chatID int64) {
+	h.mu.Lock()
+	tabs := slices.Clone(h.byUser[agent])
+	h.mu.Unlock()
+	h.sendTranscript(ctx, agent, chatID, tabs...)
+}
+
+// sendOpenChats sends an agent's console that just connected the
+// transcript of every chat routing has the agent in: a tab that
+// reconnects, or opens after a restart, misses nothing of them. Messages
+// forwarded meanwhile may come twice; consoles show each seq once.
+func (h *Hub) sendOpenChats(ctx context.Context, c *wsClient) {
+	if h.chats == nil || c.actor.Role != auth.RoleAgent {
+		return
+	}
+	for _, ct := range h.engine.Contacts() {
+		if ct.Channel != routing.Chat || ct.Agent != c.actor.Username || ct.Status != routing.Connected {
+			continue
+		}
+		if chatID, err := strconv.ParseInt(ct.Ref, 10, 64); err == nil {
+			h.sendTranscript(ctx, c.actor.Username, chatID, c)
+		}
+	}
+}
+
+// sendTranscript queues a chat's whole transcript for the agent's tabs.
+// A long transcript outgrows a tab's send queue, so it waits for the tab
+// to take each message (up to controlTimeout) rather than dropping it.
+func (h *Hub) sendTranscript(ctx context.Context, agent string, chatID int64, tabs ...*wsClient) {
 	ctx, cancel := context.WithTimeout(ctx, controlTimeout)
 	defer cancel()
 	ms, err := h.chats.Transcript(ctx, chatID, agent, 0)
@@ -112,8 +134,12 @@ func (h *Hub) sendChatHistory(ctx context.Context, agent string, chatID int64) {
 		h.log.Warn("webchat: the transcript for the console", "chat", chatID, "agent", agent, "err", err)
 		return
 	}
-	for _, m := range ms {
-		h.toUser(agent, encode("chat.message", "", chatMessage{ChatID: chatID, Message: m}))
+	for _, c := range tabs {
+		for _, m := range ms {
+			if !c.enqueueWait(ctx, encode("chat.message", "", chatMessage{ChatID: chatID, Message: m})) {
+				break
+			}
+		}
 	}
 }
 
@@ -126,16 +152,15 @@ type chatControl struct {
 
 // End closes the chat of the contact as answered.
 func (cc chatControl) End(ctx context.Context, contactID string) error {
-	for _, c := range cc.engine.Contacts() {
-		if c.ID == contactID {
-			id, err := strconv.ParseInt(c.Ref, 10, 64)
-			if err != nil {
-				return errs.E(errs.NotFound, "contact %s is not a chat", contactID)
-			}
-			return cc.chats.EndByAgent(ctx, id, c.Agent)
-		}
+	c, ok := cc.engine.Contact(contactID)
+	if !ok {
+		return errs.E(errs.NotFound, "no live contact %s", contactID)
 	}
-	return errs.E(errs.NotFound, "no live contact %s", contactID)
+	id, err := strconv.ParseInt(c.Ref, 10, 64)
+	if err != nil {
+		return errs.E(errs.NotFound, "contact %s is not a chat", contactID)
+	}
+	return cc.chats.EndByAgent(ctx, id, c.Agent)
 }
 
 // AnsweredOnDevice is false: chats are answered in the console.

@@ -4,15 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	agentui "github.com/open12345/hotline/agent-ui"
 	"github.com/open12345/hotline/internal/testenv"
-	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/webchat"
 )
 
@@ -30,19 +27,7 @@ type chatMsg struct {
 // into it.
 func TestChatDesk_AgentTakesAChat(t *testing.T) {
 	ctx := context.Background()
-	var store *postgres.ChatStore
-	var chats *webchat.Service
-	e := newEnvOn(t, func(db *postgres.DB, d *agentui.Deps) {
-		store = postgres.NewChatStore(db)
-		chats = webchat.NewService(store, d.Guides, d.Clock, slog.New(slog.DiscardHandler), webchat.Config{})
-		d.Chats = chats
-	})
-	stop, err := chats.Follow(ctx, e.routing)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
-
+	e, chats, store := chatEnvWithStore(t)
 	c, _, err := chats.Start(ctx, "")
 	if err != nil {
 		t.Fatal(err)
@@ -56,20 +41,8 @@ func TestChatDesk_AgentTakesAChat(t *testing.T) {
 	}
 
 	agent := e.mustWS("agent1")
-	if ack := agent.request("presence.set", map[string]string{"state": "ready"}); ack.Type != "ack" {
-		t.Fatalf("presence.set: %s %s", ack.Type, ack.Data)
-	}
-	var offer struct {
-		OfferID string `json:"offer_id"`
-		Channel string `json:"channel"`
-	}
-	agent.await("offer", nil, &offer)
-	if offer.Channel != "chat" {
-		t.Fatalf("offer on channel %q, want chat", offer.Channel)
-	}
-	if ack := agent.request("offer.accept", map[string]string{"offer_id": offer.OfferID}); ack.Type != "ack" {
-		t.Fatalf("offer.accept: %s %s", ack.Type, ack.Data)
-	}
+	ready(t, agent)
+	takeOffer(t, agent)
 	var history []chatMsg
 	for len(history) < 4 { // greeting, question, hand-off notice, the agent's arrival
 		var m chatMsg
@@ -150,11 +123,7 @@ func TestChatDesk_AgentTakesAChat(t *testing.T) {
 // transcript; agents may not.
 func TestChatHistory_ForSupervisors(t *testing.T) {
 	ctx := context.Background()
-	var chats *webchat.Service
-	e := newEnvOn(t, func(db *postgres.DB, d *agentui.Deps) {
-		chats = webchat.NewService(postgres.NewChatStore(db), d.Guides, d.Clock, slog.New(slog.DiscardHandler), webchat.Config{})
-		d.Chats = chats
-	})
+	e, chats := chatEnv(t)
 	var ids []int64
 	for _, text := range []string{"护照过期了", "100%退款吗", "营业执照怎么办"} {
 		c, _, err := chats.Start(ctx, "")

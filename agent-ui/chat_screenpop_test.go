@@ -2,12 +2,9 @@ package agentui_test
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
-	agentui "github.com/open12345/hotline/agent-ui"
-	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/screenpop"
 	"github.com/open12345/hotline/webchat"
 )
@@ -16,18 +13,7 @@ import (
 // tickets and chats; a chat without one rings with empty lists.
 func TestChatDesk_OfferShowsTheCitizensHistoryWhenThePhoneIsKnown(t *testing.T) {
 	ctx := context.Background()
-	var store *postgres.ChatStore
-	var chats *webchat.Service
-	e := newEnvOn(t, func(db *postgres.DB, d *agentui.Deps) {
-		store = postgres.NewChatStore(db)
-		chats = webchat.NewService(store, d.Guides, d.Clock, slog.New(slog.DiscardHandler), webchat.Config{})
-		d.Chats = chats
-	})
-	stop, err := chats.Follow(ctx, e.routing)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(stop)
+	e, chats, store := chatEnvWithStore(t)
 	past := e.newTicket("complaint", nil) // the citizen 13812341234
 	withPhone := func(phone string) webchat.Chat {
 		c, _, err := chats.Start(ctx, "")
@@ -54,9 +40,7 @@ func TestChatDesk_OfferShowsTheCitizensHistoryWhenThePhoneIsKnown(t *testing.T) 
 	}
 
 	agent := e.mustWS("agent1")
-	if ack := agent.request("presence.set", map[string]string{"state": "ready"}); ack.Type != "ack" {
-		t.Fatalf("presence.set: %s %s", ack.Type, ack.Data)
-	}
+	ready(t, agent)
 	var offer struct {
 		OfferID string             `json:"offer_id"`
 		History *screenpop.History `json:"citizen_history"`

@@ -41,7 +41,7 @@ func (s *Server) attachChat(ctx context.Context, a auth.Actor, ticketID, chatID 
 	}
 	var imgs []webchat.Image
 	if s.chatImages != nil {
-		if imgs, err = s.chatImages.images.OfChat(ctx, chatID); err != nil {
+		if imgs, err = s.chatImages.OfChat(ctx, chatID); err != nil {
 			return err
 		}
 	}
@@ -53,7 +53,7 @@ func (s *Server) attachChat(ctx context.Context, a auth.Actor, ticketID, chatID 
 	var order []webchat.Image
 	for _, m := range ms {
 		if img, ok := byRef[m.Attachment]; ok {
-			names[m.Attachment] = fmt.Sprintf("会话图片-%d-%d%s", chatID, m.Seq, imageExt(img))
+			names[m.Attachment] = fmt.Sprintf("会话图片-%d-%d%s", chatID, m.Seq, img.Ext())
 			order = append(order, img)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/webchat"
 )
@@ -85,6 +86,6 @@ func (s *Server) getChatTargets(w http.ResponseWriter, _ *http.Request, _ auth.A
 		}
 		out.Agents = append(out.Agents, t)
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 	return nil
 }

@@ -17,9 +17,18 @@ import (
 // chatEnv is an env with web chat following its routing engine.
 func chatEnv(t *testing.T) (*env, *webchat.Service) {
 	t.Helper()
+	e, chats, _ := chatEnvWithStore(t)
+	return e, chats
+}
+
+// chatEnvWithStore is chatEnv and the chats' store.
+func chatEnvWithStore(t *testing.T) (*env, *webchat.Service, *postgres.ChatStore) {
+	t.Helper()
 	var chats *webchat.Service
+	var store *postgres.ChatStore
 	e := newEnvOn(t, func(db *postgres.DB, d *agentui.Deps) {
-		chats = webchat.NewService(postgres.NewChatStore(db), d.Guides, d.Clock, slog.New(slog.DiscardHandler), webchat.Config{})
+		store = postgres.NewChatStore(db)
+		chats = webchat.NewService(store, d.Guides, d.Clock, slog.New(slog.DiscardHandler), webchat.Config{})
 		d.Chats = chats
 	})
 	stop, err := chats.Follow(context.Background(), e.routing)
@@ -27,7 +36,7 @@ func chatEnv(t *testing.T) (*env, *webchat.Service) {
 		t.Fatal(err)
 	}
 	t.Cleanup(stop)
-	return e, chats
+	return e, chats, store
 }
 
 // takeOffer makes the console ready and accepts the chat offered to it.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/webchat"
 )
 
@@ -66,7 +67,7 @@ func (s *Server) listChats(w http.ResponseWriter, r *http.Request, _ auth.Actor)
 	if err != nil {
 		return err
 	}
-	q, err := queryOf(r, "from", "to", "agent", "q", "limit", "cursor")
+	q, err := httpx.Query(r, "from", "to", "agent", "q", "limit", "cursor")
 	if err != nil {
 		return err
 	}
@@ -105,7 +106,7 @@ func (s *Server) listChats(w http.ResponseWriter, r *http.Request, _ auth.Actor)
 	if len(cs) == f.Limit {
 		next = cs[len(cs)-1].ID
 	}
-	writeJSON(w, http.StatusOK, page[chatView]{Items: out, NextCursor: encodeCursor(next)})
+	httpx.WriteJSON(w, http.StatusOK, page[chatView]{Items: out, NextCursor: encodeCursor(next)})
 	return nil
 }
 
@@ -116,12 +117,12 @@ func (s *Server) getChat(w http.ResponseWriter, r *http.Request, _ auth.Actor) e
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return errs.E(errs.NotFound, "chat %q not found", clip(r.PathValue("id"), 40))
+		return errs.E(errs.NotFound, "chat %q not found", httpx.Clip(r.PathValue("id"), 40))
 	}
 	c, ms, err := svc.Chat(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewChat(c, ms))
+	httpx.WriteJSON(w, http.StatusOK, viewChat(c, ms))
 	return nil
 }

@@ -40,12 +40,7 @@ func newContactControls(engine *routing.Engine, byChannel map[routing.Channel]Co
 
 // find returns the live contact with the id.
 func (cc contactControls) find(id string) (routing.ContactView, bool) {
-	for _, c := range cc.engine.Contacts() {
-		if c.ID == id {
-			return c, true
-		}
-	}
-	return routing.ContactView{}, false
+	return cc.engine.Contact(id)
 }
 
 // control returns the channel's control of the contact; false when none

@@ -7,6 +7,7 @@ import (
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/ticketing/dispatch"
 )
 
@@ -22,7 +23,7 @@ var deliveryViewers = []auth.Role{auth.RoleAdmin, auth.RoleSupervisor, auth.Role
 
 // listDeliveries answers GET /deliveries?state=&department=&ticket=&limit=.
 func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	q, err := queryOf(r, "state", "department", "ticket", "limit")
+	q, err := httpx.Query(r, "state", "department", "ticket", "limit")
 	if err != nil {
 		return err
 	}
@@ -56,7 +57,7 @@ func (s *Server) listDeliveries(w http.ResponseWriter, r *http.Request, a auth.A
 	if ds == nil {
 		ds = []dispatch.Delivery{}
 	}
-	writeJSON(w, http.StatusOK, page[dispatch.Delivery]{Items: ds})
+	httpx.WriteJSON(w, http.StatusOK, page[dispatch.Delivery]{Items: ds})
 	return nil
 }
 
@@ -66,7 +67,7 @@ func (s *Server) retryDelivery(w http.ResponseWriter, r *http.Request, a auth.Ac
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, d)
+	httpx.WriteJSON(w, http.StatusAccepted, d)
 	return nil
 }
 
@@ -76,6 +77,6 @@ func (s *Server) queueStats(w http.ResponseWriter, r *http.Request, _ auth.Actor
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"queues": qs, "outbox_backlog": backlog})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"queues": qs, "outbox_backlog": backlog})
 	return nil
 }

@@ -4,10 +4,10 @@ import (
 	"context"
 	"mime"
 	"net/http"
-	"strconv"
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/knowledge"
 )
 
@@ -31,7 +31,6 @@ func (s *Server) guideRoutes() {
 	m.Handle("GET /api/v1/synonyms", s.authed(withQuery(s.getSynonyms), everyone...))
 	m.Handle("PUT /api/v1/synonyms", s.authed(s.putSynonyms, overseers...))
 	m.Handle("POST /api/v1/admin/search/verify", s.authed(s.verifySearch, admins...))
-	m.Handle("GET /api/v1/public/guides/search", s.citizen(s.publicSearchGuides))
 }
 
 func (s *Server) getGuide(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
@@ -39,13 +38,13 @@ func (s *Server) getGuide(w http.ResponseWriter, r *http.Request, a auth.Actor) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, g)
+	httpx.WriteJSON(w, http.StatusOK, g)
 	return nil
 }
 
 func (s *Server) createGuide(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
 	var g knowledge.Guide
-	if err := decodeJSON(w, r, &g, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &g, false); err != nil {
 		return err
 	}
 	saved, err := s.guides.Create(r.Context(), a, g)
@@ -53,20 +52,20 @@ func (s *Server) createGuide(w http.ResponseWriter, r *http.Request, a auth.Acto
 		return err
 	}
 	w.Header().Set("Location", "/api/v1/guides/"+saved.Code)
-	writeJSON(w, http.StatusCreated, saved)
+	httpx.WriteJSON(w, http.StatusCreated, saved)
 	return nil
 }
 
 func (s *Server) updateGuide(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
 	var g knowledge.Guide
-	if err := decodeJSON(w, r, &g, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &g, false); err != nil {
 		return err
 	}
 	saved, err := s.guides.Update(r.Context(), a, r.PathValue("code"), g)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, saved)
+	httpx.WriteJSON(w, http.StatusOK, saved)
 	return nil
 }
 
@@ -83,19 +82,19 @@ func (s *Server) guideVersions(w http.ResponseWriter, r *http.Request, a auth.Ac
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, page[knowledge.Version]{Items: vs})
+	httpx.WriteJSON(w, http.StatusOK, page[knowledge.Version]{Items: vs})
 	return nil
 }
 
 // listGuides pages through guides by code: ?department=&category=&status=&after=&limit=.
 func (s *Server) listGuides(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	q, err := queryOf(r, "department", "category", "status", "after", "limit")
+	q, err := httpx.Query(r, "department", "category", "status", "after", "limit")
 	if err != nil {
 		return err
 	}
 	f := knowledge.ListFilter{Department: q.Get("department"), Category: q.Get("category"),
 		Status: knowledge.Status(q.Get("status")), After: q.Get("after")}
-	limit, err := intParam(q.Get("limit"), 100, 1, 500, "limit")
+	limit, err := httpx.IntParam(q.Get("limit"), 100, 1, 500, "limit")
 	if err != nil {
 		return err
 	}
@@ -108,12 +107,12 @@ func (s *Server) listGuides(w http.ResponseWriter, r *http.Request, a auth.Actor
 	if len(gs) == limit {
 		next = gs[len(gs)-1].Code
 	}
-	writeJSON(w, http.StatusOK, page[knowledge.Guide]{Items: gs, NextCursor: next})
+	httpx.WriteJSON(w, http.StatusOK, page[knowledge.Guide]{Items: gs, NextCursor: next})
 	return nil
 }
 
 func (s *Server) guidesForReview(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	q, err := queryOf(r, "department")
+	q, err := httpx.Query(r, "department")
 	if err != nil {
 		return err
 	}
@@ -121,31 +120,12 @@ func (s *Server) guidesForReview(w http.ResponseWriter, r *http.Request, a auth.
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, page[knowledge.Guide]{Items: gs})
+	httpx.WriteJSON(w, http.StatusOK, page[knowledge.Guide]{Items: gs})
 	return nil
 }
 
-// searchQuery reads ?q=&department=&category=&status=&limit=&offset=, the
-// parameters of both searches (the citizens' keeps to published guides
-// whatever status says). Errors: invalid.
-func searchQuery(r *http.Request) (knowledge.Query, error) {
-	q, err := queryOf(r, "q", "department", "category", "status", "limit", "offset")
-	if err != nil {
-		return knowledge.Query{}, err
-	}
-	sq := knowledge.Query{Text: q.Get("q"), Filter: knowledge.Filter{Department: q.Get("department"), Category: q.Get("category")}}
-	for _, st := range splitList(q.Get("status")) {
-		sq.Filter.Statuses = append(sq.Filter.Statuses, knowledge.Status(st))
-	}
-	if sq.Limit, err = intParam(q.Get("limit"), knowledge.DefaultLimit, 1, knowledge.MaxLimit, "limit"); err != nil {
-		return sq, err
-	}
-	sq.Offset, err = intParam(q.Get("offset"), 0, 0, 1000, "offset")
-	return sq, err
-}
-
 func (s *Server) searchGuides(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	sq, err := searchQuery(r)
+	sq, err := httpx.GuideQuery(r)
 	if err != nil {
 		return err
 	}
@@ -153,33 +133,14 @@ func (s *Server) searchGuides(w http.ResponseWriter, r *http.Request, a auth.Act
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, res)
-	return nil
-}
-
-// publicSearchGuides is the citizens' search: published guides only, at
-// most 20 hits.
-func (s *Server) publicSearchGuides(w http.ResponseWriter, r *http.Request) error {
-	sq, err := searchQuery(r)
-	if err != nil {
-		return err
-	}
-	sq.Limit = min(sq.Limit, 20)
-	res, err := s.guides.PublicSearch(r.Context(), sq)
-	if err != nil {
-		return err
-	}
-	for i := range res.Hits {
-		res.Hits[i].Status = ""
-	}
-	writeJSON(w, http.StatusOK, res)
+	httpx.WriteJSON(w, http.StatusOK, res)
 	return nil
 }
 
 // importGuides takes a JSON array (application/json) or CSV (text/csv);
 // ?format= overrides the content type.
 func (s *Server) importGuides(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	q, err := queryOf(r, "format")
+	q, err := httpx.Query(r, "format")
 	if err != nil {
 		return err
 	}
@@ -201,12 +162,12 @@ func (s *Server) importGuides(w http.ResponseWriter, r *http.Request, a auth.Act
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, res)
+	httpx.WriteJSON(w, http.StatusOK, res)
 	return nil
 }
 
 func (s *Server) exportGuides(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	q, err := queryOf(r, "format")
+	q, err := httpx.Query(r, "format")
 	if err != nil {
 		return err
 	}
@@ -229,20 +190,20 @@ func (s *Server) exportGuides(w http.ResponseWriter, r *http.Request, a auth.Act
 }
 
 func (s *Server) getSynonyms(w http.ResponseWriter, r *http.Request, _ auth.Actor) error {
-	writeJSON(w, http.StatusOK, s.guides.Synonyms())
+	httpx.WriteJSON(w, http.StatusOK, s.guides.Synonyms())
 	return nil
 }
 
 func (s *Server) putSynonyms(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
 	var syn knowledge.Synonyms
-	if err := decodeJSON(w, r, &syn, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &syn, false); err != nil {
 		return err
 	}
 	saved, err := s.guides.SetSynonyms(r.Context(), a, syn)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, saved)
+	httpx.WriteJSON(w, http.StatusOK, saved)
 	return nil
 }
 
@@ -254,18 +215,6 @@ func (s *Server) verifySearch(w http.ResponseWriter, r *http.Request, _ auth.Act
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, err, "verify search indexes")
 	}
-	writeJSON(w, http.StatusOK, rep)
+	httpx.WriteJSON(w, http.StatusOK, rep)
 	return nil
-}
-
-// intParam parses an optional integer query parameter within [lo, hi].
-func intParam(v string, def, lo, hi int, name string) (int, error) {
-	if v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < lo || n > hi {
-		return 0, errs.E(errs.Invalid, "%s must be a number from %d to %d", name, lo, hi)
-	}
-	return n, nil
 }

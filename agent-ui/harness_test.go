@@ -19,9 +19,12 @@ import (
 
 	agentui "github.com/open12345/hotline/agent-ui"
 	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/citizenweb"
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/eventbus"
 	"github.com/open12345/hotline/files"
+	"github.com/open12345/hotline/internal/apitest"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/knowledge"
 	"github.com/open12345/hotline/knowledge/embedded"
@@ -48,7 +51,6 @@ type env struct {
 	// routing runs on the fake clock: tests move it and call Expire.
 	routing *routing.Engine
 	bus     *eventbus.Local
-	sms     *smsBox // the SMS the public endpoints sent
 }
 
 // logoutGrace is how long an agent stays in routing after the last tab
@@ -147,7 +149,7 @@ func newEnvOn(t *testing.T, change func(*postgres.DB, *agentui.Deps)) *env {
 			t.Fatal(err)
 		}
 	}
-	e := &env{t: t, db: db, clock: clk, loc: loc, tokens: map[string]string{}, sms: &smsBox{}}
+	e := &env{t: t, db: db, clock: clk, loc: loc, tokens: map[string]string{}}
 	users := []auth.NewUser{
 		{Username: "admin", Role: auth.RoleAdmin}, {Username: "supervisor", Role: auth.RoleSupervisor},
 		{Username: "agent1", DisplayName: "话务员一号", Role: auth.RoleAgent}, {Username: "agent2", Role: auth.RoleAgent},
@@ -171,17 +173,27 @@ func newEnvOn(t *testing.T, change func(*postgres.DB, *agentui.Deps)) *env {
 	deps := agentui.Deps{Tickets: tickets, Auth: authn,
 		Checks: []agentui.Check{{Name: "postgres", Ping: db.Ping}}, Registry: prometheus.NewRegistry(), Log: log, Files: blobs,
 		Dispatch: dispatch.NewAdmin(postgres.NewDispatchStore(db), queueInspector(t), clk),
-		Guides:   guides, Search: e.syncer, CitizenLimit: agentui.CitizenLimit{PerSecond: 0.001, Burst: citizenBurst},
+		Guides:   guides, Search: e.syncer,
 		Routing: e.routing, RoutingStore: postgres.NewRoutingStore(db), Bus: e.bus, Clock: clk,
-		Quotas: quotas, Codes: phonecode.NewService(postgres.NewPhoneCodeStore(db), quotas, e.sms, clk, log),
 		Hub: agentui.HubConfig{LogoutGrace: logoutGrace, WallboardEvery: wallboardEvery, PingEvery: 200 * time.Millisecond}}
 	change(db, &deps)
+	// The citizens' side serves the chats and images the staff's does,
+	// as cmd/hotline composes them; its own tests are citizenweb's.
+	citizen, err := citizenweb.New(citizenweb.Deps{Tickets: deps.Tickets, Guides: deps.Guides, Quotas: quotas,
+		Codes: phonecode.NewService(postgres.NewPhoneCodeStore(db), quotas, &dispatch.LogSMS{Log: log}, clk, log),
+		Limit: httpx.Rate{PerSecond: 0.001, Burst: citizenBurst}, Clock: deps.Clock, Log: deps.Log,
+		Chats: deps.Chats, ChatImages: deps.ChatImages, Files: deps.Files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps.Citizen = citizen
 	api, err := agentui.NewServer(deps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e.srv = httptest.NewServer(api)
 	t.Cleanup(e.srv.Close)
+	t.Cleanup(citizen.Close)
 	t.Cleanup(api.Close) // runs first: ends the websockets
 	for _, u := range users {
 		var out struct{ Token string }
@@ -192,11 +204,7 @@ func newEnvOn(t *testing.T, change func(*postgres.DB, *agentui.Deps)) *env {
 }
 
 // response is an API answer.
-type response struct {
-	Status int
-	Body   []byte
-	Header http.Header
-}
+type response = apitest.Response
 
 // call sends a request as user ("" for none); body is JSON-encoded unless
 // it is already []byte.
@@ -238,29 +246,13 @@ func (e *env) callWith(user, method, path string, body []byte, contentType strin
 // do sends a request and reads the whole answer.
 func (e *env) do(req *http.Request) response {
 	e.t.Helper()
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return response{Status: resp.StatusCode, Body: b, Header: resp.Header}
+	return apitest.Do(e.t, e.srv.Client(), req)
 }
 
 // must checks the status and decodes the body into out (if not nil).
 func (e *env) must(r response, status int, out any) {
 	e.t.Helper()
-	if r.Status != status {
-		e.t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
-	}
-	if out != nil {
-		if err := json.Unmarshal(r.Body, out); err != nil {
-			e.t.Fatalf("decode %s: %v", r.Body, err)
-		}
-	}
+	apitest.Must(e.t, r, status, out)
 }
 
 // errorCode returns the code of an error envelope, failing if the body is not one.

@@ -4,11 +4,13 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/open12345/hotline/internal/httpx"
 )
 
 // healthz answers while the process serves.
 func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
 // readyz answers 200 only when every dependency answers within two seconds.
@@ -24,5 +26,5 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 			status[c.Name] = "ok"
 		}
 	}
-	writeJSON(w, code, status)
+	httpx.WriteJSON(w, code, status)
 }

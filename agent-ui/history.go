@@ -5,6 +5,7 @@ import (
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/ticketing"
 )
 
@@ -19,6 +20,6 @@ func (s *Server) citizenHistory(w http.ResponseWriter, r *http.Request, _ auth.A
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, h)
+	httpx.WriteJSON(w, http.StatusOK, h)
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/eventbus"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/screenpop"
 	"github.com/open12345/hotline/webchat"
@@ -124,7 +125,7 @@ func newHub(cfg HubConfig, deps Deps, history *screenpop.Finder, config *routing
 		Subprotocols:     []string{subprotocol},
 		CheckOrigin:      h.originAllowed,
 		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
-			writeJSON(w, status, errorBody{errorDetail{Code: errs.Invalid, Message: reason.Error()}})
+			httpx.WriteJSON(w, status, httpx.ErrorBody{Error: httpx.ErrorDetail{Code: errs.Invalid, Message: reason.Error()}})
 		},
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -172,7 +173,7 @@ func newHub(cfg HubConfig, deps Deps, history *screenpop.Finder, config *routing
 // the configured ones.
 func (h *Hub) originAllowed(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
-	return origin == "" || originAllowed(r, origin, h.cfg.AllowedOrigins)
+	return origin == "" || httpx.OriginAllowed(r, origin, h.cfg.AllowedOrigins)
 }
 
 // wsToken is the session cookie, else the token offered as a subprotocol.
@@ -192,17 +193,17 @@ func wsToken(r *http.Request) string {
 // the connection ends.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.originAllowed(r) {
-		writeError(w, r, h.log, errs.E(errs.Forbidden, "this origin may not open the console websocket"))
+		httpx.WriteError(w, r, h.log, errs.E(errs.Forbidden, "this origin may not open the console websocket"))
 		return
 	}
 	token := wsToken(r)
 	actor, _, err := h.auth.Authenticate(r.Context(), token)
 	if err != nil {
-		writeError(w, r, h.log, err)
+		httpx.WriteError(w, r, h.log, err)
 		return
 	}
 	if !h.admit(actor.Username) {
-		writeError(w, r, h.log, errs.E(errs.RateLimited, "at most %d console tabs per user", wsMaxTabs))
+		httpx.WriteError(w, r, h.log, errs.E(errs.RateLimited, "at most %d console tabs per user", wsMaxTabs))
 		return
 	}
 	conn, err := h.upgrader.Upgrade(w, r, nil)
@@ -213,11 +214,13 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &wsClient{hub: h, conn: conn, actor: actor, token: token,
 		send: make(chan []byte, wsSendQueue), done: make(chan struct{})}
 	if err := h.register(r.Context(), c); err != nil {
-		c.enqueue(encode("error", "", errorDetail{Code: errs.CodeOf(err), Message: errs.Message(err)}))
+		c.enqueue(encode("error", "", httpx.ErrorDetail{Code: errs.CodeOf(err), Message: errs.Message(err)}))
 		c.close(websocket.CloseInternalServerErr, "could not start the session")
 		return
 	}
 	go c.writeLoop()
+	// After registering, so that no message falls between the two.
+	go h.sendOpenChats(context.WithoutCancel(r.Context()), c)
 	// Return at once: net/http then frees the request, its context and
 	// the connection's 4 KiB read and write buffers, which a hijacked
 	// connection keeps for as long as its handler runs.

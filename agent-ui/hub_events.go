@@ -12,6 +12,7 @@ import (
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/eventbus"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/screenpop"
 	"github.com/open12345/hotline/ticketing"
@@ -236,7 +237,7 @@ func (h *Hub) handle(c *wsClient, req envelope) (any, error) {
 		}
 		return h.chatTransfer(context.Background(), a.Username, req)
 	}
-	return nil, errs.E(errs.Invalid, "unknown message type %q", clip(req.Type, 40))
+	return nil, errs.E(errs.Invalid, "unknown message type %q", httpx.Clip(req.Type, 40))
 }
 
 // endOwnContact ends a contact connected to this agent, through the
@@ -250,25 +251,17 @@ func (h *Hub) endOwnContact(ctx context.Context, agent, contactID string) (routi
 			}
 		}
 	}
-	return routing.ContactView{}, errs.E(errs.NotFound, "no contact %s of yours is connected", clip(contactID, 40))
+	return routing.ContactView{}, errs.E(errs.NotFound, "no contact %s of yours is connected", httpx.Clip(contactID, 40))
 }
 
 func decodeData(req envelope, into any) error {
 	if len(req.Data) == 0 {
-		return errs.E(errs.Invalid, "%s needs data", clip(req.Type, 40))
+		return errs.E(errs.Invalid, "%s needs data", httpx.Clip(req.Type, 40))
 	}
 	if err := json.Unmarshal(req.Data, into); err != nil {
-		return errs.E(errs.Invalid, "bad data for %s", clip(req.Type, 40))
+		return errs.E(errs.Invalid, "bad data for %s", httpx.Clip(req.Type, 40))
 	}
 	return nil
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n]) + "…"
-	}
-	return s
 }
 
 // wallboard sends queue figures (and, to supervisors, agents' states) when

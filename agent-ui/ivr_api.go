@@ -9,6 +9,7 @@ import (
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/telephony"
 	"github.com/open12345/hotline/telephony/prompts"
 )
@@ -87,7 +88,7 @@ func (s *Server) getIVRMenu(w http.ResponseWriter, _ *http.Request, a auth.Actor
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewMenu(m))
+	httpx.WriteJSON(w, http.StatusOK, viewMenu(m))
 	return nil
 }
 
@@ -98,7 +99,7 @@ func (s *Server) putIVRMenu(w http.ResponseWriter, r *http.Request, a auth.Actor
 		return err
 	}
 	var v menuView
-	if err := decodeJSON(w, r, &v, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &v, false); err != nil {
 		return err
 	}
 	m, err := v.menu()
@@ -108,7 +109,7 @@ func (s *Server) putIVRMenu(w http.ResponseWriter, r *http.Request, a auth.Actor
 	if m, err = menus.Save(r.Context(), a, m); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewMenu(m))
+	httpx.WriteJSON(w, http.StatusOK, viewMenu(m))
 	return nil
 }
 
@@ -135,7 +136,7 @@ func (s *Server) listPrompts(w http.ResponseWriter, _ *http.Request, _ auth.Acto
 	for i, p := range infos {
 		out[i] = promptView{Name: p.Name, Recorded: p.Recorded, Problem: p.Problem}
 	}
-	writeJSON(w, http.StatusOK, page[promptView]{Items: out})
+	httpx.WriteJSON(w, http.StatusOK, page[promptView]{Items: out})
 	return nil
 }
 
@@ -149,7 +150,7 @@ func (s *Server) putPrompt(w http.ResponseWriter, r *http.Request, _ auth.Actor)
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "audio/wav" {
 		return errs.E(errs.Invalid, "Content-Type must be audio/wav")
 	}
-	s.allowSlowTransfer(w, r, true)
+	httpx.AllowSlowTransfer(w, r, true, s.log)
 	if err := lib.Put(r.PathValue("name"), r.Body); err != nil {
 		return err
 	}

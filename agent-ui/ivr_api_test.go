@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	agentui "github.com/open12345/hotline/agent-ui"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/routing"
@@ -141,7 +142,7 @@ func TestIVRMenu_RefusesHostileInput(t *testing.T) {
 		{"UnknownPrompt", menu(map[string]string{"key": "1", "queue": "general", "prompt": "../../etc/passwd"}), 400, "no prompt"},
 		{"ControlInLabel", menu(map[string]string{"key": "1", "queue": "general", "label": "咨\x1b[31m询"}), 400, "control character"},
 		{"LongLabel", menu(map[string]string{"key": "1", "queue": "general", "label": strings.Repeat("咨", 41)}), 400, "longer than 40"},
-		{"Oversize", menu(map[string]string{"key": "1", "queue": "general", "label": strings.Repeat("x", agentui.MaxBodyBytes)}), 413, "larger than"},
+		{"Oversize", menu(map[string]string{"key": "1", "queue": "general", "label": strings.Repeat("x", httpx.MaxBodyBytes)}), 413, "larger than"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/ticketing"
 )
 
@@ -75,7 +76,7 @@ func metricsHandler(reg *prometheus.Registry, token string, log *slog.Logger) ht
 		got := sha256.Sum256([]byte(r.Header.Get("Authorization")))
 		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
-			writeError(w, r, log, errs.E(errs.Unauthorized, "metrics need Authorization: Bearer <HOTLINE_METRICS_TOKEN>"))
+			httpx.WriteError(w, r, log, errs.E(errs.Unauthorized, "metrics need Authorization: Bearer <HOTLINE_METRICS_TOKEN>"))
 			return
 		}
 		h.ServeHTTP(w, r)

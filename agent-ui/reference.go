@@ -7,6 +7,7 @@ import (
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/ticketing"
 )
 
@@ -18,13 +19,13 @@ func (s *Server) listDepartments(w http.ResponseWriter, r *http.Request, a auth.
 	for i := range ds {
 		ds[i].CreatedAt = ds[i].CreatedAt.In(s.tickets.Location())
 	}
-	writeJSON(w, http.StatusOK, page[ticketing.Department]{Items: ds})
+	httpx.WriteJSON(w, http.StatusOK, page[ticketing.Department]{Items: ds})
 	return nil
 }
 
 func (s *Server) createDepartment(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
 	var d ticketing.Department
-	if err := decodeJSON(w, r, &d, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &d, false); err != nil {
 		return err
 	}
 	d.CreatedAt = time.Time{}
@@ -32,13 +33,13 @@ func (s *Server) createDepartment(w http.ResponseWriter, r *http.Request, a auth
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, saved)
+	httpx.WriteJSON(w, http.StatusCreated, saved)
 	return nil
 }
 
 func (s *Server) updateDepartment(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
 	var d ticketing.Department
-	if err := decodeJSON(w, r, &d, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &d, false); err != nil {
 		return err
 	}
 	if d.Code != "" && d.Code != r.PathValue("code") {
@@ -49,7 +50,7 @@ func (s *Server) updateDepartment(w http.ResponseWriter, r *http.Request, a auth
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, saved)
+	httpx.WriteJSON(w, http.StatusOK, saved)
 	return nil
 }
 
@@ -70,7 +71,7 @@ func (s *Server) getCalendar(w http.ResponseWriter, r *http.Request, _ auth.Acto
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, cal)
+	httpx.WriteJSON(w, http.StatusOK, cal)
 	return nil
 }
 
@@ -86,7 +87,7 @@ func (s *Server) putCalendar(w http.ResponseWriter, r *http.Request, a auth.Acto
 		return err
 	}
 	var body calendarBody
-	if err := decodeJSON(w, r, &body, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &body, false); err != nil {
 		return err
 	}
 	if body.Year != 0 && body.Year != y {
@@ -102,12 +103,12 @@ func (s *Server) putCalendar(w http.ResponseWriter, r *http.Request, a auth.Acto
 	if err := s.tickets.SetCalendarYear(r.Context(), a, year); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, year)
+	httpx.WriteJSON(w, http.StatusOK, year)
 	return nil
 }
 
 func (s *Server) deadline(w http.ResponseWriter, r *http.Request, _ auth.Actor) error {
-	q, err := queryOf(r, "from", "kind", "urgency")
+	q, err := httpx.Query(r, "from", "kind", "urgency")
 	if err != nil {
 		return err
 	}
@@ -120,7 +121,7 @@ func (s *Server) deadline(w http.ResponseWriter, r *http.Request, _ auth.Actor) 
 		return err
 	}
 	loc := s.tickets.Location()
-	writeJSON(w, http.StatusOK, ticketing.Deadlines{SignDueAt: d.SignDueAt.In(loc), DueAt: d.DueAt.In(loc)})
+	httpx.WriteJSON(w, http.StatusOK, ticketing.Deadlines{SignDueAt: d.SignDueAt.In(loc), DueAt: d.DueAt.In(loc)})
 	return nil
 }
 
@@ -129,19 +130,19 @@ func (s *Server) getPolicies(w http.ResponseWriter, r *http.Request, _ auth.Acto
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, p)
+	httpx.WriteJSON(w, http.StatusOK, p)
 	return nil
 }
 
 func (s *Server) putPolicies(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
 	var p ticketing.Policies
-	if err := decodeJSON(w, r, &p, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &p, false); err != nil {
 		return err
 	}
 	if err := s.tickets.SetPolicies(r.Context(), a, p); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, p)
+	httpx.WriteJSON(w, http.StatusOK, p)
 	return nil
 }
 
@@ -150,13 +151,13 @@ func (s *Server) getCatalogue(w http.ResponseWriter, r *http.Request, _ auth.Act
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, c)
+	httpx.WriteJSON(w, http.StatusOK, c)
 	return nil
 }
 
 func (s *Server) putCatalogue(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
 	var c ticketing.Catalogue
-	if err := decodeJSON(w, r, &c, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &c, false); err != nil {
 		return err
 	}
 	if c.Categories == nil {
@@ -169,12 +170,12 @@ func (s *Server) putCatalogue(w http.ResponseWriter, r *http.Request, a auth.Act
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, saved)
+	httpx.WriteJSON(w, http.StatusOK, saved)
 	return nil
 }
 
 func (s *Server) suggest(w http.ResponseWriter, r *http.Request, _ auth.Actor) error {
-	q, err := queryOf(r, "category", "region")
+	q, err := httpx.Query(r, "category", "region")
 	if err != nil {
 		return err
 	}
@@ -182,6 +183,6 @@ func (s *Server) suggest(w http.ResponseWriter, r *http.Request, _ auth.Actor) e
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"departments": codes})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"departments": codes})
 	return nil
 }

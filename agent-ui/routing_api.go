@@ -10,6 +10,7 @@ import (
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/routing"
 )
 
@@ -27,14 +28,14 @@ func (s *Server) routingRoutes() {
 }
 
 func (s *Server) listQueues(w http.ResponseWriter, _ *http.Request, _ auth.Actor) error {
-	writeJSON(w, http.StatusOK, s.routing.Queues())
+	httpx.WriteJSON(w, http.StatusOK, s.routing.Queues())
 	return nil
 }
 
 // putQueue saves a queue and applies it at once.
 func (s *Server) putQueue(w http.ResponseWriter, r *http.Request, _ auth.Actor) error {
 	var q routing.QueueConfig
-	if err := decodeJSON(w, r, &q, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &q, false); err != nil {
 		return err
 	}
 	if q.Name != "" && q.Name != r.PathValue("name") {
@@ -45,7 +46,7 @@ func (s *Server) putQueue(w http.ResponseWriter, r *http.Request, _ auth.Actor) 
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, q)
+	httpx.WriteJSON(w, http.StatusOK, q)
 	return nil
 }
 
@@ -83,7 +84,7 @@ func (s *Server) getWallboard(w http.ResponseWriter, r *http.Request, a auth.Act
 		}
 		v.Agents = agents
 	}
-	writeJSON(w, http.StatusOK, v)
+	httpx.WriteJSON(w, http.StatusOK, v)
 	return nil
 }
 
@@ -123,7 +124,7 @@ func (s *Server) roster(ctx context.Context) ([]rosterAgent, error) {
 }
 
 func (s *Server) listAgents(w http.ResponseWriter, _ *http.Request, _ auth.Actor) error {
-	writeJSON(w, http.StatusOK, s.routing.Agents())
+	httpx.WriteJSON(w, http.StatusOK, s.routing.Agents())
 	return nil
 }
 
@@ -132,7 +133,7 @@ func (s *Server) getProfile(w http.ResponseWriter, r *http.Request, _ auth.Actor
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, p)
+	httpx.WriteJSON(w, http.StatusOK, p)
 	return nil
 }
 
@@ -140,7 +141,7 @@ func (s *Server) getProfile(w http.ResponseWriter, r *http.Request, _ auth.Actor
 // gets them at once.
 func (s *Server) putProfile(w http.ResponseWriter, r *http.Request, _ auth.Actor) error {
 	var p routing.Profile
-	if err := decodeJSON(w, r, &p, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &p, false); err != nil {
 		return err
 	}
 	p.ID = r.PathValue("username")
@@ -148,7 +149,7 @@ func (s *Server) putProfile(w http.ResponseWriter, r *http.Request, _ auth.Actor
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, saved)
+	httpx.WriteJSON(w, http.StatusOK, saved)
 	return nil
 }
 
@@ -161,14 +162,14 @@ func (s *Server) injectContact(w http.ResponseWriter, r *http.Request, _ auth.Ac
 		Caller   string          `json:"caller"`
 		Priority int             `json:"priority"`
 	}
-	if err := decodeJSON(w, r, &in, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &in, false); err != nil {
 		return err
 	}
 	c, err := s.routing.Enqueue(routing.Contact{Channel: in.Channel, Queue: in.Queue, Caller: in.Caller, Priority: in.Priority})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, c)
+	httpx.WriteJSON(w, http.StatusCreated, c)
 	return nil
 }
 
@@ -177,12 +178,12 @@ func (s *Server) endContact(w http.ResponseWriter, r *http.Request, _ auth.Actor
 	id := r.PathValue("id")
 	c, ok := s.controls.find(id)
 	if !ok {
-		return errs.E(errs.NotFound, "no live contact %s", clip(id, 40))
+		return errs.E(errs.NotFound, "no live contact %s", httpx.Clip(id, 40))
 	}
 	c, err := s.controls.end(r.Context(), c)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, c)
+	httpx.WriteJSON(w, http.StatusOK, c)
 	return nil
 }

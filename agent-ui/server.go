@@ -1,6 +1,8 @@
 // Package agentui is the staff side of the hotline over HTTP: the JSON API
 // under /api/v1 for agents, supervisors, admins and departments, health and
-// metrics endpoints, and the embedded console.
+// metrics endpoints and the embedded console. Its Server is the one HTTP
+// handler: the citizens' side (citizenweb) is served on its mux, and every
+// request passes the edge (internal/httpx) first.
 package agentui
 
 import (
@@ -9,9 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -21,9 +21,8 @@ import (
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/eventbus"
 	"github.com/open12345/hotline/files"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/knowledge"
-	"github.com/open12345/hotline/phonecode"
-	"github.com/open12345/hotline/quota"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/screenpop"
 	"github.com/open12345/hotline/ticketing"
@@ -51,19 +50,14 @@ type Deps struct {
 	Dispatch Dispatch     // deliveries and queue statistics
 	Guides   *knowledge.Service
 	Search   SearchAdmin // verifies search indexes; nil when none runs here
-	// CitizenLimit bounds the public endpoints per client address
-	// (zero: DefaultCitizenLimit).
-	CitizenLimit CitizenLimit
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
 	// X-Forwarded-Proto are believed; nobody else's are.
 	TrustedProxies []netip.Prefix
-	// Codes send and check the SMS codes of the public web form; Quotas
-	// count what citizens do across instances.
-	Codes        *phonecode.Service
-	Quotas       quota.Store
-	PublicLimits PublicLimits // zero: DefaultPublicLimits
+	// Citizen is the citizens' side (citizenweb), served under this
+	// server's edge; nil: none.
+	Citizen Citizen
 
 	Routing      *routing.Engine
 	RoutingStore routing.Store
@@ -90,10 +84,9 @@ type Deps struct {
 	IVRMenus IVRMenus
 	Prompts  IVRPrompts
 
-	// Chats is the citizens' web chat; nil: /ws/chat answers unavailable.
-	// ChatOrigins are the pages besides the server's own that may open it.
-	Chats       *webchat.Service
-	ChatOrigins []string
+	// Chats is the citizens' web chat as agents and overseers see it;
+	// nil: none.
+	Chats *webchat.Service
 	// ChatImages are the chats' images; nil: chats take text only.
 	ChatImages *webchat.Images
 	// Canned are the canned replies (常用语); nil: /canned-replies
@@ -101,38 +94,46 @@ type Deps struct {
 	Canned *canned.Service
 }
 
+// Citizen is the citizens' side as the staff server serves it: its routes
+// go on the server's mux, so that one table of routes answers unknown
+// paths and methods and names the routes in the metrics, and its chat
+// socket passes the edge without the request histogram.
+type Citizen interface {
+	// Routes registers the citizens' pages and public API on m.
+	Routes(m *http.ServeMux)
+	// ChatSocket is /ws/chat; nil when no chat runs here.
+	ChatSocket() http.Handler
+}
+
 // Server serves the staff API.
 type Server struct {
-	chats    *webchat.Socket  // the citizens' chat socket; nil: none
 	chatsSvc *webchat.Service // the chats; nil: none
-	// chatImages serves the chats' images; nil: none.
-	chatImages *chatImages
+	// chatImages are the chats' images and imageFiles their contents;
+	// nil: none.
+	chatImages *webchat.Images
+	imageFiles *webchat.ImageFiles
 	canned     *canned.Service // nil: none
-	// chatOrigins are the portals besides the server itself that may
-	// embed the chat (HOTLINE_CHAT_ORIGINS).
-	chatOrigins []string
-	tickets     *ticketing.Service
-	auth        *auth.Service
-	checks      []Check
-	log         *slog.Logger
-	metrics     *metrics
-	mux         *http.ServeMux
-	files       *files.Store
-	dispat      Dispatch
-	guides      *knowledge.Service
-	search      SearchAdmin
-	// citizens rate-limits the public endpoints.
-	citizens *clientLimiter
+	tickets    *ticketing.Service
+	auth       *auth.Service
+	checks     []Check
+	log        *slog.Logger
+	metrics    *metrics
+	mux        *http.ServeMux
+	files      *files.Store
+	dispat     Dispatch
+	guides     *knowledge.Service
+	search     SearchAdmin
 	// logins bounds the login requests of one client address on this
 	// node, before the database is asked anything.
-	logins *clientLimiter
+	logins *httpx.Limiter
+	// handler is the mux behind the edge.
+	handler http.Handler
 
 	routing       *routing.Engine
 	routingConfig *routing.ConfigService
 	controls      contactControls
 	hub           *Hub
 	history       *screenpop.Finder
-	edge          edge
 
 	clock        clock.Clock
 	sipPasswords SIPPasswords
@@ -140,20 +141,13 @@ type Server struct {
 	recordings   string
 	ivrMenus     IVRMenus
 	prompts      IVRPrompts
-	codes        *phonecode.Service
-	quotas       quota.Store
-	publicLimits PublicLimits
 }
 
 // NewServer returns a Server for deps, with its websocket hub running;
 // metrics are registered on deps.Registry. Close stops the hub.
 func NewServer(deps Deps) (*Server, error) {
-	if deps.Files == nil || deps.Guides == nil || deps.Routing == nil || deps.RoutingStore == nil || deps.Clock == nil ||
-		deps.Codes == nil || deps.Quotas == nil {
-		return nil, errors.New("agentui: Deps.Files, Guides, Routing, RoutingStore, Clock, Codes and Quotas are required")
-	}
-	if deps.PublicLimits == (PublicLimits{}) {
-		deps.PublicLimits = DefaultPublicLimits
+	if deps.Files == nil || deps.Guides == nil || deps.Routing == nil || deps.RoutingStore == nil || deps.Clock == nil {
+		return nil, errors.New("agentui: Deps.Files, Guides, Routing, RoutingStore and Clock are required")
 	}
 	if deps.Calls == nil {
 		deps.Calls = screenpop.NoCalls{}
@@ -164,104 +158,46 @@ func NewServer(deps Deps) (*Server, error) {
 	}
 	s := &Server{tickets: deps.Tickets, auth: deps.Auth, checks: deps.Checks, log: deps.Log,
 		metrics: m, mux: http.NewServeMux(), files: deps.Files, dispat: deps.Dispatch,
-		guides: deps.Guides, search: deps.Search, citizens: newClientLimiter(deps.CitizenLimit),
-		logins:  newClientLimiter(loginRate),
+		guides: deps.Guides, search: deps.Search,
+		logins:  httpx.NewLimiter(loginRate),
 		routing: deps.Routing, routingConfig: routing.NewConfigService(deps.RoutingStore, deps.Routing),
 		controls: newContactControls(deps.Routing, withChatControl(deps)),
 		history:  citizenHistory(deps),
-		edge:     edge{trusted: deps.TrustedProxies, origins: deps.Hub.AllowedOrigins},
 		clock:    deps.Clock, sipPasswords: deps.SIPPasswords, calls: deps.CallRecords,
-		recordings: deps.Recordings, ivrMenus: deps.IVRMenus, prompts: deps.Prompts,
-		codes: deps.Codes, quotas: deps.Quotas, publicLimits: deps.PublicLimits, chatOrigins: deps.ChatOrigins}
+		recordings: deps.Recordings, ivrMenus: deps.IVRMenus, prompts: deps.Prompts}
 	if s.hub, err = newHub(deps.Hub, deps, s.history, s.routingConfig, s.controls); err != nil {
 		return nil, err
 	}
 	if deps.Chats != nil {
-		s.chats, s.chatsSvc = s.chatSocket(deps.Chats, deps.ChatOrigins), deps.Chats
+		s.chatsSvc = deps.Chats
 		if deps.ChatImages != nil {
-			s.chatImages = newChatImages(s, deps.ChatImages)
+			s.chatImages, s.imageFiles = deps.ChatImages, webchat.NewImageFiles(deps.ChatImages, deps.Files, deps.Log)
 		}
 	}
 	s.canned = deps.Canned
-	s.routes(metricsHandler(deps.Registry, deps.MetricsToken, deps.Log))
+	s.routes(metricsHandler(deps.Registry, deps.MetricsToken, deps.Log), deps.Citizen)
+	sockets := map[string]http.Handler{"/ws/agent": s.hub}
+	if deps.Citizen != nil {
+		if chat := deps.Citizen.ChatSocket(); chat != nil {
+			sockets["/ws/chat"] = chat
+		}
+	}
+	edge := &httpx.Edge{Trusted: deps.TrustedProxies, Origins: deps.Hub.AllowedOrigins, Cookie: SessionCookie,
+		Sockets: sockets, Observe: s.metrics.observe, Log: deps.Log}
+	s.handler = edge.Handler(s.mux)
 	return s, nil
 }
 
-// Close ends every console and chat websocket and stops the hub.
+// Close ends every console websocket and stops the hub.
 func (s *Server) Close() {
 	s.hub.Close()
-	if s.chats != nil {
-		s.chats.Close()
-	}
 }
 
 // ServeHTTP implements http.Handler: every request passes the edge's
 // checks (its URL's characters, who the client is, cross-site writes)
 // before a handler sees it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	r = s.edge.withClient(r)
-	if clientOf(r).https {
-		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
-	}
-	if r.URL.Path == "/ws/agent" && checkURL(r.URL) == nil {
-		// A websocket lives for hours: it is measured by the hub's own
-		// metrics, not by the request histogram.
-		s.hub.ServeHTTP(w, r)
-		return
-	}
-	if r.URL.Path == "/ws/chat" && checkURL(r.URL) == nil && s.chats != nil {
-		s.chats.ServeHTTP(w, r)
-		return
-	}
-	start := time.Now()
-	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	defer func() {
-		if p := recover(); p != nil {
-			s.log.ErrorContext(r.Context(), "panic serving request", "path", r.URL.Path, "client", clientAddr(r),
-				"panic", p, "stack", string(debug.Stack()))
-			if !rec.wrote {
-				writeError(rec, r, s.log, errs.E(errs.Internal, "internal error"))
-			}
-		}
-		s.metrics.observe(r, rec.status, time.Since(start))
-	}()
-	h := rec.Header()
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
-	if strings.HasPrefix(r.URL.Path, "/api/") {
-		h.Set("Cache-Control", "no-store")
-	}
-	if err := checkURL(r.URL); err != nil {
-		writeError(rec, r, s.log, err)
-		return
-	}
-	if err := s.edge.checkCSRF(r); err != nil {
-		writeError(rec, r, s.log, err)
-		return
-	}
-	s.mux.ServeHTTP(rec, r)
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-	wrote  bool
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	if !r.wrote {
-		r.status, r.wrote = code, true
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-// Unwrap lets http.ResponseController reach the connection (deadlines).
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	r.wrote = true
-	return r.ResponseWriter.Write(b)
+	s.handler.ServeHTTP(w, r)
 }
 
 // handlerFunc is an API handler for an authenticated actor; a returned
@@ -279,18 +215,14 @@ func (s *Server) authed(h handlerFunc, roles ...auth.Role) http.Handler {
 			err = h(w, r, actor)
 		}
 		if err != nil {
-			writeError(w, r, s.log, err)
+			httpx.WriteError(w, r, s.log, err)
 		}
 	})
 }
 
 // public wraps a handler that needs no login.
 func (s *Server) public(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			writeError(w, r, s.log, err)
-		}
-	})
+	return httpx.Handle(s.log, h)
 }
 
 // noRoute answers requests no API route matched: 405 with Allow when the
@@ -306,7 +238,7 @@ func (s *Server) noRoute(w http.ResponseWriter, r *http.Request) error {
 	}
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		writeJSON(w, http.StatusMethodNotAllowed, errorBody{errorDetail{Code: errs.Invalid,
+		httpx.WriteJSON(w, http.StatusMethodNotAllowed, httpx.ErrorBody{Error: httpx.ErrorDetail{Code: errs.Invalid,
 			Message: r.Method + " is not allowed here; use " + strings.Join(allow, " or ")}})
 		return nil
 	}
@@ -336,8 +268,8 @@ var (
 
 // routes registers every endpoint. A GET that takes no query parameters is
 // wrapped in withQuery with none, so that a parameter it would ignore is a
-// 400 naming it; the others check theirs with queryOf.
-func (s *Server) routes(metrics http.Handler) {
+// 400 naming it; the others check theirs with httpx.Query.
+func (s *Server) routes(metrics http.Handler, citizen Citizen) {
 	m := s.mux
 	m.HandleFunc("GET /healthz", s.healthz)
 	m.HandleFunc("GET /readyz", s.readyz)
@@ -378,13 +310,14 @@ func (s *Server) routes(metrics http.Handler) {
 	s.guideRoutes()
 	s.routingRoutes()
 	s.ivrRoutes()
-	s.publicTicketRoutes()
-	s.citizenRoutes()
 	s.callRoutes()
 	s.chatRoutes()
 	s.cannedRoutes()
 	m.Handle("GET /api/v1/routing/chat-targets", s.authed(withQuery(s.getChatTargets), staffRoles...))
 	s.chatImageRoutes()
+	if citizen != nil {
+		citizen.Routes(m)
+	}
 
 	m.Handle("/api/", s.public(s.noRoute))
 	m.Handle("/", consoleHandler())

@@ -6,6 +6,7 @@ import (
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
 )
 
 // SIPPasswords sets the passwords agents' phones register with (their
@@ -30,7 +31,7 @@ func (s *Server) setSIPPassword(w http.ResponseWriter, r *http.Request, a auth.A
 		return errs.E(errs.Unavailable, "this server has no telephony: SIP passwords cannot be set")
 	}
 	var req sipPasswordRequest
-	if err := decodeJSON(w, r, &req, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &req, false); err != nil {
 		return err
 	}
 	if err := s.sipPasswords.SetPassword(r.Context(), username, req.Password); err != nil {

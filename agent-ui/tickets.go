@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/ticketing"
 )
 
@@ -17,7 +17,7 @@ import (
 // answers the ticket the first request created (Idempotent-Replayed: true).
 func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
 	var req ticketing.NewTicket
-	if err := decodeJSON(w, r, &req, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &req, false); err != nil {
 		return err
 	}
 	t, replayed, err := s.tickets.CreateOnce(r.Context(), a, req, r.Header.Get("Idempotency-Key"))
@@ -32,7 +32,7 @@ func (s *Server) createTicket(w http.ResponseWriter, r *http.Request, a auth.Act
 		s.linkChat(r, a, t)
 	}
 	w.Header().Set("Location", "/api/v1/tickets/"+strconv.FormatInt(t.ID, 10))
-	writeJSON(w, http.StatusCreated, ticketing.NewView(t, s.tickets.Location()))
+	httpx.WriteJSON(w, http.StatusCreated, ticketing.NewView(t, s.tickets.Location()))
 	return nil
 }
 
@@ -49,14 +49,14 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request, a auth.Actor)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, ticketing.NewView(t, s.tickets.Location()))
+	httpx.WriteJSON(w, http.StatusOK, ticketing.NewView(t, s.tickets.Location()))
 	return nil
 }
 
 // ticketEvents answers a page of the history, oldest first; limit and the
 // cursor of the previous page choose it.
 func (s *Server) ticketEvents(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
-	params, err := queryOf(r, "limit", "cursor")
+	params, err := httpx.Query(r, "limit", "cursor")
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (s *Server) ticketEvents(w http.ResponseWriter, r *http.Request, a auth.Act
 	for i, e := range evs {
 		out[i] = viewEvent(e, s.tickets.Location())
 	}
-	writeJSON(w, http.StatusOK, page[eventView]{Items: out, NextCursor: encodeCursor(next)})
+	httpx.WriteJSON(w, http.StatusOK, page[eventView]{Items: out, NextCursor: encodeCursor(next)})
 	return nil
 }
 
@@ -106,18 +106,18 @@ var listParams = []string{"status", "kind", "department", "q", "phone", "callbac
 // cursor is the opaque next_cursor of the previous page. Errors: invalid.
 func listQuery(r *http.Request) (ticketing.ListQuery, error) {
 	var lq ticketing.ListQuery
-	q, err := queryOf(r, listParams...)
+	q, err := httpx.Query(r, listParams...)
 	if err != nil {
 		return lq, err
 	}
-	for _, s := range splitList(q.Get("status")) {
+	for _, s := range httpx.SplitList(q.Get("status")) {
 		st, err := ticketing.ParseStatus(s)
 		if err != nil {
 			return lq, err
 		}
 		lq.Statuses = append(lq.Statuses, st)
 	}
-	for _, s := range splitList(q.Get("kind")) {
+	for _, s := range httpx.SplitList(q.Get("kind")) {
 		k, err := ticketing.ParseKind(s)
 		if err != nil {
 			return lq, err
@@ -150,17 +150,6 @@ func listQuery(r *http.Request) (ticketing.ListQuery, error) {
 	return lq, nil
 }
 
-func splitList(s string) []string {
-	if s == "" {
-		return nil
-	}
-	parts := strings.Split(s, ",")
-	if len(parts) > 20 {
-		parts = parts[:20]
-	}
-	return parts
-}
-
 func encodeCursor(id int64) string {
 	if id == 0 {
 		return ""
@@ -191,7 +180,7 @@ func (s *Server) listTickets(w http.ResponseWriter, r *http.Request, a auth.Acto
 	for i, t := range ts {
 		out[i] = ticketing.NewView(t, s.tickets.Location())
 	}
-	writeJSON(w, http.StatusOK, page[ticketing.View]{Items: out, NextCursor: encodeCursor(next)})
+	httpx.WriteJSON(w, http.StatusOK, page[ticketing.View]{Items: out, NextCursor: encodeCursor(next)})
 	return nil
 }
 
@@ -212,7 +201,7 @@ func (s *Server) ticketAction(w http.ResponseWriter, r *http.Request, a auth.Act
 		return err
 	}
 	var body actionBody
-	if err := decodeJSON(w, r, &body, true); err != nil {
+	if err := httpx.DecodeJSON(w, r, &body, true); err != nil {
 		return err
 	}
 	if action == ticketing.ActionMerge {
@@ -224,7 +213,7 @@ func (s *Server) ticketAction(w http.ResponseWriter, r *http.Request, a auth.Act
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, ticketing.NewView(t, s.tickets.Location()))
+	httpx.WriteJSON(w, http.StatusOK, ticketing.NewView(t, s.tickets.Location()))
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/textguard"
 )
 
@@ -52,6 +53,22 @@ type wsClient struct {
 
 	errWindow time.Time // start of the current minute of error replies
 	errCount  int
+}
+
+// enqueueWait queues msg as enqueue does, but waits while the queue is
+// full, until ctx ends: for a burst the hub itself sends, such as a
+// transcript. A tab that takes nothing until then is closed as too slow.
+func (c *wsClient) enqueueWait(ctx context.Context, msg []byte) bool {
+	select {
+	case c.send <- msg:
+		return true
+	case <-c.done:
+		return false
+	case <-ctx.Done():
+		c.hub.metrics.wsDropped.Inc()
+		c.close(websocket.ClosePolicyViolation, "too slow: messages not read")
+		return false
+	}
 }
 
 // enqueue queues a message without waiting; false when the client is
@@ -175,7 +192,7 @@ func (c *wsClient) readLoop() {
 		if err := textguard.CheckJSON(data); err != nil {
 			id := ""
 			if textguard.Check("id", req.ID, true) == nil {
-				id = clip(req.ID, 64)
+				id = httpx.Clip(req.ID, 64)
 			}
 			c.replyError(id, err)
 			continue
@@ -203,7 +220,7 @@ func (c *wsClient) replyError(id string, err error) {
 	if errs.CodeOf(err) == errs.Internal {
 		c.hub.log.Error("websocket request failed", "user", c.actor.Username, "err", err)
 	}
-	c.enqueue(encode("error", id, errorDetail{Code: errs.CodeOf(err), Message: errs.Message(err)}))
+	c.enqueue(encode("error", id, httpx.ErrorDetail{Code: errs.CodeOf(err), Message: errs.Message(err)}))
 }
 
 // encode builds one envelope; data that cannot be encoded is a bug.

@@ -14,7 +14,7 @@ import (
 // Code classifies an error for the caller.
 type Code string
 
-// The error codes. Each edge maps them once (see agent-ui for HTTP).
+// The error codes. Each edge maps them once (see internal/httpx for HTTP).
 const (
 	Invalid      Code = "invalid"      // the input is malformed or breaks a rule
 	TooLarge     Code = "too_large"    // the input is bigger than allowed

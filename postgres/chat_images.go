@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -35,17 +36,16 @@ func (s *ChatStore) AppendImage(ctx context.Context, m webchat.Message, img webc
 			return err
 		}
 		if clientID != nil {
-			stored, err := scanMessages(tx.Query(ctx, `SELECT `+messageColumns+` FROM chat_messages
-				WHERE chat_id = $1 AND client_id = $2`, m.ChatID, *clientID))
-			if err != nil {
-				return err
-			}
-			if len(stored) == 1 {
-				m, duplicate = stored[0], true
+			stored, err := messageByClientID(ctx, tx, m.ChatID, *clientID)
+			if err == nil {
+				m, duplicate = stored, true
 				img = webchat.Image{}
 				if id, ok := webchat.ParseImageRef(m.Attachment); ok {
 					img, err = scanImage(tx.QueryRow(ctx, `SELECT `+imageColumns+` FROM chat_images WHERE id = $1`, id))
 				}
+				return err
+			}
+			if !errors.Is(err, pgx.ErrNoRows) {
 				return err
 			}
 		}

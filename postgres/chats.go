@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -53,9 +54,13 @@ func (s *ChatStore) Chat(ctx context.Context, id int64) (webchat.Chat, error) {
 	return c, translate(err, fmt.Sprintf("chat %d", id))
 }
 
-// Append stores the chat's next message under the chat's row lock, so
-// seqs have no gaps and a resend finds the first copy.
+// Append stores the chat's next message in one statement: it takes the
+// chat's next seq under the row lock of its UPDATE and inserts the message,
+// so seqs have no gaps; a resend (the same client_id) stores nothing and
+// returns the first copy. One round trip, not a transaction of five: every
+// chat message in both directions comes through here.
 func (s *ChatStore) Append(ctx context.Context, m webchat.Message) (webchat.Message, bool, error) {
+	doing := fmt.Sprintf("store a message of chat %d", m.ChatID)
 	guides, err := json.Marshal(m.Guides)
 	if err != nil {
 		return m, false, fmt.Errorf("encode guides: %w", err)
@@ -67,33 +72,47 @@ func (s *ChatStore) Append(ctx context.Context, m webchat.Message) (webchat.Mess
 	if m.ClientID != "" {
 		clientID = &m.ClientID
 	}
-	duplicate := false
-	err = pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		var last int
-		if err := tx.QueryRow(ctx, `SELECT last_seq FROM chats WHERE id = $1 FOR UPDATE`, m.ChatID).Scan(&last); err != nil {
-			return err
-		}
-		if clientID != nil {
-			stored, err := scanMessages(tx.Query(ctx, `SELECT `+messageColumns+` FROM chat_messages
-				WHERE chat_id = $1 AND client_id = $2`, m.ChatID, *clientID))
-			if err != nil {
-				return err
-			}
-			if len(stored) == 1 {
-				m, duplicate = stored[0], true
-				return nil
-			}
-		}
-		m.Seq = last + 1
-		if _, err := tx.Exec(ctx, `INSERT INTO chat_messages (chat_id, seq, sender, agent, body, at, client_id, guides, attachment)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			m.ChatID, m.Seq, m.From, m.Agent, m.Text, m.At, clientID, guides, m.Attachment); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `UPDATE chats SET last_seq = $2 WHERE id = $1`, m.ChatID, m.Seq)
-		return err
-	})
-	return m, duplicate, translate(err, fmt.Sprintf("store a message of chat %d", m.ChatID))
+	err = s.db.Pool.QueryRow(ctx, `WITH next AS (
+			UPDATE chats SET last_seq = last_seq + 1
+			WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM chat_messages WHERE chat_id = $1 AND client_id = $6)
+			RETURNING last_seq)
+		INSERT INTO chat_messages (chat_id, seq, sender, agent, body, at, client_id, guides, attachment)
+		SELECT $1, last_seq, $2, $3, $4, $5, $6, $7, $8 FROM next
+		RETURNING seq`,
+		m.ChatID, m.From, m.Agent, m.Text, m.At, clientID, guides, m.Attachment).Scan(&m.Seq)
+	if err == nil {
+		return m, false, nil
+	}
+	// No row: a resend, or no such chat. A unique violation: a resend
+	// that raced its first copy (the row lock serialised them, the
+	// NOT EXISTS saw the snapshot from before).
+	if clientID == nil || !(errors.Is(err, pgx.ErrNoRows) || isUniqueViolation(err)) {
+		return m, false, translate(err, doing)
+	}
+	stored, err := messageByClientID(ctx, s.db.Pool, m.ChatID, *clientID)
+	if err != nil {
+		return m, false, translate(err, doing)
+	}
+	return stored, true, nil
+}
+
+// queryer is a pool or a transaction.
+type queryer interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// messageByClientID returns the message a client id stored in a chat, or
+// pgx.ErrNoRows.
+func messageByClientID(ctx context.Context, q queryer, chatID int64, clientID string) (webchat.Message, error) {
+	stored, err := scanMessages(q.Query(ctx, `SELECT `+messageColumns+` FROM chat_messages
+		WHERE chat_id = $1 AND client_id = $2`, chatID, clientID))
+	if err != nil {
+		return webchat.Message{}, err
+	}
+	if len(stored) == 0 {
+		return webchat.Message{}, pgx.ErrNoRows
+	}
+	return stored[0], nil
 }
 
 const messageColumns = `chat_id, seq, sender, agent, body, at, coalesce(client_id, ''), guides, attachment`

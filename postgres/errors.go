@@ -13,6 +13,12 @@ import (
 
 // translate turns a pgx error into a coded error, once, with what was
 // being done. Coded errors pass through unchanged.
+// isUniqueViolation reports whether err is PostgreSQL's unique_violation.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
 func translate(err error, doing string) error {
 	if err == nil {
 		return nil

@@ -116,6 +116,26 @@ func TestAccept(t *testing.T) {
 			t.Fatal(h.contactStatus(c))
 		}
 	})
+	t.Run("ContactLooksUpOneContact", func(t *testing.T) {
+		h := twoAgents(t)
+		c := h.call("q")
+		if v, ok := h.e.Contact(c); !ok || v.Status != routing.Offered || v.Agent != "" {
+			t.Fatalf("ringing: %+v, %v; want offered, no agent yet", v, ok)
+		}
+		h.answer("a1")
+		if v, ok := h.e.Contact(c); !ok || v.Status != routing.Connected || v.Agent != "a1" {
+			t.Fatalf("answered: %+v, %v; want connected to a1", v, ok)
+		}
+		if _, err := h.e.End(c); err != nil {
+			t.Fatal(err)
+		}
+		if v, ok := h.e.Contact(c); ok {
+			t.Fatalf("ended, still found: %+v", v)
+		}
+		if _, ok := h.e.Contact("no-such-contact"); ok {
+			t.Fatal("an unknown contact found")
+		}
+	})
 	t.Run("SomeoneElsesOfferIsNotFound", func(t *testing.T) {
 		h := twoAgents(t)
 		h.call("q")

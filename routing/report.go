@@ -97,6 +97,18 @@ func (e *Engine) Agents() []AgentView {
 	return out
 }
 
+// Contact returns one contact's view; false when it is not waiting,
+// ringing or connected.
+func (e *Engine) Contact(id string) (ContactView, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, ok := e.contacts[id]
+	if !ok {
+		return ContactView{}, false
+	}
+	return c.view(), true
+}
+
 // Contacts returns every waiting, ringing or connected contact, oldest first.
 func (e *Engine) Contacts() []ContactView {
 	e.mu.Lock()

@@ -1,6 +1,10 @@
 package routing
 
-import "time"
+import (
+	"cmp"
+	"slices"
+	"time"
+)
 
 // Contact is a call or chat asking for an agent.
 type Contact struct {
@@ -137,6 +141,35 @@ type Event struct {
 	Contact *ContactView
 	Queue   string
 	Reason  string
+}
+
+// Positions is Position of every waiting contact at once, by contact id,
+// in one pass and a sort instead of one pass per contact: for a queue of
+// thousands of chats, each told its place whenever the queue moves.
+func Positions(contacts []ContactView) map[string]int {
+	type line struct {
+		queue   string
+		channel Channel
+	}
+	lines := map[line][]ContactView{}
+	for _, c := range contacts {
+		if c.Status == Waiting {
+			k := line{c.Queue, c.Channel}
+			lines[k] = append(lines[k], c)
+		}
+	}
+	out := make(map[string]int)
+	for _, waiting := range lines {
+		// Listed oldest first (ties in the engine's order): a stable sort
+		// by priority leaves the rest of Position's order as it is.
+		slices.SortStableFunc(waiting, func(a, b ContactView) int {
+			return cmp.Or(cmp.Compare(b.Priority, a.Priority), a.ArrivedAt.Compare(b.ArrivedAt))
+		})
+		for i, c := range waiting {
+			out[c.ID] = i + 1
+		}
+	}
+	return out
 }
 
 // Position is v's place among the contacts waiting in its queue on its

@@ -31,11 +31,29 @@ const ImageText = "[图片]"
 type Images struct {
 	chats *Service
 	store ImageStore
+	slots chan struct{} // images being decoded
 }
+
+// imageDecoders bounds the images decoded at once on this server: a
+// 40-megapixel image takes a few hundred megabytes while it is decoded.
+const imageDecoders = 2
 
 // NewImages returns the images of the chats of svc, kept in store.
 func NewImages(svc *Service, store ImageStore) *Images {
-	return &Images{chats: svc, store: store}
+	return &Images{chats: svc, store: store, slots: make(chan struct{}, imageDecoders)}
+}
+
+// Clean is the package's Clean, a few images at a time on this server,
+// whoever sends them. Errors: those of Clean; unavailable when ctx ends
+// while the image waits.
+func (im *Images) Clean(ctx context.Context, data []byte) (CleanImage, error) {
+	select {
+	case im.slots <- struct{}{}:
+	case <-ctx.Done():
+		return CleanImage{}, errs.Wrap(errs.Unavailable, ctx.Err(), "the upload was abandoned")
+	}
+	defer func() { <-im.slots }()
+	return Clean(data)
 }
 
 // CitizenChat returns the chat of a token that may take an image now,

@@ -14,6 +14,7 @@ type Router interface {
 	Enqueue(in routing.Contact) (routing.ContactView, error)
 	End(contactID string) (routing.ContactView, error)
 	Contacts() []routing.ContactView
+	Contact(id string) (routing.ContactView, bool)
 	Subscribe() *routing.Subscription
 	Transfer(contactID, queue string) (routing.ContactView, error)
 	TransferToAgent(contactID, agentID string) (routing.ContactView, error)
@@ -162,28 +163,34 @@ func (s *Service) contactOf(chatID int64) (Router, string, bool) {
 	return s.router, id, ok && s.router != nil
 }
 
+// AgentOf is the agent routing connected the chat to, or "": a lookup
+// made for every message passed to a console.
+func (s *Service) AgentOf(chatID int64) string {
+	r, id, ok := s.contactOf(chatID)
+	if !ok {
+		return ""
+	}
+	v, ok := r.Contact(id)
+	if !ok || v.Status != routing.Connected {
+		return ""
+	}
+	return v.Agent
+}
+
 // updatePositions tells each waiting chat of this node its place in the
 // queue when it changed.
 func (s *Service) updatePositions(r Router) {
 	if r == nil {
 		return
 	}
-	contacts := r.Contacts()
-	byID := make(map[string]routing.ContactView, len(contacts))
-	for _, v := range contacts {
-		byID[v.ID] = v
-	}
+	positions := routing.Positions(r.Contacts())
 	s.mu.Lock()
 	var changed []struct {
 		chat int64
 		pos  int
 	}
 	for chat, contact := range s.contacts {
-		v, ok := byID[contact]
-		if !ok {
-			continue
-		}
-		if pos := routing.Position(contacts, v); pos != s.positions[chat] {
+		if pos := positions[contact]; pos != s.positions[chat] {
 			s.positions[chat] = pos
 			if pos > 0 {
 				changed = append(changed, struct {

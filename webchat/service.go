@@ -164,6 +164,9 @@ const maxUnanswered = 2
 // chat is the bot's, it answers with the best guides, or asks for an
 // agent when the citizen asks for one. It stores what it says.
 func (s *Service) Answer(ctx context.Context, m Message) error {
+	if _, _, routed := s.contactOf(m.ChatID); routed {
+		return nil // queued or with an agent (known without reading the chat)
+	}
 	c, err := s.store.Chat(ctx, m.ChatID)
 	if err != nil || c.State != StateBot {
 		return err

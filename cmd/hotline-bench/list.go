@@ -161,14 +161,17 @@ func printTable(w io.Writer, o options, rows []row) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight|tabwriter.Debug)
 	fmt.Fprintln(tw, "benchmark\tcount\tper second\tp50\tp99\tratio\tnote\t")
 	for _, r := range rows {
-		rate, ratio := "", ""
+		rate, ratio, p50, p99 := "", "", "", ""
+		if r.p99 > 0 { // a row of one figure (memory) has no latency
+			p50, p99 = ms(r.p50), ms(r.p99)
+		}
 		if r.rate > 0 {
 			rate = fmt.Sprintf("%.0f", r.rate)
 		}
 		if r.ratio > 0 {
 			ratio = fmt.Sprintf("%.2f", r.ratio)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t\n", r.name, r.count, rate, ms(r.p50), ms(r.p99), ratio, r.note)
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t\n", r.name, r.count, rate, p50, p99, ratio, r.note)
 	}
 	tw.Flush()
 }

@@ -19,6 +19,7 @@ import (
 	agentui "github.com/open12345/hotline/agent-ui"
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/canned"
+	"github.com/open12345/hotline/citizenweb"
 	"github.com/open12345/hotline/clock"
 	"github.com/open12345/hotline/eventbus"
 	"github.com/open12345/hotline/files"
@@ -76,6 +77,7 @@ type Main struct {
 	stopChats   func() // stops following routing for the chats
 	routingDone chan struct{}
 	api         *agentui.Server
+	citizen     *citizenweb.Server
 
 	sip     *sip.Server
 	stopSIP context.CancelFunc
@@ -164,14 +166,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	chatStore := postgres.NewChatStore(m.DB)
 	m.Chats = webchat.NewService(chatStore, m.Guides, m.Clock, m.Log, m.Config.chatConfig(m.Tickets, quotas, sms, loc))
+	chatImages := webchat.NewImages(m.Chats, chatStore)
+	m.citizen, err = citizenweb.New(citizenweb.Deps{Tickets: m.Tickets, Guides: m.Guides, Quotas: quotas,
+		Codes: phonecode.NewService(postgres.NewPhoneCodeStore(m.DB), quotas, sms, m.Clock, m.Log),
+		Clock: m.Clock, Log: m.Log, Chats: m.Chats, ChatOrigins: m.Config.ChatOrigins, ChatImages: chatImages, Files: m.Files})
+	if err != nil {
+		return err
+	}
 	m.api, err = agentui.NewServer(agentui.Deps{Tickets: m.Tickets, Auth: m.Auth, Checks: checks,
 		Registry: reg, Log: m.Log, Files: m.Files, Dispatch: admin, Guides: m.Guides, Search: m.Syncer,
 		Routing: m.Routing, RoutingStore: m.RoutingStore, SIPPasswords: m.SIPPasswords, IVRMenus: m.IVRMenus, Prompts: m.Prompts,
 		Controls: map[routing.Channel]agentui.ContactControl{routing.Voice: m.voice},
 		Calls:    m.Calls, CallRecords: m.Calls, Recordings: filepath.Join(m.Config.DataDir, "recordings"), Bus: m.Bus, Clock: m.Clock, Hub: m.Config.hubConfig(),
-		MetricsToken: m.Config.MetricsToken, TrustedProxies: m.Config.TrustedProxies, Quotas: quotas,
-		Codes: phonecode.NewService(postgres.NewPhoneCodeStore(m.DB), quotas, sms, m.Clock, m.Log),
-		Chats: m.Chats, ChatOrigins: m.Config.ChatOrigins, ChatImages: webchat.NewImages(m.Chats, chatStore),
+		MetricsToken: m.Config.MetricsToken, TrustedProxies: m.Config.TrustedProxies, Citizen: m.citizen,
+		Chats: m.Chats, ChatImages: chatImages,
 		Canned: canned.NewService(postgres.NewCannedStore(m.DB), m.Clock)})
 	if err != nil {
 		return err
@@ -296,6 +304,10 @@ func (m *Main) Close() error {
 		// Shutdown does not wait for hijacked connections: end them here.
 		m.api.Close()
 		m.api = nil
+	}
+	if m.citizen != nil {
+		m.citizen.Close() // the chat sockets
+		m.citizen = nil
 	}
 	if err := m.stopTelephony(); err != nil {
 		errs = append(errs, err)

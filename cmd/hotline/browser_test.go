@@ -77,6 +77,13 @@ type scenario struct {
 // Main on it, on port 0.
 func startDemo(t *testing.T) *Main {
 	t.Helper()
+	return startMainWith(t, demoConfig(t))
+}
+
+// demoConfig runs `hotline seed --demo` on a fresh database and returns
+// the configuration of a server on it, on port 0.
+func demoConfig(t *testing.T) Config {
+	t.Helper()
 	db := pgtest.NewDB(t)
 	t.Setenv("HOTLINE_DATABASE_URL", db.Pool.Config().ConnString())
 	t.Setenv("HOTLINE_DATA_DIR", t.TempDir())
@@ -88,7 +95,7 @@ func startDemo(t *testing.T) *Main {
 	}
 	cfg := configFromEnv(environ)
 	cfg.RedisURL, cfg.HTTPAddr, cfg.SIPAddr = testenv.StartRedis(t).URL(), "127.0.0.1:0", "127.0.0.1:0"
-	return startMainWith(t, cfg)
+	return cfg
 }
 
 func startMainWith(t *testing.T, cfg Config) *Main {

@@ -1,4 +1,8 @@
-package agentui
+// Package httpx is the HTTP plumbing the staff server (agent-ui) and the
+// citizens' side (citizenweb) share: the edge every request passes, the
+// error envelope and JSON bodies, the client behind trusted proxies, the
+// per-address token buckets, query parameters and file transfers.
+package httpx
 
 import (
 	"bytes"
@@ -45,30 +49,33 @@ func statusOf(code errs.Code) int {
 	return http.StatusInternalServerError
 }
 
-type errorBody struct {
-	Error errorDetail `json:"error"`
+// ErrorBody is the error envelope: {"error":{"code","message"}}.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
 }
 
-type errorDetail struct {
+// ErrorDetail is an error's code and its message for people.
+type ErrorDetail struct {
 	Code    errs.Code `json:"code"`
 	Message string    `json:"message"`
 }
 
-// writeError answers with the error envelope. Internal errors are logged
+// WriteError answers with the error envelope. Internal errors are logged
 // with their cause and shown only as "internal error".
-func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	code := errs.CodeOf(err)
 	status := statusOf(code)
 	if wait := errs.RetryAfterOf(err); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 	}
 	if status >= 500 {
-		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "client", clientAddr(r), "err", err)
+		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "client", ClientAddr(r), "err", err)
 	}
-	writeJSON(w, status, errorBody{errorDetail{Code: code, Message: errs.Message(err)}})
+	WriteJSON(w, status, ErrorBody{ErrorDetail{Code: code, Message: errs.Message(err)}})
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON answers v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
@@ -76,10 +83,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v) // the client has gone if this fails; nothing more to tell it
 }
 
-// decodeJSON reads a JSON body of at most MaxBodyBytes into v, refusing
+// Handle wraps a handler that returns its error, written as the envelope.
+func Handle(log *slog.Logger, h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			WriteError(w, r, log, err)
+		}
+	})
+}
+
+// DecodeJSON reads a JSON body of at most MaxBodyBytes into v, refusing
 // unknown fields, trailing data and strings with forbidden characters
 // (textguard). An empty body is allowed when optional.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
+func DecodeJSON(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	body, err := io.ReadAll(r.Body)
 	if err != nil {

@@ -1,4 +1,4 @@
-package agentui
+package httpx
 
 import (
 	"net/netip"
@@ -7,7 +7,7 @@ import (
 )
 
 func TestEdge_ForwardedFor(t *testing.T) {
-	e := edge{trusted: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}}
+	e := &Edge{Trusted: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}}
 	for _, c := range []struct {
 		values []string
 		want   string
@@ -37,8 +37,8 @@ func TestEdge_LimitKey(t *testing.T) {
 		"203.0.113.5": "203.0.113.5", "::ffff:203.0.113.5": "203.0.113.5",
 		"2001:db8:1:2:3:4:5:6": "2001:db8:1:2::/64", "fe80::1%eth0": "fe80::/64", "junk": "junk",
 	} {
-		if got := limitKey(in); got != want {
-			t.Errorf("limitKey(%q) = %q, want %q", in, got, want)
+		if got := LimitKey(in); got != want {
+			t.Errorf("LimitKey(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -49,7 +49,7 @@ func FuzzForwardedFor(f *testing.F) {
 	for _, s := range []string{"203.0.113.5", "1.2.3.4, 10.0.0.1", "[::1]:80, junk", ",,,", "::ffff:1.2.3.4:5", strings.Repeat("1.1.1.1,", 100)} {
 		f.Add(s)
 	}
-	e := edge{trusted: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+	e := &Edge{Trusted: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
 	f.Fuzz(func(t *testing.T, v string) {
 		got, ok := e.forwardedFor([]string{v})
 		if !ok {

@@ -1,4 +1,4 @@
-package agentui
+package citizenweb
 
 import (
 	"html/template"

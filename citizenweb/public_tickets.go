@@ -1,10 +1,11 @@
-package agentui
+package citizenweb
 
 import (
 	"net/http"
 	"time"
 
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/quota"
 	"github.com/open12345/hotline/ticketing"
 )
@@ -31,8 +32,7 @@ var DefaultPublicLimits = PublicLimits{
 	MissesPerClient:  quota.Rule{Max: 30, Window: time.Hour},
 }
 
-func (s *Server) publicTicketRoutes() {
-	m := s.mux
+func (s *Server) publicTicketRoutes(m *http.ServeMux) {
 	m.Handle("POST /api/v1/public/verify", s.citizen(s.publicVerify))
 	m.Handle("POST /api/v1/public/tickets", s.citizen(s.publicCreateTicket))
 	m.Handle("GET /api/v1/public/tickets/{number}", s.citizen(s.publicProgress))
@@ -55,17 +55,17 @@ func (s *Server) publicVerify(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Phone string `json:"phone"`
 	}
-	if err := decodeJSON(w, r, &req, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &req, false); err != nil {
 		return err
 	}
 	phone, err := mobile(req.Phone)
 	if err != nil {
 		return err
 	}
-	if err := s.codes.Send(r.Context(), phone, clientKey(r)); err != nil {
+	if err := s.codes.Send(r.Context(), phone, httpx.ClientKey(r)); err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusAccepted, map[string]int{"expires_in": 600})
+	httpx.WriteJSON(w, http.StatusAccepted, map[string]int{"expires_in": 600})
 	return nil
 }
 
@@ -90,7 +90,7 @@ type publicTicketRequest struct {
 // code spent and the ticket recorded.
 func (s *Server) publicCreateTicket(w http.ResponseWriter, r *http.Request) error {
 	var req publicTicketRequest
-	if err := decodeJSON(w, r, &req, false); err != nil {
+	if err := httpx.DecodeJSON(w, r, &req, false); err != nil {
 		return err
 	}
 	phone, err := mobile(req.Citizen.Phone)
@@ -111,7 +111,7 @@ func (s *Server) publicCreateTicket(w http.ResponseWriter, r *http.Request) erro
 		}
 		if first != nil {
 			w.Header().Set("Idempotent-Replayed", "true")
-			writeJSON(w, http.StatusCreated, map[string]string{"number": first.Number})
+			httpx.WriteJSON(w, http.StatusCreated, map[string]string{"number": first.Number})
 			return nil
 		}
 	}
@@ -119,14 +119,14 @@ func (s *Server) publicCreateTicket(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]string{"number": t.Number})
+	httpx.WriteJSON(w, http.StatusCreated, map[string]string{"number": t.Number})
 	return nil
 }
 
 // createForCitizen takes the ticket limits, spends the code and records
 // the ticket; a ticket not recorded gives its place in the limits back.
 func (s *Server) createForCitizen(r *http.Request, n ticketing.NewTicket, code, key string) (*ticketing.Ticket, error) {
-	ctx, client := r.Context(), clientKey(r)
+	ctx, client := r.Context(), httpx.ClientKey(r)
 	keys := []string{"web-ticket-client:" + client, "web-ticket-phone:" + n.Citizen.Phone}
 	if err := quota.Take(ctx, s.quotas, s.clock.Now(), "too many tickets from the web form",
 		quota.Claim{Key: keys[0], Rule: s.publicLimits.TicketsPerClient},
@@ -153,8 +153,8 @@ func (s *Server) createForCitizen(r *http.Request, n ticketing.NewTicket, code, 
 // finds the ticket gives them back, so that only misses count and parallel
 // guesses cannot pass the limits.
 func (s *Server) publicProgress(w http.ResponseWriter, r *http.Request) error {
-	ctx, client, number := r.Context(), clientKey(r), r.PathValue("number")
-	q, err := queryOf(r, "phone")
+	ctx, client, number := r.Context(), httpx.ClientKey(r), r.PathValue("number")
+	q, err := httpx.Query(r, "phone")
 	if err != nil {
 		return err
 	}
@@ -180,6 +180,6 @@ func (s *Server) publicProgress(w http.ResponseWriter, r *http.Request) error {
 	if err := s.quotas.Release(ctx, keys...); err != nil {
 		s.log.WarnContext(ctx, "give back progress limits", "err", err) // the citizen still gets the answer
 	}
-	writeJSON(w, http.StatusOK, p)
+	httpx.WriteJSON(w, http.StatusOK, p)
 	return nil
 }

@@ -1,64 +1,19 @@
-package agentui_test
+package citizenweb_test
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	agentui "github.com/open12345/hotline/agent-ui"
+	"github.com/open12345/hotline/ticketing"
 )
-
-// smsBox is the SMS gateway of the tests: it keeps what was sent.
-type smsBox struct {
-	mu   sync.Mutex
-	sent []string // "phone text"
-	down bool     // the gateway fails
-}
-
-func (b *smsBox) Send(_ context.Context, phone, text string) (string, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.down {
-		return "", errors.New("gateway down")
-	}
-	b.sent = append(b.sent, phone+" "+text)
-	return fmt.Sprintf("sms-%d", len(b.sent)), nil
-}
-
-var codePattern = regexp.MustCompile(`验证码是(\d{6})`)
-
-// code returns the last code sent to phone.
-func (b *smsBox) code(t *testing.T, phone string) string {
-	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for i := len(b.sent) - 1; i >= 0; i-- {
-		if m := codePattern.FindStringSubmatch(b.sent[i]); m != nil && strings.HasPrefix(b.sent[i], phone+" ") {
-			return m[1]
-		}
-	}
-	t.Fatalf("no code was sent to %s", phone)
-	return ""
-}
-
-// publicEnv is an env whose per-address token bucket does not get in the
-// way of the limits under test.
-func publicEnv(t *testing.T) *env {
-	return newEnvWith(t, func(d *agentui.Deps) { d.CitizenLimit = agentui.CitizenLimit{PerSecond: 1000, Burst: 1000} })
-}
 
 func (e *env) askCode(phone string) response {
 	e.t.Helper()
-	return e.call("", "POST", "/api/v1/public/verify", map[string]string{"phone": phone})
+	return e.call("POST", "/api/v1/public/verify", map[string]string{"phone": phone})
 }
 
 func webForm(phone, code string) map[string]any {
@@ -72,7 +27,7 @@ func (e *env) submit(phone string) string {
 	e.t.Helper()
 	e.must(e.askCode(phone), 202, nil)
 	var out struct{ Number string }
-	e.must(e.call("", "POST", "/api/v1/public/tickets", webForm(phone, e.sms.code(e.t, phone))), 201, &out)
+	e.must(e.call("POST", "/api/v1/public/tickets", webForm(phone, e.sms.code(e.t, phone))), 201, &out)
 	return out.Number
 }
 
@@ -83,28 +38,24 @@ type progress struct {
 
 func (e *env) progress(number, phone string) response {
 	e.t.Helper()
-	return e.call("", "GET", "/api/v1/public/tickets/"+number+"?phone="+url.QueryEscape(phone), nil)
+	return e.call("GET", "/api/v1/public/tickets/"+number+"?phone="+url.QueryEscape(phone), nil)
 }
 
 // A citizen files a ticket from the web form with a phone proven by SMS,
 // and follows it with its number and the phone: the public steps, the
 // departments' names and the reply, never notes or staff names.
 func TestPublic_SubmitAndFollowATicket(t *testing.T) {
-	e := publicEnv(t)
+	e := newEnv(t)
 	number := e.submit("13812345678")
-	var list struct{ Items []ticket }
-	e.must(e.call("agent1", "GET", "/api/v1/tickets?q="+number, nil), 200, &list)
-	if len(list.Items) != 1 || list.Items[0].Citizen.Phone != "13812345678" {
-		t.Fatalf("the web ticket: %+v", list.Items)
-	}
-	tk := list.Items[0]
-	var channel, actor string
-	if err := e.db.Pool.QueryRow(t.Context(), `SELECT t.channel, ev.actor_name FROM tickets t JOIN ticket_events ev ON ev.ticket_id = t.id
-		WHERE t.id = $1 AND ev.action = 'create'`, tk.ID).Scan(&channel, &actor); err != nil || channel != "web" || actor != "citizen" {
-		t.Fatalf("channel %q, recorded by %q: %v", channel, actor, err)
+	var id int64
+	var phone, channel, actor string
+	if err := e.db.Pool.QueryRow(t.Context(), `SELECT t.id, t.citizen_phone, t.channel, ev.actor_name FROM tickets t JOIN ticket_events ev ON ev.ticket_id = t.id
+		WHERE t.number = $1 AND ev.action = 'create'`, number).Scan(&id, &phone, &channel, &actor); err != nil ||
+		phone != "13812345678" || channel != "web" || actor != "citizen" {
+		t.Fatalf("the web ticket: phone %q, channel %q, recorded by %q: %v", phone, channel, actor, err)
 	}
 	var receipts int
-	if err := e.db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM outbox WHERE ticket_id = $1 AND topic = 'citizen'`, tk.ID).Scan(&receipts); err != nil || receipts != 1 {
+	if err := e.db.Pool.QueryRow(t.Context(), `SELECT count(*) FROM outbox WHERE ticket_id = $1 AND topic = 'citizen'`, id).Scan(&receipts); err != nil || receipts != 1 {
 		t.Fatalf("SMS receipts queued: %d, %v", receipts, err)
 	}
 
@@ -113,10 +64,10 @@ func TestPublic_SubmitAndFollowATicket(t *testing.T) {
 	if p.Status != "accepted" || len(p.Timeline) != 1 || p.Timeline[0].Step != "accepted" {
 		t.Fatalf("progress of a new ticket: %+v", p)
 	}
-	e.mustAct("agent1", tk.ID, "note", map[string]any{"text": "内部备注：市民情绪激动"})
-	e.mustAct("agent1", tk.ID, "dispatch", map[string]any{"department": "cgj"})
-	e.mustAct("dept-cgj", tk.ID, "sign", nil)
-	e.mustAct("dept-cgj", tk.ID, "reply", map[string]any{"reply": "已安排执法队员整治，经办人电话13900001111"})
+	e.act("agent1", id, ticketing.ActionNote, ticketing.Request{Text: "内部备注：市民情绪激动"})
+	e.act("agent1", id, ticketing.ActionDispatch, ticketing.Request{Department: "cgj"})
+	e.act("dept-cgj", id, ticketing.ActionSign, ticketing.Request{})
+	e.act("dept-cgj", id, ticketing.ActionReply, ticketing.Request{Reply: "已安排执法队员整治，经办人电话13900001111"})
 	r := e.progress(number, "13812345678")
 	e.must(r, 200, &p)
 	var steps []string
@@ -138,7 +89,7 @@ func TestPublic_SubmitAndFollowATicket(t *testing.T) {
 
 // A wrong phone and a number that does not exist get the same answer.
 func TestPublic_ProgressNeedsTheRightPhone(t *testing.T) {
-	e := publicEnv(t)
+	e := newEnv(t)
 	number := e.submit("13812345678")
 	wrong := e.progress(number, "13812345679")
 	missing := e.progress("20990101999999", "13812345678")
@@ -151,14 +102,14 @@ func TestPublic_ProgressNeedsTheRightPhone(t *testing.T) {
 	if r := e.progress(number, "12345"); r.Status != 400 {
 		t.Fatalf("a malformed phone: %d", r.Status)
 	}
-	if r := e.call("", "GET", "/api/v1/public/tickets/"+number, nil); r.Status != 400 {
+	if r := e.call("GET", "/api/v1/public/tickets/"+number, nil); r.Status != 400 {
 		t.Fatalf("no phone: %d", r.Status)
 	}
 }
 
 // Guessing phones for one number, or numbers from one address, is stopped.
 func TestPublic_ProgressGuessesAreThrottled(t *testing.T) {
-	e := publicEnv(t)
+	e := newEnv(t)
 	number := e.submit("13812345678")
 	for i := range 10 {
 		if r := e.progress(number, fmt.Sprintf("139%08d", i)); r.Status != 404 {
@@ -189,7 +140,7 @@ func TestPublic_ProgressGuessesAreThrottled(t *testing.T) {
 // The code proves the phone once, for ten minutes and five tries; codes
 // and web tickets are limited per phone and per address.
 func TestPublic_CodesAndLimits(t *testing.T) {
-	e := publicEnv(t)
+	e := newEnv(t)
 	if r := e.askCode("020-87654321"); r.Status != 400 {
 		t.Fatalf("a landline cannot get a code: %d", r.Status)
 	}
@@ -214,14 +165,14 @@ func TestPublic_CodesAndLimits(t *testing.T) {
 		t.Fatalf("a second code within a minute: %d", r.Status)
 	}
 	code := e.sms.code(t, "13812345678")
-	if r := e.call("", "POST", "/api/v1/public/tickets", webForm("13812345678", "000000")); r.Status != 400 || code == "000000" {
+	if r := e.call("POST", "/api/v1/public/tickets", webForm("13812345678", "000000")); r.Status != 400 || code == "000000" {
 		t.Fatalf("a wrong code: %d", r.Status)
 	}
-	if r := e.call("", "POST", "/api/v1/public/tickets", webForm("13712345678", code)); r.Status != 400 {
+	if r := e.call("POST", "/api/v1/public/tickets", webForm("13712345678", code)); r.Status != 400 {
 		t.Fatalf("another phone's code: %d", r.Status)
 	}
-	e.must(e.call("", "POST", "/api/v1/public/tickets", webForm("13812345678", code)), 201, nil)
-	if r := e.call("", "POST", "/api/v1/public/tickets", webForm("13812345678", code)); r.Status != 400 {
+	e.must(e.call("POST", "/api/v1/public/tickets", webForm("13812345678", code)), 201, nil)
+	if r := e.call("POST", "/api/v1/public/tickets", webForm("13812345678", code)); r.Status != 400 {
 		t.Fatalf("a code used twice: %d", r.Status)
 	}
 	// Expiry and tries.
@@ -229,15 +180,15 @@ func TestPublic_CodesAndLimits(t *testing.T) {
 	e.must(e.askCode("13812345678"), 202, nil)
 	code = e.sms.code(t, "13812345678")
 	e.clock.Advance(11 * time.Minute)
-	if r := e.call("", "POST", "/api/v1/public/tickets", webForm("13812345678", code)); r.Status != 400 {
+	if r := e.call("POST", "/api/v1/public/tickets", webForm("13812345678", code)); r.Status != 400 {
 		t.Fatalf("an expired code: %d", r.Status)
 	}
 	e.must(e.askCode("13812345678"), 202, nil)
 	code = e.sms.code(t, "13812345678")
 	for range 5 {
-		e.call("", "POST", "/api/v1/public/tickets", webForm("13812345678", "999999"))
+		e.call("POST", "/api/v1/public/tickets", webForm("13812345678", "999999"))
 	}
-	if r := e.call("", "POST", "/api/v1/public/tickets", webForm("13812345678", code)); r.Status != 400 {
+	if r := e.call("POST", "/api/v1/public/tickets", webForm("13812345678", code)); r.Status != 400 {
 		t.Fatalf("the right code after five wrong tries: %d", r.Status)
 	}
 	// Five web tickets an hour per address (one is filed already).
@@ -245,7 +196,7 @@ func TestPublic_CodesAndLimits(t *testing.T) {
 		e.submit(fmt.Sprintf("1360000%04d", i))
 	}
 	e.must(e.askCode("13500001111"), 202, nil)
-	if r := e.call("", "POST", "/api/v1/public/tickets", webForm("13500001111", e.sms.code(t, "13500001111"))); r.Status != 429 {
+	if r := e.call("POST", "/api/v1/public/tickets", webForm("13500001111", e.sms.code(t, "13500001111"))); r.Status != 429 {
 		t.Fatalf("a sixth web ticket within the hour: %d", r.Status)
 	}
 	// Ten codes an hour per address.
@@ -261,7 +212,7 @@ func TestPublic_CodesAndLimits(t *testing.T) {
 // A retry of the web form with its Idempotency-Key answers the first
 // ticket, though the code is spent.
 func TestPublic_IdempotentRetry(t *testing.T) {
-	e := publicEnv(t)
+	e := newEnv(t)
 	e.must(e.askCode("13812345678"), 202, nil)
 	form := webForm("13812345678", e.sms.code(t, "13812345678"))
 	send := func() response {
@@ -276,7 +227,7 @@ func TestPublic_IdempotentRetry(t *testing.T) {
 		t.Fatalf("the retry answered %q, want %q", again.Number, first.Number)
 	}
 	before := e.count()
-	if r := e.call("", "POST", "/api/v1/public/tickets", form); r.Status != 400 {
+	if r := e.call("POST", "/api/v1/public/tickets", form); r.Status != 400 {
 		t.Fatalf("without the key the spent code is refused: %d", r.Status)
 	}
 	if e.count() != before {
@@ -284,27 +235,9 @@ func TestPublic_IdempotentRetry(t *testing.T) {
 	}
 }
 
-// callWithHeader sends a JSON body without login, with extra headers.
-func (e *env) callWithHeader(method, path string, body any, headers map[string]string) response {
-	e.t.Helper()
-	js, err := json.Marshal(body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req, err := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(js))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	return e.do(req)
-}
-
 // One code files one ticket, however many requests race with it.
 func TestPublic_ParallelUsesOfOneCode(t *testing.T) {
-	e := publicEnv(t)
+	e := newEnv(t)
 	e.must(e.askCode("13812345678"), 202, nil)
 	form := webForm("13812345678", e.sms.code(t, "13812345678"))
 	before := e.count()

@@ -1,4 +1,4 @@
-package agentui
+package citizenweb
 
 import (
 	"embed"
@@ -8,17 +8,18 @@ import (
 	"strings"
 )
 
-//go:embed citizen
-var citizenFiles embed.FS
+//go:embed assets
+var assets embed.FS
 
 // citizenCSP lets the citizens' pages load only their own scripts and
 // styles, and be framed by nobody.
 const citizenCSP = "default-src 'self'; img-src 'self' data: blob:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 
-// citizenRoutes serves the citizens' pages: the web form (/submit), the
-// progress lookup (/progress), the chat (/chat) and their assets (/citizen/).
-func (s *Server) citizenRoutes() {
-	sub, err := fs.Sub(citizenFiles, "citizen")
+// pageRoutes serves the citizens' pages: the web form (/submit), the
+// progress lookup (/progress), the chat (/chat) and its widget, the
+// guides (/guides/{code}) and their assets (/citizen/).
+func (s *Server) pageRoutes(m *http.ServeMux) {
+	sub, err := fs.Sub(assets, "assets")
 	if err != nil {
 		panic(err) // the embedded directory is fixed at build time
 	}
@@ -34,17 +35,17 @@ func (s *Server) citizenRoutes() {
 			http.ServeFileFS(w, r, sub, name)
 		}))
 	}
-	s.mux.Handle("GET /submit", page("submit.html"))
-	s.mux.Handle("GET /progress", page("progress.html"))
+	m.Handle("GET /submit", page("submit.html"))
+	m.Handle("GET /progress", page("progress.html"))
 	chatCSP := chatFrameCSP(s.chatOrigins)
-	s.mux.HandleFunc("GET /chat", func(w http.ResponseWriter, r *http.Request) {
+	m.HandleFunc("GET /chat", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Del("X-Frame-Options") // the edge's default; the CSP says who may frame the chat
 		w.Header().Set("Content-Security-Policy", chatCSP)
 		http.ServeFileFS(w, r, sub, "chat.html")
 	})
-	s.mux.Handle("GET /chat/widget.js", widget(sub))
-	s.mux.Handle("GET /guides/{code}", s.citizen(s.showGuidePage))
-	s.mux.Handle("GET /citizen/", withCSP(http.StripPrefix("/citizen/", files)))
+	m.Handle("GET /chat/widget.js", widget(sub))
+	m.Handle("GET /guides/{code}", s.citizen(s.showGuidePage))
+	m.Handle("GET /citizen/", withCSP(http.StripPrefix("/citizen/", files)))
 }
 
 // chatFrameCSP is citizenCSP for the chat page: it may be framed by the

@@ -1,18 +1,107 @@
-package agentui
+package httpx
 
 import (
-	"context"
+	"log/slog"
 	"mime"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
+	"runtime/debug"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/textguard"
 )
+
+// Edge is what every request passes before a handler sees it, staff's and
+// citizens' alike: the characters of its URL, who the client is behind
+// trusted proxies, cross-site writes, the security headers, recovery
+// from a handler's panic and the request metrics.
+type Edge struct {
+	// Trusted are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed; nobody else's are.
+	Trusted []netip.Prefix
+	// Origins are the origins besides the server's own whose pages may
+	// write with the session cookie (scheme://host[:port]).
+	Origins []string
+	// Cookie names the session cookie (checkCSRF).
+	Cookie string
+	// Sockets are websockets by path. A websocket lives for hours: it
+	// gets no headers and is measured by its own metrics, not Observe.
+	Sockets map[string]http.Handler
+	// Observe records a request's status and duration; nil: nothing.
+	Observe func(r *http.Request, status int, d time.Duration)
+	Log     *slog.Logger
+}
+
+// Handler returns next behind the edge.
+func (e *Edge) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { e.serve(next, w, r) })
+}
+
+func (e *Edge) serve(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	r = withClient(r, e.client(r))
+	if ClientOf(r).HTTPS {
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	if h, ok := e.Sockets[r.URL.Path]; ok && checkURL(r.URL) == nil {
+		h.ServeHTTP(w, r)
+		return
+	}
+	start := time.Now()
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	defer func() {
+		if p := recover(); p != nil {
+			e.Log.ErrorContext(r.Context(), "panic serving request", "path", r.URL.Path, "client", ClientAddr(r),
+				"panic", p, "stack", string(debug.Stack()))
+			if !rec.wrote {
+				WriteError(rec, r, e.Log, errs.E(errs.Internal, "internal error"))
+			}
+		}
+		if e.Observe != nil {
+			e.Observe(r, rec.status, time.Since(start))
+		}
+	}()
+	h := rec.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		h.Set("Cache-Control", "no-store")
+	}
+	if err := checkURL(r.URL); err != nil {
+		WriteError(rec, r, e.Log, err)
+		return
+	}
+	if err := e.checkCSRF(r); err != nil {
+		WriteError(rec, r, e.Log, err)
+		return
+	}
+	next.ServeHTTP(rec, r)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if !r.wrote {
+		r.status, r.wrote = code, true
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection (deadlines).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	r.wrote = true
+	return r.ResponseWriter.Write(b)
+}
 
 // checkURL refuses a path or query string that is malformed, not UTF-8 or
 // holds a forbidden character (textguard), once for every endpoint, so no
@@ -34,10 +123,10 @@ func checkURL(u *url.URL) error {
 			return err
 		}
 		if api && len(vs) > 1 {
-			return errs.E(errs.Invalid, "query parameter %q is given %d times; give it once (a list as comma-separated values)", clip(k, 40), len(vs))
+			return errs.E(errs.Invalid, "query parameter %q is given %d times; give it once (a list as comma-separated values)", Clip(k, 40), len(vs))
 		}
 		for _, v := range vs {
-			if err := textguard.Check("query parameter "+clip(k, 40), v, true); err != nil {
+			if err := textguard.Check("query parameter "+Clip(k, 40), v, true); err != nil {
 				return err
 			}
 		}
@@ -45,71 +134,11 @@ func checkURL(u *url.URL) error {
 	return nil
 }
 
-// client is who sent a request, as far as the edge can tell.
-type client struct {
-	addr  string // the client's IP address, for logs
-	key   string // what its limits count under (limitKey)
-	https bool   // the client's connection is TLS (here or at a trusted proxy)
-}
-
-type clientCtxKey struct{}
-
-// clientOf returns the client the edge found for r.
-func clientOf(r *http.Request) client {
-	if c, ok := r.Context().Value(clientCtxKey{}).(client); ok {
-		return c
-	}
-	return newClient(peerAddr(r), r.TLS != nil)
-}
-
-func newClient(addr string, https bool) client {
-	return client{addr: addr, key: limitKey(addr), https: https}
-}
-
-// clientAddr is the client's address, for logs.
-func clientAddr(r *http.Request) string { return clientOf(r).addr }
-
-// clientKey is what the client's throttles and rate limits count under.
-func clientKey(r *http.Request) string { return clientOf(r).key }
-
-// limitKey is an IPv4 address itself, and the /64 network of an IPv6
-// address: one subscriber gets a whole /64 and could otherwise take a new
-// address, and a fresh allowance, for every request.
-func limitKey(addr string) string {
-	a, err := netip.ParseAddr(addr)
-	if err != nil {
-		return addr
-	}
-	if a = a.Unmap(); a.Is4() {
-		return a.String()
-	}
-	p, err := a.WithZone("").Prefix(64)
-	if err != nil {
-		return addr
-	}
-	return p.String()
-}
-
-func peerAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// edge holds what the edge decides with: the reverse proxies it believes
-// and the origins besides its own whose pages may use the console.
-type edge struct {
-	trusted []netip.Prefix
-	origins []string // scheme://host[:port], without a trailing slash
-}
-
-// withClient finds the request's client: the peer, or, when the peer is a
+// client finds the request's client: the peer, or, when the peer is a
 // trusted proxy, the nearest address in X-Forwarded-For that is not one
 // (right to left, since each proxy appends what it saw), and the scheme
 // the proxy was reached by from X-Forwarded-Proto.
-func (e edge) withClient(r *http.Request) *http.Request {
+func (e *Edge) client(r *http.Request) Client {
 	addr, https := peerAddr(r), r.TLS != nil
 	if e.isTrusted(addr) {
 		if fwd, ok := e.forwardedFor(r.Header.Values("X-Forwarded-For")); ok {
@@ -120,21 +149,21 @@ func (e edge) withClient(r *http.Request) *http.Request {
 			https = strings.EqualFold(strings.TrimSpace(parts[len(parts)-1]), "https")
 		}
 	}
-	return r.WithContext(context.WithValue(r.Context(), clientCtxKey{}, newClient(addr, https)))
+	return newClient(addr, https)
 }
 
-func (e edge) isTrusted(addr string) bool {
+func (e *Edge) isTrusted(addr string) bool {
 	a, err := netip.ParseAddr(addr)
 	if err != nil {
 		return false
 	}
 	a = a.Unmap()
-	return slices.ContainsFunc(e.trusted, func(p netip.Prefix) bool { return p.Contains(a) })
+	return slices.ContainsFunc(e.Trusted, func(p netip.Prefix) bool { return p.Contains(a) })
 }
 
 // forwardedFor picks the client from X-Forwarded-For; a malformed entry
 // ends the walk there, since nothing left of it can be believed.
-func (e edge) forwardedFor(values []string) (string, bool) {
+func (e *Edge) forwardedFor(values []string) (string, bool) {
 	var hops []string
 	for _, v := range values {
 		hops = append(hops, strings.Split(v, ",")...)
@@ -166,18 +195,6 @@ func hopAddr(s string) (netip.Addr, error) {
 	return ap.Addr(), err
 }
 
-// originAllowed accepts the server's own origin and the configured ones.
-func originAllowed(r *http.Request, origin string, allowed []string) bool {
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return false
-	}
-	if strings.EqualFold(u.Host, r.Host) {
-		return true
-	}
-	return slices.ContainsFunc(allowed, func(o string) bool { return strings.EqualFold(o, strings.TrimSuffix(origin, "/")) })
-}
-
 // writeTypes are the content types a browser cannot send cross-site
 // without a preflight, except multipart, which uploads need (the Origin
 // check covers it); audio/wav is a prompt recording.
@@ -190,18 +207,18 @@ var writeTypes = []string{"application/json", "multipart/form-data", "text/csv",
 // leaves sibling subdomains and old browsers. A login is checked for its
 // Origin too, so no other site can log a browser in to an account of its
 // choosing.
-func (e edge) checkCSRF(r *http.Request) error {
+func (e *Edge) checkCSRF(r *http.Request) error {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return nil
 	}
-	_, cookieErr := r.Cookie(SessionCookie)
+	_, cookieErr := r.Cookie(e.Cookie)
 	byCookie := cookieErr == nil && r.Header.Get("Authorization") == ""
 	origin, site := r.Header.Get("Origin"), r.Header.Get("Sec-Fetch-Site")
 	switch {
 	case origin != "":
-		if !originAllowed(r, origin, e.origins) {
-			return errs.E(errs.Forbidden, "requests from %s are not accepted", clip(origin, 80))
+		if !OriginAllowed(r, origin, e.Origins) {
+			return errs.E(errs.Forbidden, "requests from %s are not accepted", Clip(origin, 80))
 		}
 	case site != "":
 		if site != "same-origin" && site != "none" {
