@@ -21,7 +21,7 @@ services:
 	$(SERVICES) start
 
 run: services build
-	. .run/env && bin/hotline migrate && bin/hotline seed --demo && exec bin/hotline serve
+	. .run/env && bin/hotline migrate && bin/hotline seed --demo && HOTLINE_SIP_OPEN=$${HOTLINE_SIP_OPEN:-true} exec bin/hotline serve
 
 # Tools `make test` runs, installed (pinned) by `services.sh test-tools`.
 TOOLS := .run/tools

@@ -95,6 +95,7 @@ func demoConfig(t *testing.T) Config {
 	}
 	cfg := configFromEnv(environ)
 	cfg.RedisURL, cfg.HTTPAddr, cfg.SIPAddr = testenv.StartRedis(t).URL(), "127.0.0.1:0", "127.0.0.1:0"
+	cfg.SIPOpen = true // as make run
 	return cfg
 }
 

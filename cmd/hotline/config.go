@@ -14,6 +14,7 @@ import (
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/quota"
 	"github.com/open12345/hotline/routing"
+	"github.com/open12345/hotline/telephony/sip"
 	"github.com/open12345/hotline/ticketing"
 	"github.com/open12345/hotline/ticketing/dispatch"
 	"github.com/open12345/hotline/webchat"
@@ -32,7 +33,10 @@ type Config struct {
 	SIPNumber   string // the hotline's number, whose calls reach the IVR
 	// SIPInviteLimit is the new calls one source may send per 10 s.
 	SIPInviteLimit int
-	RTPPorts       [2]int // the UDP ports of RTP, both ends included
+	// SIPTrunk is the carrier's trunk; SIPOpen takes calls from anywhere.
+	SIPTrunk sip.Trunk
+	SIPOpen  bool
+	RTPPorts [2]int // the UDP ports of RTP, both ends included
 	// AnnounceEvery is how often a waiting caller hears the position.
 	AnnounceEvery time.Duration
 	DataDir       string
@@ -102,6 +106,9 @@ func (c *Config) settings() []setting {
 		{"HOTLINE_SIP_NUMBER", "sip-number", "12345", "the hotline's number: calls to it reach the IVR", sipNumber{&c.SIPNumber}, false},
 		{"HOTLINE_SIP_INVITE_LIMIT", "sip-invite-limit", "20", "new calls (INVITEs) one source may send per 10 s before it gets 503; raise it for a carrier trunk",
 			intIn{p: &c.SIPInviteLimit, min: 1, max: 1_000_000}, false},
+		{"HOTLINE_SIP_TRUNK", "sip-trunk", "", "the carrier's trunk: ip:<addr>[,<addr>…] for an IP-based trunk, or sip:user:password@host[:port][;transport=tcp] to register there; its calls reach the IVR",
+			sipTrunk{&c.SIPTrunk}, true},
+		{"HOTLINE_SIP_OPEN", "sip-open", "false", "take calls from any address, not only the trunk's (a lab or the demo; make run sets true)", boolean{&c.SIPOpen}, false},
 		{"HOTLINE_RTP_PORTS", "rtp-ports", "20000-29999", "UDP port range of RTP (calls' audio), low-high", portRange{&c.RTPPorts}, false},
 		{"HOTLINE_ANNOUNCE_EVERY", "announce-every", "30s", "how often a waiting caller hears the queue position", durationIn{p: &c.AnnounceEvery, max: 10 * time.Minute, example: "30s"}, false},
 		{"HOTLINE_SIP_REALM", "sip-realm", "hotline", "digest realm of agents' SIP passwords; changing it invalidates every SIP password", sipRealm{&c.SIPRealm}, false},

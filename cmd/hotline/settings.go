@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/open12345/hotline/telephony"
+	"github.com/open12345/hotline/telephony/sip"
 	"github.com/open12345/hotline/ticketing"
 )
 
@@ -293,6 +294,48 @@ func (v sipNumber) Set(s string) error {
 		return errors.New("must be a number of 3 to 20 digits, such as 12345")
 	}
 	*v.p = s
+	return nil
+}
+
+// sipTrunk is HOTLINE_SIP_TRUNK (sip.ParseTrunk); it holds a password,
+// so its setting is secret.
+type sipTrunk struct{ p *sip.Trunk }
+
+func (v sipTrunk) String() string {
+	if v.p == nil || !v.p.Configured() {
+		return ""
+	}
+	return v.p.String()
+}
+
+func (v sipTrunk) Set(s string) error {
+	t, err := sip.ParseTrunk(s)
+	if err != nil {
+		return fmt.Errorf("must be ip:<addr>[,<addr>…] or sip:user:password@host[:port] (%v)", err)
+	}
+	*v.p = t
+	return nil
+}
+
+// boolean is true or false.
+type boolean struct{ p *bool }
+
+func (v boolean) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return strconv.FormatBool(*v.p)
+}
+
+func (v boolean) Set(s string) error {
+	switch strings.ToLower(s) {
+	case "true", "1", "yes":
+		*v.p = true
+	case "false", "0", "no":
+		*v.p = false
+	default:
+		return errors.New("must be true or false")
+	}
 	return nil
 }
 

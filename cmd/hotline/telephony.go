@@ -60,7 +60,8 @@ func (m *Main) startTelephony(ctx context.Context, reg prometheus.Registerer) er
 		m.Routing, m.Prompts, m.callLog,
 		sip.NewPhones(m.Registrar, m.Routing, m.Clock, m.Log), m.Clock, m.Log)
 	sipCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	srv, err := sip.Start(sipCtx, sip.Config{Addr: m.Config.SIPAddr, Realm: m.Config.SIPRealm, InviteLimit: m.Config.SIPInviteLimit, Calls: flow}, m.Registrar, store, m.Clock, m.Log)
+	srv, err := sip.Start(sipCtx, sip.Config{Addr: m.Config.SIPAddr, Realm: m.Config.SIPRealm, InviteLimit: m.Config.SIPInviteLimit, Calls: flow,
+		Trunk: m.Config.SIPTrunk, Open: m.Config.SIPOpen}, m.Registrar, store, m.Clock, m.Log)
 	if err != nil {
 		stop()
 		return errors.Join(fmt.Errorf("HOTLINE_SIP_ADDR: %w", err), m.closeCallLog())

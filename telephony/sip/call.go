@@ -60,9 +60,9 @@ type call struct {
 	agentLeg *AgentCall // the agent's phone, while bridged
 }
 
-func newCall(cs *Calls, d *diago.DialogServerSession, id string) *call {
+func newCall(cs *Calls, d *diago.DialogServerSession, id, caller string) *call {
 	ctx, cancel := context.WithCancelCause(d.Context())
-	return &call{cs: cs, dlg: d, id: id, caller: d.FromUser(), ctx: ctx, cancel: cancel,
+	return &call{cs: cs, dlg: d, id: id, caller: caller, ctx: ctx, cancel: cancel,
 		digits: make(chan rune, 16), events: make(chan routing.Event, 32), done: make(chan struct{})}
 }
 

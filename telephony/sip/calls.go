@@ -44,7 +44,7 @@ type AgentLeg interface {
 // CallInfo is what the flow tells about a call.
 type CallInfo struct {
 	ID      string // the call id, routing's Ref
-	Caller  string // the From user
+	Caller  string // the caller's number (callerNumber)
 	RTPPort int    // the local RTP port
 }
 
@@ -106,6 +106,7 @@ type Calls struct {
 	clock   clock.Clock
 	log     *slog.Logger
 	stats   callStats // calls offered, answered, abandoned
+	trunk   Trunk     // whose P-Asserted-Identity is trusted
 
 	mu       sync.Mutex
 	closing  bool
@@ -134,7 +135,8 @@ func NewCalls(cfg CallConfig, router Router, lib *prompts.Library, cdr telephony
 // handler (diago v0.42.1 refuses every INFO of a server dialog with 406),
 // and follows routing's events until shutdown. Phones ring from dg, with
 // host in the From of their INVITEs.
-func (cs *Calls) attach(dg *diago.Diago, host string, srv *sipgo.Server, mw func(sipgo.RequestHandler) sipgo.RequestHandler) {
+func (cs *Calls) attach(dg *diago.Diago, host string, trunk Trunk, srv *sipgo.Server, mw func(sipgo.RequestHandler) sipgo.RequestHandler) {
+	cs.trunk = trunk
 	dg.HandleFunc(cs.serve)
 	if p, ok := cs.agents.(*Phones); ok {
 		p.attach(dg, host)
@@ -189,12 +191,13 @@ func (cs *Calls) serve(d *diago.DialogServerSession) {
 	if callee == "" {
 		callee = cs.cfg.Number
 	}
-	id, err := cs.cdr.Started(d.Context(), d.FromUser(), callee, cs.clock.Now())
+	caller := callerNumber(d.InviteRequest, cs.trunk.Trusts(d.InviteRequest.Source()))
+	id, err := cs.cdr.Started(d.Context(), caller, callee, cs.clock.Now())
 	if err != nil {
 		id = telephony.LocalCallID()
 		cs.log.Error("sip: call log", "call", id, "what", "started", "error", err)
 	}
-	c := newCall(cs, d, id)
+	c := newCall(cs, d, id, caller)
 	if !cs.register(c) {
 		cs.respond(d, sip.StatusServiceUnavailable, "Service Unavailable")
 		c.record("ended", cs.cdr.Ended(d.Context(), id, telephony.OutcomeFailed, telephony.HangupSystem, cs.clock.Now()))

@@ -50,7 +50,7 @@ func startCalls(t *testing.T, cfg hsip.CallConfig, clk clock.Clock) *callEdge {
 		e.sub.Close()
 		registrar.Close()
 	})
-	e.srv, e.stop = startServer(t, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, Calls: e.calls}, registrar, nil, clk)
+	e.srv, e.stop = startServer(t, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, Calls: e.calls, Open: true}, registrar, nil, clk)
 	return e
 }
 

@@ -91,7 +91,7 @@ var (
 	agentsReachableDesc = prometheus.NewDesc("hotline_sip_agents_reachable",
 		"Agents with at least one phone registered.", nil, nil)
 	sipRefusedDesc = prometheus.NewDesc("hotline_sip_refused_total",
-		"SIP requests refused by the per-source limits, by reason: invite_flood and register_flood (503), register_blocked (403 to a source blocked after failed authentications).",
+		"SIP requests refused, by reason: invite_flood and register_flood (503), register_blocked (403 to a source blocked after failed authentications), untrusted_source (403 to a new call from outside the trunk).",
 		[]string{"reason"}, nil)
 )
 
@@ -142,4 +142,5 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	counter(sipRefusedDesc, invites, "invite_flood")
 	counter(sipRefusedDesc, floods, "register_flood")
 	counter(sipRefusedDesc, blocks, "register_blocked")
+	counter(sipRefusedDesc, c.s.untrusted.Load(), "untrusted_source")
 }

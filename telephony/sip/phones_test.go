@@ -96,7 +96,7 @@ func startBridgeWith(t *testing.T, o bridgeOptions) *bridgeEdge {
 		e.sub.Close()
 		registrar.Close()
 	})
-	e.srv, e.stop = startServer(t, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, Calls: e.calls}, registrar, store, clk)
+	e.srv, e.stop = startServer(t, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, Calls: e.calls, Open: true}, registrar, store, clk)
 	return e
 }
 

@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/emiago/diago"
 	"github.com/emiago/sipgo"
@@ -33,6 +34,13 @@ type Config struct {
 	InviteLimit int
 	// Calls is the inbound call flow; nil refuses INVITEs with 480.
 	Calls *Calls
+	// Trunk is the carrier's trunk: its calls reach the IVR, and its
+	// P-Asserted-Identity gives the caller's number.
+	Trunk Trunk
+	// Open takes calls from any source (HOTLINE_SIP_OPEN), as a lab or
+	// the demo wants; otherwise a new call from an address that is not
+	// the trunk's gets 403.
+	Open bool
 }
 
 // Server is the running SIP edge.
@@ -52,8 +60,9 @@ type Server struct {
 
 	// invites limits each source's new calls; calls is the call flow
 	// (nil: none). The metrics read both.
-	invites *guard
-	calls   *Calls
+	invites   *guard
+	calls     *Calls
+	untrusted atomic.Uint64 // new calls refused: not from the trunk
 }
 
 // Start binds UDP and TCP on cfg.Addr (the same port for both) and serves
@@ -103,12 +112,12 @@ func (s *Server) routes(cfg Config, registrar *telephony.Registrar, store teleph
 	s.invites, s.calls = newGuard("INVITE", limit, clk, s.log), cfg.Calls
 	dg := diago.NewDiago(s.ua, diago.WithServer(s.srv), diago.WithLogger(s.log),
 		diago.WithServerRequestMiddleware(func(next sipgo.RequestHandler) sipgo.RequestHandler {
-			return s.sane(limitInvites(s.invites, next))
+			return s.sane(limitInvites(s.invites, s.screen(cfg, next)))
 		}),
 		diago.WithTransport(diago.Transport{Transport: "udp", BindHost: host, BindPort: int(s.addr.Port())}),
 		diago.WithTransport(diago.Transport{Transport: "tcp", BindHost: host, BindPort: int(s.addr.Port())}))
 	if cfg.Calls != nil {
-		cfg.Calls.attach(dg, host, s.srv, s.sane)
+		cfg.Calls.attach(dg, host, cfg.Trunk, s.srv, s.sane)
 	} else {
 		// No call flow: returning unanswered makes diago refuse with 480.
 		dg.HandleFunc(func(*diago.DialogServerSession) {})
@@ -143,6 +152,31 @@ func limitInvites(g *guard, next sipgo.RequestHandler) sipgo.RequestHandler {
 			}
 		}
 		next(req, tx)
+	}
+}
+
+// screen refuses, with 403, a new call (an INVITE without a To tag) from
+// an address that is not the trunk's, unless cfg.Open: the number is
+// the carrier's to deliver, and a scanner trying toll fraud or a
+// stranger's phone gets nothing, not even the IVR. Requests within a call
+// and other methods pass.
+func (s *Server) screen(cfg Config, next sipgo.RequestHandler) sipgo.RequestHandler {
+	if cfg.Open {
+		return next
+	}
+	return func(req *sip.Request, tx sip.ServerTransaction) {
+		if !req.IsInvite() || req.To().Params.Has("tag") || cfg.Trunk.Trusts(req.Source()) {
+			next(req, tx)
+			return
+		}
+		if s.untrusted.Add(1) == 1 {
+			s.log.Warn("sip: call from outside the trunk refused (logged once, then counted in hotline_sip_refused_total)", "source", req.Source())
+		} else {
+			s.log.Debug("sip: call from outside the trunk refused", "source", req.Source())
+		}
+		if err := tx.Respond(sip.NewResponseFromRequest(req, sip.StatusForbidden, "Forbidden", nil)); err != nil {
+			s.log.Debug("sip: respond 403 to an untrusted INVITE", "source", req.Source(), "error", err)
+		}
 	}
 }
 

@@ -1,0 +1,190 @@
+package sip
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// Trunk is the carrier's SIP trunk, the way 12345 reaches the hotline and
+// callbacks leave it (HOTLINE_SIP_TRUNK). An IP-based trunk is a list of
+// the carrier's addresses ("ip:10.0.0.1,10.0.0.2"); a registration-based
+// one is a SIP URI with the account's credentials
+// ("sip:user:password@carrier.example:5060;transport=udp"): the hotline
+// registers there and calls from the registrar's address are the
+// trunk's. The zero Trunk is no trunk.
+type Trunk struct {
+	// Allow is where the carrier's calls come from: the listed
+	// addresses, or the registrar's resolved address.
+	Allow []netip.Addr
+	// Registrar is the registration-based trunk's URI, without its
+	// password (nil for an IP-based trunk or none).
+	Registrar *sip.Uri
+	// Username and Password answer the registrar's (and outbound calls')
+	// digest challenges.
+	Username, Password string
+	// Transport is udp or tcp (the URI's transport parameter, default udp).
+	Transport string
+}
+
+// ParseTrunk reads HOTLINE_SIP_TRUNK; "" is no trunk. Host names of a
+// registration-based trunk are resolved once, here.
+func ParseTrunk(s string) (Trunk, error) {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "":
+		return Trunk{}, nil
+	case strings.HasPrefix(s, "ip:"):
+		var t Trunk
+		for _, part := range strings.Split(strings.TrimPrefix(s, "ip:"), ",") {
+			a, err := netip.ParseAddr(strings.TrimSpace(part))
+			if err != nil {
+				return Trunk{}, fmt.Errorf("trunk address %q: want an IP address", part)
+			}
+			t.Allow = append(t.Allow, a.Unmap())
+		}
+		return t, nil
+	case strings.HasPrefix(s, "sip:"):
+		return parseRegistrationTrunk(s)
+	}
+	return Trunk{}, fmt.Errorf("trunk %q: want ip:<addr>[,<addr>…] or sip:user:password@host[:port]", redactTrunk(s))
+}
+
+func parseRegistrationTrunk(s string) (Trunk, error) {
+	var u sip.Uri
+	if err := sip.ParseUri(s, &u); err != nil {
+		return Trunk{}, fmt.Errorf("trunk %q: %w", redactTrunk(s), err)
+	}
+	if u.User == "" || u.Password == "" || u.Host == "" {
+		return Trunk{}, fmt.Errorf("trunk %q: want sip:user:password@host[:port]", redactTrunk(s))
+	}
+	t := Trunk{Username: u.User, Password: u.Password, Transport: "udp"}
+	if tr, ok := u.UriParams.Get("transport"); ok {
+		t.Transport = strings.ToLower(tr)
+	}
+	if t.Transport != "udp" && t.Transport != "tcp" {
+		return Trunk{}, fmt.Errorf("trunk %q: transport must be udp or tcp", redactTrunk(s))
+	}
+	addrs, err := net.LookupHost(u.Host)
+	if err != nil {
+		return Trunk{}, fmt.Errorf("trunk host %s: %w", u.Host, err)
+	}
+	for _, a := range addrs {
+		if ip, err := netip.ParseAddr(a); err == nil {
+			t.Allow = append(t.Allow, ip.Unmap())
+		}
+	}
+	reg := sip.Uri{Scheme: "sip", User: u.User, Host: u.Host, Port: u.Port, UriParams: u.UriParams}
+	t.Registrar = &reg
+	return t, nil
+}
+
+// redactTrunk hides a trunk URI's password, for errors and logs.
+func redactTrunk(s string) string {
+	at := strings.LastIndex(s, "@")
+	if at < 0 {
+		return s
+	}
+	userinfo := s[:at]
+	if colon := strings.LastIndex(userinfo, ":"); colon > len("sip:") {
+		return userinfo[:colon] + ":***" + s[at:]
+	}
+	return s
+}
+
+// Configured reports whether there is a trunk.
+func (t Trunk) Configured() bool { return len(t.Allow) > 0 }
+
+// Trusts reports whether src (host:port or host) is one of the trunk's
+// addresses.
+func (t Trunk) Trusts(src string) bool {
+	a, err := netip.ParseAddr(sourceIP(src))
+	return err == nil && slices.Contains(t.Allow, a.Unmap())
+}
+
+// String describes the trunk without its password.
+func (t Trunk) String() string {
+	switch {
+	case t.Registrar != nil:
+		return "registration " + t.Registrar.String()
+	case len(t.Allow) > 0:
+		parts := make([]string, len(t.Allow))
+		for i, a := range t.Allow {
+			parts[i] = a.String()
+		}
+		return "ip " + strings.Join(parts, ",")
+	}
+	return "none"
+}
+
+// callerNumber is the caller's number of an INVITE: the user of
+// P-Asserted-Identity (RFC 3325) when the request comes from the trusted
+// trunk, which vouches for it, else the From user, which anyone can
+// write. A number is normalised to how tickets store phones: a leading
+// +86 or 0086 country code is dropped, as are visual separators of a tel
+// URI.
+func callerNumber(req *sip.Request, trusted bool) string {
+	user := ""
+	if from := req.From(); from != nil {
+		user = from.Address.User
+	}
+	if trusted {
+		if pai := req.GetHeader("P-Asserted-Identity"); pai != nil {
+			if u, ok := assertedUser(pai.Value()); ok {
+				user = u
+			}
+		}
+	}
+	return normaliseNumber(user)
+}
+
+// assertedUser returns the user of the first identity in a
+// P-Asserted-Identity value: a sip/sips URI's user or a tel URI's number.
+func assertedUser(v string) (string, bool) {
+	v = strings.TrimSpace(strings.SplitN(v, ",", 2)[0])
+	if l, r := strings.IndexByte(v, '<'), strings.IndexByte(v, '>'); l >= 0 && r > l {
+		v = v[l+1 : r]
+	}
+	switch {
+	case strings.HasPrefix(v, "tel:"):
+		v = strings.TrimPrefix(v, "tel:")
+		if semi := strings.IndexByte(v, ';'); semi >= 0 {
+			v = v[:semi]
+		}
+		return v, v != ""
+	case strings.HasPrefix(v, "sip:") || strings.HasPrefix(v, "sips:"):
+		var u sip.Uri
+		if err := sip.ParseUri(v, &u); err != nil || u.User == "" {
+			return "", false
+		}
+		return u.User, true
+	}
+	return "", false
+}
+
+// normaliseNumber drops a +86 or 0086 prefix and tel URI separators from
+// a number; anything that is not a phone number is returned as it came.
+func normaliseNumber(s string) string {
+	digits := strings.Map(func(r rune) rune {
+		if r == '-' || r == '.' || r == '(' || r == ')' || r == ' ' {
+			return -1
+		}
+		return r
+	}, s)
+	plus := strings.HasPrefix(digits, "+")
+	if _, err := strconv.ParseUint(strings.TrimPrefix(digits, "+"), 10, 64); err != nil || len(digits) > 20 {
+		return s
+	}
+	switch {
+	case plus && strings.HasPrefix(digits, "+86"):
+		return digits[3:]
+	case strings.HasPrefix(digits, "0086"):
+		return digits[4:]
+	}
+	return digits
+}
