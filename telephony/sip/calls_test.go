@@ -37,6 +37,13 @@ type callEdge struct {
 
 func startCalls(t *testing.T, cfg hsip.CallConfig, clk clock.Clock) *callEdge {
 	t.Helper()
+	return startCallsWith(t, cfg, hsip.Config{Open: true}, clk)
+}
+
+// startCallsWith is startCalls with the edge's settings of srv (its
+// address, realm and call flow are the test's).
+func startCallsWith(t *testing.T, cfg hsip.CallConfig, srv hsip.Config, clk clock.Clock) *callEdge {
+	t.Helper()
 	engine := routing.New(clk, routing.Config{})
 	for _, q := range []string{"consultation", "complaint", "suggestion", "general"} {
 		if err := engine.SetQueue(routing.QueueConfig{Name: q}); err != nil {
@@ -50,7 +57,8 @@ func startCalls(t *testing.T, cfg hsip.CallConfig, clk clock.Clock) *callEdge {
 		e.sub.Close()
 		registrar.Close()
 	})
-	e.srv, e.stop = startServer(t, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, Calls: e.calls, Open: true}, registrar, nil, clk)
+	srv.Addr, srv.Realm, srv.Calls = "127.0.0.1:0", realm, e.calls
+	e.srv, e.stop = startServer(t, srv, registrar, nil, clk)
 	return e
 }
 

@@ -256,11 +256,12 @@ func TestMetrics_RefusedBySourceLimits(t *testing.T) {
 		t.Fatalf("blocked source: %d, want 403", res.StatusCode)
 	}
 	want := `
-# HELP hotline_sip_refused_total SIP requests refused by the per-source limits, by reason: invite_flood and register_flood (503), register_blocked (403 to a source blocked after failed authentications).
+# HELP hotline_sip_refused_total SIP requests refused, by reason: invite_flood and register_flood (503), register_blocked (403 to a source blocked after failed authentications), untrusted_source (403 to a new call from outside the trunk).
 # TYPE hotline_sip_refused_total counter
 hotline_sip_refused_total{reason="invite_flood"} 10
 hotline_sip_refused_total{reason="register_blocked"} 1
 hotline_sip_refused_total{reason="register_flood"} 5
+hotline_sip_refused_total{reason="untrusted_source"} 20
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "hotline_sip_refused_total"); err != nil {
 		t.Fatal(err)
