@@ -70,9 +70,16 @@ type CallbackFilter struct {
 }
 
 // missedCall is the missed-call entry a finished call adds, or nil; c
-// has its events.
+// has its events. A caller who asked to be called back at another
+// number is called back there.
 func missedCall(c Call, now time.Time) *Callback {
-	if c.Direction != Inbound || !isDigits(c.Caller) { // "anonymous" or a SIP user cannot be called back
+	phone := c.Caller
+	for _, e := range c.Events {
+		if e.Event == EventCallback {
+			phone = e.Detail // the number the caller keyed, the latest
+		}
+	}
+	if c.Direction != Inbound || !isDigits(phone) { // "anonymous" or a SIP user cannot be called back
 		return nil
 	}
 	var reason CallbackReason
@@ -89,7 +96,7 @@ func missedCall(c Call, now time.Time) *Callback {
 	default:
 		return nil
 	}
-	return &Callback{Phone: c.Caller, Reason: reason, CallID: c.ID, CreatedAt: now, UpdatedAt: now,
+	return &Callback{Phone: normalPhone(phone), Reason: reason, CallID: c.ID, CreatedAt: now, UpdatedAt: now,
 		DueAt: now.Add(CallbackWithin), State: CallbackOpen, Attempts: 1}
 }
 

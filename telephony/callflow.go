@@ -12,8 +12,8 @@ import (
 // the flow and does not change the call. A log may store the steps after
 // it returns, in their order (CallRecorder writes behind): then an error
 // is about the step itself, and a failed write is the log's to report.
-// This slice ends calls as ivr, abandoned, answered (an agent ended the
-// contact) or failed.
+// Calls end as ivr, abandoned, answered (an agent ended the contact),
+// voicemail, callback_requested or failed.
 type CallLog interface {
 	// Started: a call from caller to callee arrived; it returns the call's
 	// id, which is also routing's Ref, the console's call_id and the
@@ -32,6 +32,8 @@ type CallLog interface {
 	// Recorded: the call's recording is the file name in the recordings
 	// directory.
 	Recorded(ctx context.Context, id, file string) error
+	// CallbackTo: the caller asked to be called back at phone.
+	CallbackTo(ctx context.Context, id, phone string, at time.Time) error
 	// Rated: the caller rated the call 1–5 in the survey.
 	Rated(ctx context.Context, id string, score int) error
 	// Ended: the call is over; by says who hung up.
@@ -63,6 +65,9 @@ func (NopCallLog) Answered(context.Context, string, string, time.Time) error { r
 
 // Recorded does nothing.
 func (NopCallLog) Recorded(context.Context, string, string) error { return nil }
+
+// CallbackTo does nothing.
+func (NopCallLog) CallbackTo(context.Context, string, string, time.Time) error { return nil }
 
 // Rated does nothing.
 func (NopCallLog) Rated(context.Context, string, int) error { return nil }

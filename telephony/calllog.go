@@ -125,6 +125,11 @@ func (r *CallRecorder) Answered(_ context.Context, id, agent string, _ time.Time
 	return r.step(id, EventAnswered, agent)
 }
 
+// CallbackTo records the number the caller asked to be called back at.
+func (r *CallRecorder) CallbackTo(_ context.Context, id, phone string, _ time.Time) error {
+	return r.step(id, EventCallback, phone)
+}
+
 // Recorded names the call's recording. Errors: invalid, not_found.
 func (r *CallRecorder) Recorded(_ context.Context, id, file string) error {
 	if !plainFileName(file) {

@@ -64,6 +64,7 @@ const (
 	EventQueued   EventKind = "queued"   // detail: the queue
 	EventOffered  EventKind = "offered"  // detail: the agent rung
 	EventAnswered EventKind = "answered" // detail: the agent who answered
+	EventCallback EventKind = "callback" // detail: the number the caller asked to be called back at
 	EventEnded    EventKind = "ended"    // detail: the outcome
 )
 
@@ -251,8 +252,13 @@ func checkEvent(kind EventKind, detail string) error {
 	switch kind {
 	case EventDigit, EventQueued, EventOffered, EventAnswered:
 		return nil
+	case EventCallback:
+		if !isDigits(detail) || len(detail) > 20 {
+			return errs.E(errs.Invalid, "a callback number is 1 to 20 digits")
+		}
+		return nil
 	}
-	return errs.E(errs.Invalid, "event must be digit, queued, offered or answered")
+	return errs.E(errs.Invalid, "event must be digit, queued, offered, answered or callback")
 }
 
 // step applies a step checkEvent let through to c at now. Errors:

@@ -227,10 +227,14 @@ func (s *Service) CheckAttach(ctx context.Context, actor auth.Actor, ticketID in
 // have it, since SniffAttachmentType never answers it.
 const TextType = "text/plain; charset=utf-8"
 
+// VoicemailType is the type of a voicemail's recording the IVR attaches
+// (8 kHz mono PCM WAV); uploads cannot have it either.
+const VoicemailType = "audio/wav"
+
 // validate checks what the file store reported and the sniffed type.
 func (f StoredFile) validate(contentType string) error {
 	switch {
-	case !slices.Contains(AttachmentTypes, contentType) && contentType != TextType:
+	case !slices.Contains(AttachmentTypes, contentType) && contentType != TextType && contentType != VoicemailType:
 		return errs.E(errs.Invalid, "content type %q may not be attached", contentType)
 	case f.Size <= 0:
 		return errs.E(errs.Invalid, "the file is empty")

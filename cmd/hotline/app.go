@@ -164,6 +164,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.startTelephony(ctx, reg); err != nil {
 		return err
 	}
+	checks = append(checks, trunkCheck(m.sip, m.Config.SIPTrunk))
 	chatStore := postgres.NewChatStore(m.DB)
 	m.Chats = webchat.NewService(chatStore, m.Guides, m.Clock, m.Log, m.Config.chatConfig(m.Tickets, quotas, sms, loc))
 	chatImages := webchat.NewImages(m.Chats, chatStore)

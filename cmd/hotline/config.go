@@ -65,6 +65,7 @@ type Config struct {
 	AllowedOrigins []string // origins besides the server's own whose pages may use the console
 	ChatOrigins    []string // origins besides the server's own whose pages may embed the citizens' chat
 	ChatHours      ticketing.ServiceHours
+	VoiceHours     ticketing.ServiceHours // when agents answer calls; outside them calls go to voicemail
 	ChatIdle       time.Duration
 	// TrustedProxies are the CIDRs of reverse proxies whose X-Forwarded-For
 	// and X-Forwarded-Proto are believed.
@@ -144,6 +145,8 @@ func (c *Config) settings() []setting {
 			origins{&c.ChatOrigins}, false},
 		{"HOTLINE_CHAT_HOURS", "chat-hours", "24x7", "when agents answer chats: 24x7, one window every day (08:00-20:00), or working days and rest days of the calendar (08:30-17:30,09:00-12:00; closed for none); outside them the citizen may leave a message",
 			serviceHours{&c.ChatHours}, false},
+		{"HOTLINE_VOICE_HOURS", "voice-hours", "24x7", "when agents answer calls, in HOTLINE_CHAT_HOURS' form; outside them a caller hears so and may leave a voicemail",
+			serviceHours{&c.VoiceHours}, false},
 		{"HOTLINE_CHAT_IDLE", "chat-idle", "10m", "silence after which a chat closes by itself; the citizen is warned 2 minutes before (half the time when it is shorter than 4m)",
 			durationIn{p: &c.ChatIdle, min: time.Minute, max: 24 * time.Hour, example: "10m"}, false},
 		{"HOTLINE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed",

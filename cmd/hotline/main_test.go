@@ -16,6 +16,7 @@ import (
 	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/postgres/pgtest"
+	"github.com/open12345/hotline/telephony/sip"
 )
 
 // startMain runs a Main on a fresh database and port 0.
@@ -60,7 +61,8 @@ func TestMain_HealthReadinessMetrics(t *testing.T) {
 	if code, body := get(t, base+"/healthz"); code != 200 || !strings.Contains(body, "ok") {
 		t.Fatalf("healthz: %d %s", code, body)
 	}
-	if code, body := get(t, base+"/readyz"); code != 200 || !strings.Contains(body, `"redis":"ok"`) || !strings.Contains(body, `"postgres":"ok"`) {
+	if code, body := get(t, base+"/readyz"); code != 200 || !strings.Contains(body, `"redis":"ok"`) || !strings.Contains(body, `"postgres":"ok"`) ||
+		!strings.Contains(body, `"sip_trunk":"none"`) {
 		t.Fatalf("readyz: %d %s", code, body)
 	}
 	get(t, base+"/api/v1/tickets")
@@ -89,6 +91,37 @@ func TestMain_ReadyzReportsRedisDown(t *testing.T) {
 	code, body := get(t, "http://"+m.HTTPAddr()+"/readyz")
 	if code != 503 || !strings.Contains(body, `"redis":"unavailable"`) || !strings.Contains(body, `"postgres":"ok"`) {
 		t.Fatalf("readyz with Redis down: %d %s", code, body)
+	}
+}
+
+// A registration trunk whose registrar cannot be reached is shown failing
+// in /readyz, without its password, and the server stays ready.
+func TestMain_ReadyzShowsAFailingTrunkButStaysReady(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		t.Fatal(err)
+	}
+	trunk, err := sip.ParseTrunk("sip:acct:trunk-secret@" + dead + ";transport=tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := pgtest.NewDB(t)
+	cfg := configFromEnv(func(string) string { return "" })
+	cfg.DatabaseURL, cfg.RedisURL, cfg.HTTPAddr, cfg.SIPAddr = db.Pool.Config().ConnString(), testenv.StartRedis(t).URL(), "127.0.0.1:0", "127.0.0.1:0"
+	cfg.DataDir, cfg.SIPTrunk = t.TempDir(), trunk
+	m := startMainWith(t, cfg)
+	var code int
+	var body string
+	testenv.Eventually(t, "the trunk failing in readyz", func() bool {
+		code, body = get(t, "http://"+m.HTTPAddr()+"/readyz")
+		return strings.Contains(body, `"sip_trunk":"failing: `)
+	})
+	if code != 200 || !strings.Contains(body, "connection refused") || strings.Contains(body, "trunk-secret") {
+		t.Fatalf("readyz with the trunk's registrar down: %d %s", code, body)
 	}
 }
 

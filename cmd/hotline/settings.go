@@ -311,7 +311,7 @@ func (v sipTrunk) String() string {
 func (v sipTrunk) Set(s string) error {
 	t, err := sip.ParseTrunk(s)
 	if err != nil {
-		return fmt.Errorf("must be ip:<addr>[,<addr>…] or sip:user:password@host[:port] (%v)", err)
+		return fmt.Errorf("must be a trunk: %w", err)
 	}
 	*v.p = t
 	return nil

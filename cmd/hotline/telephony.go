@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	agentui "github.com/open12345/hotline/agent-ui"
 	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/telephony"
@@ -22,7 +24,9 @@ import (
 // tells routing which agents a phone can reach; calls to the hotline's
 // number go through the IVR (its menu stored in PostgreSQL, which admins
 // change through the API) into routing's queues, ring the offered
-// agent's phone, are bridged, recorded and written to the call records.
+// agent's phone, are bridged, recorded and written to the call records;
+// waiting callers may leave a voicemail (a ticket) or ask for a callback,
+// and outside HOTLINE_VOICE_HOURS calls go to voicemail.
 // From then on routing offers calls only to agents with a registered
 // phone (RequireDevice), chats to everyone ready. The SIP edge's figures
 // (calls by state, registrations, RTP ports) go on reg.
@@ -56,7 +60,8 @@ func (m *Main) startTelephony(ctx context.Context, reg prometheus.Registerer) er
 	m.IVRMenus = menus
 	m.callLog = m.Calls.CallLog(m.Log)
 	flow := sip.NewCalls(sip.CallConfig{Number: m.Config.SIPNumber, Menus: m.IVRMenus, AnnounceEvery: m.Config.AnnounceEvery,
-		RTPPorts: sip.PortRange{Min: m.Config.RTPPorts[0], Max: m.Config.RTPPorts[1]}, Recordings: recordings},
+		RTPPorts: sip.PortRange{Min: m.Config.RTPPorts[0], Max: m.Config.RTPPorts[1]}, Recordings: recordings,
+		Voicemail: telephony.NewVoicemails(m.Tickets, m.Files, m.Calls, m.Log), Hours: m.Tickets.Schedule(m.Config.VoiceHours)},
 		m.Routing, m.Prompts, m.callLog,
 		sip.NewPhones(m.Registrar, m.Routing, m.Clock, m.Log), m.Clock, m.Log)
 	sipCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -71,6 +76,27 @@ func (m *Main) startTelephony(ctx context.Context, reg prometheus.Registerer) er
 		return fmt.Errorf("telephony metrics: %w", err) // Run's Close stops the edge
 	}
 	return nil
+}
+
+// trunkCheck shows the carrier trunk in /readyz: "none", "ip <addrs>",
+// or a registration's state ("registered until …", "registering",
+// "failing: <last error>; next attempt …"). It never makes the server
+// not ready: without the trunk no call comes in, but the consoles,
+// tickets and chats still work, and a load balancer taking the node out
+// would stop those too (docs/ARCHITECTURE.md, Telephony: Trunk).
+func trunkCheck(srv *sip.Server, trunk sip.Trunk) agentui.Check {
+	return agentui.Check{Name: "sip_trunk", Report: func() string {
+		st := srv.TrunkStatus()
+		switch {
+		case !st.Configured:
+			return trunk.String()
+		case st.Registered:
+			return "registered until " + st.ExpiresAt.UTC().Format(time.RFC3339)
+		case st.LastError == "":
+			return "registering"
+		}
+		return "failing: " + st.LastError + "; next attempt " + st.NextAttempt.UTC().Format(time.RFC3339)
+	}}
 }
 
 // SIPAddr is the bound address of the SIP edge (UDP and TCP).

@@ -68,6 +68,12 @@ speak queue_options "liu2 yan2 qing3 an4 yi1, yao1 qiu2 hui2 dian4 qing3 an4 er4
 speak voicemail "qing3 zai4 ti2 shi4 yin1 hou4 liu2 yan2, jie2 shu4 qing3 an4 jing3 hao4 jian4."
 # 我们将尽快给您回电。
 speak callback "wo3 men5 jiang1 jin3 kuai4 gei3 nin2 hui2 dian4."
+# 回电到本机请按井号键，回电到其他号码请输入号码，以井号键结束。
+speak callback_number "hui2 dian4 dao4 ben3 ji1 qing3 an4 jing3 hao4 jian4, hui2 dian4 dao4 qi2 ta1 hao4 ma3 qing3 shu1 ru4 hao4 ma3, yi3 jing3 hao4 jian4 jie2 shu4."
+# 您的留言已记录，我们会尽快处理。
+speak voicemail_saved "nin2 de5 liu2 yan2 yi3 ji4 lu4, wo3 men5 hui4 jin3 kuai4 chu3 li3."
+# 现在是非人工服务时间。
+speak after_hours "xian4 zai4 shi4 fei1 ren2 gong1 fu2 wu4 shi2 jian1."
 # 请为本次服务评分，非常满意请按5，满意请按4，一般请按3，不满意请按2，非常不满意请按1。
 speak survey "qing3 wei4 ben3 ci4 fu2 wu4 ping2 fen1, fei1 chang2 man3 yi4 qing3 an4 wu3, man3 yi4 qing3 an4 si4, yi4 ban1 qing3 an4 san1, bu4 man3 yi4 qing3 an4 er4, fei1 chang2 bu4 man3 yi4 qing3 an4 yi1."
 # 感谢您的来电，再见。

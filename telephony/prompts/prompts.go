@@ -34,6 +34,9 @@ const (
 	Voicemail      = "voicemail"       // 请在提示音后留言，结束请按井号键。
 	Beep           = "beep"            // the tone before a voicemail
 	Callback       = "callback"        // 我们将尽快给您回电。
+	CallbackNumber = "callback_number" // 回电到本机请按井号键，回电到其他号码请输入号码，以井号键结束。
+	VoicemailSaved = "voicemail_saved" // 您的留言已记录，我们会尽快处理。
+	AfterHours     = "after_hours"     // 现在是非人工服务时间。
 	Survey         = "survey"          // 请为本次服务评分，非常满意请按5 … 非常不满意请按1。
 	Goodbye        = "goodbye"         // 感谢您的来电，再见。
 	Busy           = "busy"            // 系统繁忙，请稍后再拨。
@@ -47,7 +50,8 @@ func Digit(d int) string { return "digit_" + strconv.Itoa(d) }
 // Names returns the names of every built-in prompt.
 func Names() []string {
 	names := []string{Welcome, Menu, Invalid, Hold, PositionBefore, PositionAfter,
-		WaitBefore, WaitAfter, QueueOptions, Voicemail, Beep, Callback, Survey,
+		WaitBefore, WaitAfter, QueueOptions, Voicemail, Beep, Callback, CallbackNumber,
+		VoicemailSaved, AfterHours, Survey,
 		Goodbye, Busy, HoldMusic}
 	for d := range 10 {
 		names = append(names, Digit(d))

@@ -64,6 +64,15 @@ type CallConfig struct {
 	// Recordings is the directory of the answered calls' recordings
 	// (<call id>.wav); empty records nothing.
 	Recordings string
+	// Voicemail files the voicemails of waiting callers and of calls
+	// outside Hours; nil (or no Recordings) offers waiting callers
+	// neither a voicemail nor a callback.
+	Voicemail        telephony.VoicemailBox
+	VoicemailSilence time.Duration // a voicemail ends after this long without speech (default 5 s)
+	VoicemailMax     time.Duration // the longest voicemail (default telephony.MaxVoicemail s)
+	// Hours say when agents answer calls; outside them a call goes to
+	// voicemail after the welcome. Nil: always.
+	Hours Hours
 	// RTPPorts is where RTP listens (zero: any free port). Diago keeps the
 	// range in package variables of diago/media, so it holds for every
 	// call flow in the process.
@@ -91,6 +100,12 @@ func (c CallConfig) withDefaults() CallConfig {
 	}
 	if c.SurveyTimeout <= 0 {
 		c.SurveyTimeout = 10 * time.Second
+	}
+	if c.VoicemailSilence <= 0 {
+		c.VoicemailSilence = 5 * time.Second
+	}
+	if c.VoicemailMax <= 0 {
+		c.VoicemailMax = telephony.MaxVoicemail * time.Second
 	}
 	return c
 }

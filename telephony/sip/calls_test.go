@@ -165,13 +165,7 @@ func (e *callEdge) released(t *testing.T, baseline usage, port int) {
 }
 
 func TestCalls_Sipp_MenuKeyQueuesThenHangUpAbandons(t *testing.T) {
-	sipp, err := exec.LookPath("sipp")
-	if err != nil {
-		if testing.Short() {
-			t.Skip("sipp missing; skipped under -short")
-		}
-		t.Fatal("sipp missing: install sip-tester (bash deploy/local/services.sh test-tools)")
-	}
+	sipp := sippPath(t)
 	e := startCalls(t, hsip.CallConfig{}, clock.System{})
 	baseline := inUse(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -231,15 +225,23 @@ func newCaller(t *testing.T, number string) *caller {
 // dial calls user at the edge and waits for the answer.
 func (c *caller) dial(t *testing.T, e *callEdge, user string) (*diago.DialogClientSession, error) {
 	t.Helper()
+	d, _, err := c.dialMedia(t, e, user)
+	return d, err
+}
+
+// dialMedia is dial, with the call's media.
+func (c *caller) dialMedia(t *testing.T, e *callEdge, user string) (*diago.DialogClientSession, *diago.DialogMedia, error) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	uri := sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1", Port: int(e.srv.Addr().Port())}
 	var d *diago.DialogClientSession
+	var m *diago.DialogMedia
 	err := testenv.WhenBound(func() (err error) {
-		d, _, err = c.dg.Invite(ctx, uri, diago.InviteOptions{})
+		d, m, err = c.dg.Invite(ctx, uri, diago.InviteOptions{})
 		return err
 	})
-	return d, err
+	return d, m, err
 }
 
 // info sends a key by SIP INFO within d.

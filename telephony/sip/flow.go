@@ -14,6 +14,9 @@ import (
 // flow runs the IVR menu, then the wait in a queue, and returns how the
 // call ended.
 func (c *call) flow() telephony.Outcome {
+	if c.afterHours(c.ctx) {
+		return c.closed(c.ctx)
+	}
 	choice, err := c.menu(c.ctx)
 	if err != nil {
 		return c.failed("menu", err, telephony.OutcomeIVR)
@@ -91,6 +94,7 @@ func (c *call) menu(ctx context.Context) (telephony.MenuChoice, error) {
 // announcements until the caller hangs up, routing ends the wait or the
 // call is shut down. Offers go to the agent leg, when there is one.
 func (c *call) wait(ctx context.Context, queue string) telephony.Outcome {
+	c.drainKeys() // keys pressed for the menu; from now on they choose a voicemail or a callback
 	v, err := c.cs.router.Enqueue(routing.Contact{Channel: routing.Voice, Queue: queue, Caller: c.caller, Ref: c.id})
 	if err != nil {
 		return c.failed("enqueue", err, telephony.OutcomeIVR)
@@ -124,6 +128,13 @@ func (c *call) wait(ctx context.Context, queue string) telephony.Outcome {
 				return c.failed("announce", err, c.abandon())
 			}
 			stopMusic, t = c.music(ctx), arm()
+		case key := <-c.digits:
+			if !c.queueKey(key) {
+				continue // keep waiting
+			}
+			t.Stop()
+			stopMusic()
+			return c.leaveQueue(ctx, key, queue)
 		case res := <-rs.results:
 			still := rs.taken(res)
 			if res.err != nil {
@@ -150,12 +161,8 @@ func (c *call) wait(ctx context.Context, queue string) telephony.Outcome {
 			}
 			if outcome, done := c.routed(ctx, ev); done {
 				stopMusic()
-				if outcome == telephony.OutcomeAbandoned {
-					// Routing ended the wait (maximum wait); voicemail
-					// and callback come with the next step.
-					if _, err := c.play(ctx, prompts.Goodbye, false); err != nil && ctx.Err() == nil {
-						c.cs.log.Warn("sip: goodbye", "call", c.id, "error", err)
-					}
+				if outcome == telephony.OutcomeAbandoned && ctx.Err() == nil {
+					return c.waitedTooLong(ctx, queue)
 				}
 				return outcome
 			}
@@ -164,12 +171,22 @@ func (c *call) wait(ctx context.Context, queue string) telephony.Outcome {
 }
 
 // music plays music on hold in a loop until the returned stop is called,
-// which waits for the playback to end.
+// which waits for the playback to end. Where waiting callers may leave a
+// voicemail or ask for a callback, the choice is said first; the keys
+// reach the wait, which goes on meanwhile (an offer rings at once).
 func (c *call) music(ctx context.Context) (stop func()) {
 	mctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		if c.cs.offersMessages() {
+			if _, err := c.play(mctx, prompts.QueueOptions, false); err != nil {
+				if mctx.Err() == nil {
+					c.cs.log.Warn("sip: queue options", "call", c.id, "error", err)
+				}
+				return
+			}
+		}
 		for mctx.Err() == nil {
 			if _, err := c.play(mctx, prompts.HoldMusic, false); err != nil {
 				if mctx.Err() == nil {
@@ -215,6 +232,7 @@ func (c *call) routed(ctx context.Context, ev routing.Event) (telephony.Outcome,
 }
 
 // announce says the caller's place in the queue: "you are number N".
+// Keys pressed meanwhile wait for the wait's loop.
 func (c *call) announce(ctx context.Context, v routing.ContactView) error {
 	n := routing.Position(c.cs.router.Contacts(), v)
 	if n == 0 {
@@ -231,4 +249,43 @@ func (c *call) announce(ctx context.Context, v routing.ContactView) error {
 		}
 	}
 	return nil
+}
+
+// queueKey reports whether key is one of the waiting caller's choices.
+func (c *call) queueKey(key rune) bool {
+	return (key == keyVoicemail || key == keyCallback) && c.cs.offersMessages()
+}
+
+// leaveQueue carries out a waiting caller's choice (queueKey): the
+// contact leaves routing (the phones ringing for it are cancelled as the
+// wait returns), then the voicemail or the callback request.
+func (c *call) leaveQueue(ctx context.Context, key rune, queue string) telephony.Outcome {
+	c.mu.Lock()
+	id := c.contact
+	c.mu.Unlock()
+	if _, err := c.cs.router.End(id); err != nil && !errs.Is(err, errs.NotFound) {
+		c.cs.log.Error("sip: end contact", "call", c.id, "contact", id, "error", err)
+	}
+	c.enter(stateIVR)
+	return c.queueOption(ctx, key, queue)
+}
+
+// waitedTooLong is the end of the queue's maximum wait: the caller may
+// still leave a voicemail or ask for a callback, else hears goodbye.
+func (c *call) waitedTooLong(ctx context.Context, queue string) telephony.Outcome {
+	c.enter(stateIVR)
+	if c.cs.offersMessages() {
+		key, err := c.play(ctx, prompts.QueueOptions, true)
+		if err == nil && key == 0 {
+			key, err = c.waitKey(ctx, c.cs.cfg.MenuTimeout)
+		}
+		if err != nil {
+			return c.failed("queue options", err, telephony.OutcomeAbandoned)
+		}
+		if c.queueKey(key) {
+			return c.queueOption(ctx, key, queue)
+		}
+	}
+	c.goodbye(ctx)
+	return telephony.OutcomeAbandoned
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -70,7 +71,7 @@ func startEdge(t testing.TB) *edge {
 	}
 	e.registrar = telephony.NewRegistrar(e.store, e.clock, e.record, slog.Default())
 	t.Cleanup(e.registrar.Close) // after the server has stopped
-	e.srv, e.stop = startServer(t, hsip.Config{Addr: "127.0.0.1:0", Realm: realm}, e.registrar, e.store, e.clock)
+	e.srv, e.stop = startServer(t, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, Open: true}, e.registrar, e.store, e.clock)
 	return e
 }
 
@@ -261,4 +262,17 @@ func callID(msg []byte) string {
 		}
 	}
 	return ""
+}
+
+// sippPath is sipp's path; the test fails without it, unless -short.
+func sippPath(t testing.TB) string {
+	t.Helper()
+	sipp, err := exec.LookPath("sipp")
+	if err != nil {
+		if testing.Short() {
+			t.Skip("sipp missing; skipped under -short")
+		}
+		t.Fatal("sipp missing: install sip-tester (bash deploy/local/services.sh test-tools)")
+	}
+	return sipp
 }

@@ -93,19 +93,26 @@ var (
 	sipRefusedDesc = prometheus.NewDesc("hotline_sip_refused_total",
 		"SIP requests refused, by reason: invite_flood and register_flood (503), register_blocked (403 to a source blocked after failed authentications), untrusted_source (403 to a new call from outside the trunk).",
 		[]string{"reason"}, nil)
+	trunkRegisteredDesc = prometheus.NewDesc("hotline_sip_trunk_registered",
+		"1 while the edge is registered with the registration-based trunk (HOTLINE_SIP_TRUNK), 0 while its registration fails; absent for an IP-based trunk or none.", nil, nil)
+	trunkRegistrationsDesc = prometheus.NewDesc("hotline_sip_trunk_registrations_total",
+		"REGISTERs to the trunk's registrar (registrations and refreshes, digest round included), by result: ok (200) or failed.",
+		[]string{"result"}, nil)
 )
 
 // Collector returns the SIP edge's figures for /metrics, read at each
 // scrape: calls in progress by state, calls offered, answered and
-// abandoned, RTP ports, registrations, and requests refused by the
-// per-source limits. Without a call flow the call figures stay 0.
+// abandoned, RTP ports, registrations, requests refused by the
+// per-source limits, and the registration with a registration-based
+// trunk. Without a call flow the call figures stay 0.
 func (s *Server) Collector() prometheus.Collector { return collector{s} }
 
 type collector struct{ s *Server }
 
 func (c collector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{callsInProgressDesc, callsOfferedDesc, callsAnsweredDesc, callsAbandonedDesc,
-		rtpInUseDesc, rtpCapacityDesc, registrationsDesc, agentsReachableDesc, sipRefusedDesc} {
+		rtpInUseDesc, rtpCapacityDesc, registrationsDesc, agentsReachableDesc, sipRefusedDesc,
+		trunkRegisteredDesc, trunkRegistrationsDesc} {
 		ch <- d
 	}
 }
@@ -143,4 +150,13 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 	counter(sipRefusedDesc, floods, "register_flood")
 	counter(sipRefusedDesc, blocks, "register_blocked")
 	counter(sipRefusedDesc, c.s.untrusted.Load(), "untrusted_source")
+	if t := c.s.trunk; t != nil {
+		registered := 0
+		if t.state().Registered {
+			registered = 1
+		}
+		gauge(trunkRegisteredDesc, registered)
+		counter(trunkRegistrationsDesc, t.ok.Load(), "ok")
+		counter(trunkRegistrationsDesc, t.failed.Load(), "failed")
+	}
 }

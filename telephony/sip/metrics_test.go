@@ -261,7 +261,7 @@ func TestMetrics_RefusedBySourceLimits(t *testing.T) {
 hotline_sip_refused_total{reason="invite_flood"} 10
 hotline_sip_refused_total{reason="register_blocked"} 1
 hotline_sip_refused_total{reason="register_flood"} 5
-hotline_sip_refused_total{reason="untrusted_source"} 20
+hotline_sip_refused_total{reason="untrusted_source"} 0
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "hotline_sip_refused_total"); err != nil {
 		t.Fatal(err)

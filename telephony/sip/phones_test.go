@@ -152,6 +152,11 @@ func (l *cdrLog) Recorded(_ context.Context, _, file string) error {
 	return nil
 }
 
+func (l *cdrLog) CallbackTo(_ context.Context, _, phone string, _ time.Time) error {
+	l.add("callback " + phone)
+	return nil
+}
+
 func (l *cdrLog) Rated(_ context.Context, _ string, score int) error {
 	l.add(fmt.Sprintf("rated %d", score))
 	return nil

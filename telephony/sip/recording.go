@@ -29,7 +29,7 @@ func createStereoWAV(path string) (*stereoWAV, error) {
 		return nil, fmt.Errorf("create recording: %w", err)
 	}
 	w := &stereoWAV{f: f}
-	if _, err := f.Write(wavHeader(0)); err != nil {
+	if _, err := f.Write(wavHeader(2, 0)); err != nil {
 		return nil, errors.Join(fmt.Errorf("write recording: %w", err), f.Close(), os.Remove(path))
 	}
 	return w, nil
@@ -81,26 +81,71 @@ func (w *stereoWAV) Close() error {
 	w.flush()
 	err := w.err
 	if err == nil {
-		if _, werr := w.f.WriteAt(wavHeader(w.data), 0); werr != nil {
+		if _, werr := w.f.WriteAt(wavHeader(2, w.data), 0); werr != nil {
 			err = fmt.Errorf("write recording header: %w", werr)
 		}
 	}
 	return errors.Join(err, w.f.Close())
 }
 
-// wavHeader is the 44-byte header of 8 kHz 16-bit stereo PCM with data
-// bytes of samples.
-func wavHeader(data int) []byte {
+// monoWAV records one side, the caller's voicemail, as an 8 kHz 16-bit
+// mono WAV. Only the caller's RTP reader writes to it, until Close.
+type monoWAV struct {
+	f    *os.File
+	data int   // bytes of samples written
+	err  error // the first write error
+}
+
+func createMonoWAV(path string) (*monoWAV, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create voicemail: %w", err)
+	}
+	if _, err := f.Write(wavHeader(1, 0)); err != nil {
+		return nil, errors.Join(fmt.Errorf("write voicemail: %w", err), f.Close(), os.Remove(path))
+	}
+	return &monoWAV{f: f}, nil
+}
+
+// Write appends PCM (little-endian 16-bit).
+func (w *monoWAV) Write(pcm []byte) {
+	if w.err != nil {
+		return
+	}
+	n, err := w.f.Write(pcm)
+	w.data += n
+	if err != nil {
+		w.err = fmt.Errorf("write voicemail: %w", err)
+	}
+}
+
+// Seconds is how long the recording is so far.
+func (w *monoWAV) Seconds() int { return w.data / 16000 }
+
+// Close writes the size into the header and closes the file.
+func (w *monoWAV) Close() error {
+	err := w.err
+	if err == nil {
+		if _, werr := w.f.WriteAt(wavHeader(1, w.data), 0); werr != nil {
+			err = fmt.Errorf("write voicemail header: %w", werr)
+		}
+	}
+	return errors.Join(err, w.f.Close())
+}
+
+// wavHeader is the 44-byte header of 8 kHz 16-bit PCM in channels (1 or
+// 2) with data bytes of samples.
+func wavHeader(channels, data int) []byte {
 	h := make([]byte, 44)
 	copy(h[0:], "RIFF")
 	binary.LittleEndian.PutUint32(h[4:], uint32(36+data))
 	copy(h[8:], "WAVEfmt ")
 	binary.LittleEndian.PutUint32(h[16:], 16)
 	binary.LittleEndian.PutUint16(h[20:], 1) // PCM
-	binary.LittleEndian.PutUint16(h[22:], 2) // channels
+	binary.LittleEndian.PutUint16(h[22:], uint16(channels))
 	binary.LittleEndian.PutUint32(h[24:], 8000)
-	binary.LittleEndian.PutUint32(h[28:], 8000*4)
-	binary.LittleEndian.PutUint16(h[32:], 4)
+	binary.LittleEndian.PutUint32(h[28:], uint32(8000*2*channels))
+	binary.LittleEndian.PutUint16(h[32:], uint16(2*channels))
 	binary.LittleEndian.PutUint16(h[34:], 16)
 	copy(h[36:], "data")
 	binary.LittleEndian.PutUint32(h[40:], uint32(data))

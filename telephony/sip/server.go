@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/emiago/diago"
 	"github.com/emiago/sipgo"
@@ -41,6 +42,10 @@ type Config struct {
 	// the demo wants; otherwise a new call from an address that is not
 	// the trunk's gets 403.
 	Open bool
+	// TrunkExpiry is the binding a registration-based trunk is asked
+	// for; 0: an hour. The registrar's grant is refreshed before it
+	// lapses.
+	TrunkExpiry time.Duration
 }
 
 // Server is the running SIP edge.
@@ -63,6 +68,9 @@ type Server struct {
 	invites   *guard
 	calls     *Calls
 	untrusted atomic.Uint64 // new calls refused: not from the trunk
+	// trunk registers the edge with a registration-based trunk (nil:
+	// none).
+	trunk *trunkRegistration
 }
 
 // Start binds UDP and TCP on cfg.Addr (the same port for both) and serves
@@ -86,18 +94,29 @@ func Start(ctx context.Context, cfg Config, registrar *telephony.Registrar, stor
 	s := &Server{log: log, ua: ua, srv: srv, udp: udp, tcp: tcp,
 		addr: udp.LocalAddr().(*net.UDPAddr).AddrPort(), errc: make(chan error, 1)}
 	s.routes(cfg, registrar, store, clk)
+	if cfg.Trunk.Registrar != nil {
+		if s.trunk, err = newTrunkRegistration(ua, cfg, udp, clk, log); err != nil {
+			return nil, errors.Join(err, ua.Close(), udp.Close(), tcp.Close())
+		}
+	}
 	s.wg.Add(3)
 	go s.serve(func() error { return srv.ServeUDP(udp) })
 	go s.serve(func() error { return srv.ServeTCP(tcp) })
+	if s.trunk != nil {
+		go s.trunk.run(ctx)
+	}
 	go func() {
 		defer s.wg.Done()
 		<-ctx.Done()
 		if cfg.Calls != nil {
 			cfg.Calls.shutdown() // hang up before the transports close
 		}
+		if s.trunk != nil {
+			<-s.trunk.done // unregistered (or given up) before the transports close
+		}
 		s.errc <- errors.Join(ua.Close(), ignoreClosed(udp.Close()), ignoreClosed(tcp.Close()))
 	}()
-	log.Info("sip: listening", "addr", s.addr.String(), "transports", "udp,tcp")
+	log.Info("sip: listening", "addr", s.addr.String(), "transports", "udp,tcp", "trunk", cfg.Trunk.String())
 	return s, nil
 }
 

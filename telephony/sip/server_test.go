@@ -127,7 +127,7 @@ func TestServer_InviteFloodIsLimitedPerSource(t *testing.T) {
 // as a carrier trunk or a load test does; the limit still holds beyond it.
 func TestServer_InviteLimitIsConfigurable(t *testing.T) {
 	e := startEdge(t)
-	srv, _ := startServer(t, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, InviteLimit: 25}, e.registrar, e.store, e.clock)
+	srv, _ := startServer(t, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, InviteLimit: 25, Open: true}, e.registrar, e.store, e.clock)
 	statuses, _ := sendInvites(t, newRawPeer(t, &edge{srv: srv}, "127.0.0.4"), 30)
 	if statuses[480] != 25 || statuses[503] != 5 {
 		t.Fatalf("30 INVITEs from one source with a limit of 25: %v, want 25 let through (480) and 5 limited (503)", statuses)

@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -33,7 +34,8 @@ type Trunk struct {
 }
 
 // ParseTrunk reads HOTLINE_SIP_TRUNK; "" is no trunk. Host names of a
-// registration-based trunk are resolved once, here.
+// registration-based trunk are resolved once, here. Errors never quote
+// the value, which holds a password.
 func ParseTrunk(s string) (Trunk, error) {
 	s = strings.TrimSpace(s)
 	switch {
@@ -44,7 +46,7 @@ func ParseTrunk(s string) (Trunk, error) {
 		for _, part := range strings.Split(strings.TrimPrefix(s, "ip:"), ",") {
 			a, err := netip.ParseAddr(strings.TrimSpace(part))
 			if err != nil {
-				return Trunk{}, fmt.Errorf("trunk address %q: want an IP address", part)
+				return Trunk{}, errors.New("an IP-based trunk lists IP addresses: ip:<addr>[,<addr>…]")
 			}
 			t.Allow = append(t.Allow, a.Unmap())
 		}
@@ -52,23 +54,23 @@ func ParseTrunk(s string) (Trunk, error) {
 	case strings.HasPrefix(s, "sip:"):
 		return parseRegistrationTrunk(s)
 	}
-	return Trunk{}, fmt.Errorf("trunk %q: want ip:<addr>[,<addr>…] or sip:user:password@host[:port]", redactTrunk(s))
+	return Trunk{}, errors.New("a trunk is ip:<addr>[,<addr>…] or sip:user:password@host[:port]")
 }
 
 func parseRegistrationTrunk(s string) (Trunk, error) {
 	var u sip.Uri
 	if err := sip.ParseUri(s, &u); err != nil {
-		return Trunk{}, fmt.Errorf("trunk %q: %w", redactTrunk(s), err)
+		return Trunk{}, errors.New("the trunk is not a SIP URI: sip:user:password@host[:port]")
 	}
 	if u.User == "" || u.Password == "" || u.Host == "" {
-		return Trunk{}, fmt.Errorf("trunk %q: want sip:user:password@host[:port]", redactTrunk(s))
+		return Trunk{}, errors.New("a registration-based trunk needs a user, a password and a host: sip:user:password@host[:port]")
 	}
 	t := Trunk{Username: u.User, Password: u.Password, Transport: "udp"}
 	if tr, ok := u.UriParams.Get("transport"); ok {
 		t.Transport = strings.ToLower(tr)
 	}
 	if t.Transport != "udp" && t.Transport != "tcp" {
-		return Trunk{}, fmt.Errorf("trunk %q: transport must be udp or tcp", redactTrunk(s))
+		return Trunk{}, errors.New("the trunk's transport must be udp or tcp")
 	}
 	addrs, err := net.LookupHost(u.Host)
 	if err != nil {
@@ -82,19 +84,6 @@ func parseRegistrationTrunk(s string) (Trunk, error) {
 	reg := sip.Uri{Scheme: "sip", User: u.User, Host: u.Host, Port: u.Port, UriParams: u.UriParams}
 	t.Registrar = &reg
 	return t, nil
-}
-
-// redactTrunk hides a trunk URI's password, for errors and logs.
-func redactTrunk(s string) string {
-	at := strings.LastIndex(s, "@")
-	if at < 0 {
-		return s
-	}
-	userinfo := s[:at]
-	if colon := strings.LastIndex(userinfo, ":"); colon > len("sip:") {
-		return userinfo[:colon] + ":***" + s[at:]
-	}
-	return s
 }
 
 // Configured reports whether there is a trunk.

@@ -43,13 +43,7 @@ func TestParseTrunk(t *testing.T) {
 // its outcome.
 func sippCall(t *testing.T, e *callEdge, scenario, ip string) <-chan error {
 	t.Helper()
-	sipp, err := exec.LookPath("sipp")
-	if err != nil {
-		if testing.Short() {
-			t.Skip("sipp missing; skipped under -short")
-		}
-		t.Fatal("sipp missing: install sip-tester (bash deploy/local/services.sh test-tools)")
-	}
+	sipp := sippPath(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	cmd := exec.CommandContext(ctx, sipp, "-sf", scenario, "-s", "12345", "-i", ip, "-mi", ip,
 		"-mp", strconv.Itoa(testenv.FreeUDPPort(t)), "-m", "1", "-timeout", "40s", "-timeout_error", "-nostdin",
