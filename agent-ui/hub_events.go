@@ -236,6 +236,16 @@ func (h *Hub) handle(c *wsClient, req envelope) (any, error) {
 			return nil, err
 		}
 		return h.chatTransfer(context.Background(), a.Username, req)
+	case "call.transfer":
+		if err := needAgent(); err != nil {
+			return nil, err
+		}
+		return h.callTransfer(a.Username, req)
+	case "call.hold":
+		if err := needAgent(); err != nil {
+			return nil, err
+		}
+		return h.callHold(context.Background(), a.Username, req)
 	}
 	return nil, errs.E(errs.Invalid, "unknown message type %q", httpx.Clip(req.Type, 40))
 }
@@ -324,6 +334,9 @@ type wallboardAgent struct {
 	Since  time.Time      `json:"since"`
 	Voice  int            `json:"voice"`
 	Chats  int            `json:"chats"`
+	// VoiceReachable is false while calls cannot ring the agent (no
+	// phone registered), which the wallboard shows.
+	VoiceReachable bool `json:"voice_reachable"`
 }
 
 type wallboardMessage struct {
@@ -339,7 +352,7 @@ func (h *Hub) snapshot(seq uint64) wallboardMessage {
 	for _, a := range h.engine.Agents() {
 		if a.State != routing.Offline {
 			m.Agents = append(m.Agents, wallboardAgent{ID: a.ID, Name: a.Name, State: a.State, Reason: a.Reason,
-				Since: a.Since, Voice: a.Voice, Chats: a.Chats})
+				Since: a.Since, Voice: a.Voice, Chats: a.Chats, VoiceReachable: a.VoiceReachable})
 		}
 	}
 	return m

@@ -70,6 +70,8 @@ type rosterAgent struct {
 	Since  *time.Time     `json:"since,omitempty"` // nil: not in routing since this node started
 	Voice  int            `json:"voice"`
 	Chats  int            `json:"chats"`
+	// VoiceReachable as in wallboardAgent.
+	VoiceReachable bool `json:"voice_reachable"`
 }
 
 // getWallboard is the wallboard as the websocket sends it, with the
@@ -109,7 +111,7 @@ func (s *Server) roster(ctx context.Context) ([]rosterAgent, error) {
 		}
 		since := v.Since
 		out = append(out, rosterAgent{ID: v.ID, Name: v.Name, State: v.State, Reason: v.Reason, Since: &since,
-			Voice: v.Voice, Chats: v.Chats})
+			Voice: v.Voice, Chats: v.Chats, VoiceReachable: v.VoiceReachable})
 		delete(expected, v.ID)
 	}
 	for _, u := range expected {

@@ -293,10 +293,58 @@ function showContacts(contacts) {
       h("span", { class: "timer" }, ""),
       h("button", { type: "button", class: "end", "data-test": "contact-end", onclick: () => endContact(c.id) }, "结束"),
       h("button", { type: "button", onclick: () => emit("contact:fill", { contact: c, offer: pop }) }, "填入工单"));
+    if (c.channel === "voice" && c.status === "connected") li.append(holdButton(c), transferControl(c));
     if (pop) li.append(h("details", {}, h("summary", {}, "来电历史"), screenPop(pop.citizen_history)));
     list.append(li);
   }
   tick();
+}
+
+// held are the calls this console put on hold (保持): the caller hears
+// music and the agent nothing until 恢复.
+const held = new Set();
+
+function holdButton(c) {
+  const b = h("button", { type: "button", "data-test": "call-hold", "data-held": held.has(c.id) ? "true" : "false" },
+    held.has(c.id) ? "恢复" : "保持");
+  b.addEventListener("click", async () => {
+    const on = !held.has(c.id);
+    b.disabled = true;
+    try {
+      await request("call.hold", { contact_id: c.id, hold: on });
+      if (on) held.add(c.id); else held.delete(c.id);
+      b.textContent = on ? "恢复" : "保持";
+      b.dataset.held = String(on);
+      toast(on ? "已保持，来电方听到等待音乐" : "已恢复通话");
+    } catch (err) {
+      toast((on ? "保持" : "恢复") + "失败：" + errorText(err), "error");
+    } finally {
+      b.disabled = false;
+    }
+  });
+  return b;
+}
+
+// transferControl passes a call on to a queue (转接, a blind transfer):
+// the phone is hung up and the caller waits there for the next agent.
+function transferControl(c) {
+  const sel = h("select", { "aria-label": "转接到队列", "data-test": "call-transfer-queue" },
+    ...state.queues.filter((q) => q.name !== c.queue && !q.name.startsWith("webchat"))
+      .map((q) => h("option", { value: q.name }, q.title || q.name)));
+  const go = h("button", { type: "button", "data-test": "call-transfer", onclick: async () => {
+    if (!sel.value) return;
+    go.disabled = true;
+    try {
+      await request("call.transfer", { contact_id: c.id, queue: sel.value });
+      pops.delete(c.id);
+      toast("已转接");
+    } catch (err) {
+      toast("转接失败：" + errorText(err), "error");
+    } finally {
+      go.disabled = false;
+    }
+  } }, "转接");
+  return h("span", { class: "transfer" }, sel, go);
 }
 
 async function endContact(id) {

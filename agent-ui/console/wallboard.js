@@ -203,7 +203,11 @@ function agentRow(a) {
   const offline = a.state === "offline";
   return h("tr", { "data-test": "wb-agent", "data-agent": a.id, "data-state": a.state, class: offline ? "wb-offline" : null },
     h("th", { scope: "row" }, a.name || a.id),
-    h("td", {}, h("span", { class: "wb-state", "data-state": a.state }, stateText(a))),
+    h("td", {}, h("span", { class: "wb-state", "data-state": a.state }, stateText(a)),
+      // Calls ring only agents with a registered phone: a ready agent
+      // whose phone has gone (unplugged, expired) is shown, not hidden.
+      !offline && a.voice_reachable === false
+        ? h("span", { class: "wb-phone", "data-phone": "unregistered", title: "话机未注册，电话不会分配给该坐席" }, "未注册话机") : null),
     h("td", { class: "timer", "data-since": a.since || null }, a.since ? duration((now() - Date.parse(a.since)) / 1000) : "—"),
     h("td", {}, offline ? "—" : String(a.voice ?? 0)),
     h("td", {}, offline ? "—" : String(a.chats ?? 0)));

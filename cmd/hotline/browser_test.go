@@ -409,8 +409,14 @@ func (s *scenario) agentClosesConsultationWithGuide() {
 // break through the not-ready menu (Alt+N, then 2), and logout.
 func (s *scenario) agentEndsCallAndTakesBreak() {
 	a := s.agent
-	a.do("end the call",
+	hold := `#contacts li[data-test="contact"] button[data-test="call-hold"]`
+	a.do("hold the call, then resume it",
 		chromedp.Click(chromedp.ID("nav-desk")),
+		chromedp.Click(chromedp.CSS(hold)),
+		chromedp.WaitVisible(chromedp.CSS(hold+`[data-held="true"]`)),
+		chromedp.Click(chromedp.CSS(hold)),
+		chromedp.WaitVisible(chromedp.CSS(hold+`[data-held="false"]`)))
+	a.do("end the call",
 		chromedp.Click(chromedp.CSS(`#contacts li[data-test="contact"] button[data-test="contact-end"]`)),
 		chromedp.WaitNotVisible(chromedp.ID("contacts-card")),
 		chromedp.WaitVisible(chromedp.CSS(`#presence-state[data-state="wrap_up"]`)))

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/open12345/hotline/auth"
+	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/ticketing"
 )
 
@@ -107,6 +108,23 @@ func TestBrowser_WallboardWithoutTraffic(t *testing.T) {
 		t.Errorf("the wall display shows the figures in %d rows, want 1", rows)
 	}
 	sv.shot("wallboard-wall-1920x1080")
+
+	// A ready agent without a registered phone gets no calls: the board
+	// says so until the phone registers, and again once it unregisters.
+	phone := `#wb-agent-rows tr[data-agent="agent1"] [data-phone="unregistered"]`
+	if _, err := m.Routing.SetPresence("agent1", routing.Ready, routing.ReasonNone); err != nil {
+		t.Fatal(err)
+	}
+	sv.do("ready without a phone", chromedp.WaitVisible(chromedp.CSS(`#wb-agent-rows tr[data-agent="agent1"][data-state="ready"] [data-phone="unregistered"]`)))
+	if res := registerPhone(t, m.SIPAddr(), "agent1", browserPassword); res.StatusCode != 200 {
+		t.Fatalf("agent1's phone registers: %d", res.StatusCode)
+	}
+	sv.until("the phone registered", `!document.querySelector('`+phone+`')`)
+	if res := unregisterPhone(t, m.SIPAddr(), "agent1", browserPassword); res.StatusCode != 200 {
+		t.Fatalf("agent1's phone unregisters: %d", res.StatusCode)
+	}
+	sv.until("the phone gone", `!!document.querySelector('`+phone+`')`)
+	sv.shot("wallboard-phone-unregistered")
 	sv.checkClean()
 	agent.checkClean()
 }

@@ -76,6 +76,19 @@ func TestServe_PhoneRegistersThroughTheSIPEdge(t *testing.T) {
 // answering the digest challenge with password.
 func registerPhone(t *testing.T, addr, user, password string) *sip.Response {
 	t.Helper()
+	return registerFor(t, addr, user, password, 600)
+}
+
+// unregisterPhone removes the phone's binding (Expires: 0).
+func unregisterPhone(t *testing.T, addr, user, password string) *sip.Response {
+	t.Helper()
+	return registerFor(t, addr, user, password, 0)
+}
+
+// registerFor registers the test phone's contact for expires seconds,
+// answering the digest challenge.
+func registerFor(t *testing.T, addr, user, password string, expires uint32) *sip.Response {
+	t.Helper()
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("test-phone"))
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +113,7 @@ func registerPhone(t *testing.T, addr, user, password string) *sip.Response {
 	from.Params.Add("tag", "phone1")
 	req.AppendHeader(&from)
 	req.AppendHeader(&sip.ContactHeader{Address: sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1", Port: 5999}})
-	exp := sip.ExpiresHeader(600)
+	exp := sip.ExpiresHeader(expires)
 	req.AppendHeader(&exp)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -88,19 +88,30 @@ func (rs *rings) stop(log *slog.Logger) {
 
 // connected bridges the call to the agent who answered until one hangs
 // up, ends the contact in routing (the agent's wrap-up starts) and, when
-// the agent hung up, asks the caller to rate the call.
+// the agent hung up, asks the caller to rate the call. An agent who
+// transferred the call to a queue (routing.Transfer) is hung up and the
+// caller waits there again, the record listing each leg (queued,
+// offered, answered once per agent) and the recording going on.
 func (c *call) connected(ctx context.Context, a *AgentCall) telephony.Outcome {
 	c.enter(stateBridged)
-	c.cs.stats.answered.Add(1)
+	if !c.answered {
+		c.answered = true
+		c.cs.stats.answered.Add(1)
+	}
 	c.record("answered", c.cs.cdr.Answered(ctx, c.id, a.Agent, c.cs.clock.Now()))
 	c.cs.log.Info("sip: call bridged", "call", c.id, "agent", a.Agent)
-	by, err := c.bridge(ctx, a)
-	if err != nil {
-		c.cs.log.Error("sip: bridge", "call", c.id, "agent", a.Agent, "error", err)
-	}
+	by, transferred := c.bridge(ctx, a)
 	c.mu.Lock()
 	id := c.contact
 	c.mu.Unlock()
+	if transferred {
+		if v, ok := c.contactView(id); ok {
+			c.cs.log.Info("sip: call transferred", "call", c.id, "from", a.Agent, "queue", v.Queue)
+			c.record("queued", c.cs.cdr.Queued(ctx, c.id, v.Queue, c.cs.clock.Now()))
+			return c.waitIn(ctx, v)
+		}
+	}
+	c.closeRecording(ctx)
 	if _, err := c.cs.router.End(id); err != nil && !errs.Is(err, errs.NotFound) {
 		c.cs.log.Error("sip: end contact", "call", c.id, "contact", id, "error", err)
 	}
@@ -110,6 +121,16 @@ func (c *call) connected(ctx context.Context, a *AgentCall) telephony.Outcome {
 		c.survey(ctx)
 	}
 	return telephony.OutcomeAnswered
+}
+
+// contactView is the call's live contact in routing, if it is there.
+func (c *call) contactView(id string) (routing.ContactView, bool) {
+	for _, v := range c.cs.router.Contacts() {
+		if v.ID == id {
+			return v, true
+		}
+	}
+	return routing.ContactView{}, false
 }
 
 // survey plays the survey prompt and takes a key 1–5 within

@@ -63,26 +63,29 @@ func audioCodec(s *media.MediaSession) (media.Codec, error) {
 
 // bridge passes audio between the caller and the answered agent, 20 ms
 // frames as they come, and records both, until one side hangs up or
-// routing ends the contact; it returns who ended it and closes the
-// recording. The caller's audio comes through readRTP, which keeps
+// routing ends the contact; it returns who ended it, and transferred
+// when the agent passed the call on to a queue (the agent's leg is hung
+// up either way). The caller's audio comes through readRTP, which keeps
 // decoding the caller's telephone-events meanwhile.
-func (c *call) bridge(ctx context.Context, a *AgentCall) (telephony.HangupBy, error) {
+func (c *call) bridge(ctx context.Context, a *AgentCall) (by telephony.HangupBy, transferred bool) {
 	callerCodec, err := audioCodec(c.med.MediaSession())
 	if err != nil {
-		return telephony.HangupSystem, fmt.Errorf("caller: %w", err)
+		c.cs.log.Error("sip: bridge", "call", c.id, "error", err)
+		return telephony.HangupSystem, false
 	}
 	agentCodec, err := audioCodec(a.med.MediaSession())
 	if err != nil {
-		return telephony.HangupSystem, fmt.Errorf("agent %s: %w", a.Agent, err)
+		c.cs.log.Error("sip: bridge", "call", c.id, "agent", a.Agent, "error", err)
+		return telephony.HangupSystem, false
 	}
-	rec, err := c.startRecording()
-	if err != nil {
-		c.cs.log.Error("sip: recording", "call", c.id, "error", err)
-	}
+	rec := c.recording()
 	toAgent := leg{codec: agentCodec, w: a.med.RTPPacketWriter}
 	c.setSink(callerCodec, func(pcm []byte) {
 		if rec != nil {
 			rec.Left(pcm)
+		}
+		if c.held.Load() {
+			return // on hold: the agent does not hear the caller
 		}
 		if err := toAgent.send(pcm); err != nil {
 			c.cs.log.Debug("sip: audio to agent", "call", c.id, "error", err)
@@ -97,7 +100,7 @@ func (c *call) bridge(ctx context.Context, a *AgentCall) (telephony.HangupBy, er
 	}()
 
 	c.setLeg(a)
-	by := c.hold(ctx, a, lost)
+	by, transferred = c.hold(ctx, a, lost)
 	heard.stop()
 	c.setLeg(nil)
 	c.setSink(media.Codec{}, nil)
@@ -112,34 +115,86 @@ func (c *call) bridge(ctx context.Context, a *AgentCall) (telephony.HangupBy, er
 		c.cs.log.Debug("sip: close agent media", "call", c.id, "error", err)
 	}
 	<-done
-	if rec != nil {
-		if err := rec.Close(); err != nil {
-			return by, fmt.Errorf("recording: %w", err)
+	return by, transferred
+}
+
+// recording returns the call's recording, opening it at the first
+// bridge: one file for every leg of a transferred call. Nil when
+// nothing is recorded (no directory, or it could not be created).
+func (c *call) recording() *stereoWAV {
+	if c.rec == nil && c.cs.cfg.Recordings != "" && !c.recFailed {
+		rec, err := createStereoWAV(filepath.Join(c.cs.cfg.Recordings, c.id+".wav"))
+		if err != nil {
+			c.cs.log.Error("sip: recording", "call", c.id, "error", err)
+			c.recFailed = true
+			return nil
 		}
-		c.record("recorded", c.cs.cdr.Recorded(context.WithoutCancel(ctx), c.id, c.id+".wav"))
+		c.rec = rec
 	}
-	return by, nil
+	return c.rec
+}
+
+// closeRecording closes the call's recording, if there is one, and
+// names it in the call's record.
+func (c *call) closeRecording(ctx context.Context) {
+	if c.rec == nil {
+		return
+	}
+	rec := c.rec
+	c.rec = nil
+	if err := rec.Close(); err != nil {
+		c.cs.log.Error("sip: recording", "call", c.id, "error", err)
+		return
+	}
+	c.record("recorded", c.cs.cdr.Recorded(context.WithoutCancel(ctx), c.id, c.id+".wav"))
 }
 
 // hold waits until the bridged call ends; routing's events are drained
 // meanwhile, so that its dispatcher never waits on this call. A phone
-// that went silent (lost) is the system's end of the call.
-func (c *call) hold(ctx context.Context, a *AgentCall, lost <-chan struct{}) telephony.HangupBy {
+// that went silent (lost) is the system's end of the call; routing
+// ending the contact because the agent transferred it is transferred.
+func (c *call) hold(ctx context.Context, a *AgentCall, lost <-chan struct{}) (telephony.HangupBy, bool) {
+	stopMusic := func() {}
+	defer func() {
+		stopMusic()
+		c.setHeld(false)
+	}()
 	for {
 		select {
+		case on := <-c.holds:
+			switch {
+			case on && !c.held.Load():
+				c.setHeld(true)
+				stopMusic = c.loopMusic(ctx)
+				c.cs.log.Info("sip: call on hold", "call", c.id, "agent", a.Agent)
+			case !on && c.held.Load():
+				stopMusic()
+				stopMusic = func() {}
+				c.setHeld(false)
+				c.cs.log.Info("sip: call resumed", "call", c.id, "agent", a.Agent)
+			}
 		case <-ctx.Done():
-			return telephony.HangupCaller
+			return telephony.HangupCaller, false
 		case <-a.dlg.Context().Done():
-			return telephony.HangupAgent
+			return telephony.HangupAgent, false
 		case <-lost:
 			c.cs.log.Warn("sip: no RTP from the agent's phone; hanging up", "call", c.id, "agent", a.Agent)
-			return telephony.HangupSystem
+			return telephony.HangupSystem, false
 		case ev := <-c.events:
 			if ev.Kind == routing.EventEnded {
-				return telephony.HangupSystem
+				return telephony.HangupSystem, ev.Reason == routing.EndedTransferred
 			}
 		}
 	}
+}
+
+// setHeld puts the call on hold or takes it off, under toCaller, so
+// that the agent's audio and the music never write to the caller at
+// once.
+func (c *call) setHeld(on bool) {
+	c.toCaller.Lock()
+	defer c.toCaller.Unlock()
+	c.held.Store(on)
 }
 
 // fromAgent passes the agent's audio to the caller until the agent's
@@ -170,17 +225,13 @@ func (c *call) fromAgent(a *AgentCall, codec media.Codec, toCaller leg, rec *ste
 		if rec != nil {
 			rec.Right(pcm)
 		}
-		if err := toCaller.send(pcm); err != nil {
+		c.toCaller.Lock()
+		if !c.held.Load() {
+			err = toCaller.send(pcm)
+		}
+		c.toCaller.Unlock()
+		if err != nil {
 			c.cs.log.Debug("sip: audio to caller", "call", c.id, "error", err)
 		}
 	}
-}
-
-// startRecording opens the call's recording, named by the call id, in
-// the recordings directory; none (nil) when no directory is set.
-func (c *call) startRecording() (*stereoWAV, error) {
-	if c.cs.cfg.Recordings == "" {
-		return nil, nil
-	}
-	return createStereoWAV(filepath.Join(c.cs.cfg.Recordings, c.id+".wav"))
 }

@@ -38,6 +38,7 @@ type call struct {
 
 	digits chan rune          // keys from RTP and INFO, oldest first
 	events chan routing.Event // routing's events about this call
+	holds  chan bool          // the console's hold (true) and resume (false), while bridged
 	done   chan struct{}      // closed when the call's handler ends
 
 	med     *diago.DialogMedia
@@ -53,17 +54,28 @@ type call struct {
 	sinkCodec media.Codec  // the caller's audio codec, while bridged
 	sink      func([]byte) // takes the caller's audio as PCM, while bridged
 
-	agentHungUp bool // the agent ended the bridged call; the flow's own
-	offered     bool // an agent's phone rang for the call; the flow's own
+	agentHungUp bool       // the agent ended the bridged call; the flow's own
+	offered     bool       // an agent's phone rang for the call; the flow's own
+	answered    bool       // an agent answered the call; the flow's own
+	rec         *stereoWAV // the recording, from the first bridge; the flow's own
+	recFailed   bool       // the recording could not be created
 
 	legMu    sync.Mutex
 	agentLeg *AgentCall // the agent's phone, while bridged
+
+	// held is set while the bridged call is on hold: the caller's audio
+	// does not reach the agent, and the agent's does not reach the
+	// caller, who hears music. toCaller hands the caller's RTP writer
+	// over between the agent's audio and the music: the agent's side
+	// writes under it only while not held.
+	held     atomic.Bool
+	toCaller sync.Mutex
 }
 
 func newCall(cs *Calls, d *diago.DialogServerSession, id, caller string) *call {
 	ctx, cancel := context.WithCancelCause(d.Context())
 	return &call{cs: cs, dlg: d, id: id, caller: caller, ctx: ctx, cancel: cancel,
-		digits: make(chan rune, 16), events: make(chan routing.Event, 32), done: make(chan struct{})}
+		digits: make(chan rune, 16), events: make(chan routing.Event, 32), holds: make(chan bool), done: make(chan struct{})}
 }
 
 func (c *call) info() CallInfo {
@@ -98,6 +110,7 @@ func (c *call) run() {
 
 	outcome := c.flow()
 	c.enter(stateNone)
+	c.closeRecording(c.ctx) // a transferred call whose caller hung up while waiting again
 
 	c.rtp.stop()
 	by := c.party()

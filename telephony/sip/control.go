@@ -32,6 +32,31 @@ func (cs *Calls) End(ctx context.Context, contactID string) error {
 	return nil
 }
 
+// errNotBridged: hold needs a call talking to an agent.
+var errNotBridged = errs.E(errs.Conflict, "the call is not connected to an agent")
+
+// Hold puts the bridged call of routing's contact on hold (on) or takes
+// it off: held, the caller hears music on hold and the agent hears
+// nothing of the caller; the agent's phone stays up. Errors: not_found,
+// conflict (not bridged).
+func (cs *Calls) Hold(ctx context.Context, contactID string, on bool) error {
+	c := cs.byContact(contactID)
+	if c == nil {
+		return errs.E(errs.NotFound, "no call is in contact %s", contactID)
+	}
+	if c.leg() == nil {
+		return errNotBridged
+	}
+	select {
+	case c.holds <- on:
+		return nil
+	case <-c.done:
+		return errs.E(errs.NotFound, "the call of contact %s has ended", contactID)
+	case <-ctx.Done():
+		return fmt.Errorf("hold call %s: %w", c.id, ctx.Err())
+	}
+}
+
 // AnsweredOnDevice: calls are answered on the agent's phone.
 func (cs *Calls) AnsweredOnDevice() bool { return true }
 

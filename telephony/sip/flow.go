@@ -90,9 +90,10 @@ func (c *call) menu(ctx context.Context) (telephony.MenuChoice, error) {
 	return telephony.MenuChoice{}, err
 }
 
-// wait keeps the caller in queue with music on hold and position
-// announcements until the caller hangs up, routing ends the wait or the
-// call is shut down. Offers go to the agent leg, when there is one.
+// wait puts the caller in queue, then waits there (waitIn) with music
+// on hold and position announcements until the caller hangs up, routing
+// ends the wait or the call is shut down. Offers go to the agent leg,
+// when there is one.
 func (c *call) wait(ctx context.Context, queue string) telephony.Outcome {
 	c.drainKeys() // keys pressed for the menu; from now on they choose a voicemail or a callback
 	v, err := c.cs.router.Enqueue(routing.Contact{Channel: routing.Voice, Queue: queue, Caller: c.caller, Ref: c.id})
@@ -102,8 +103,15 @@ func (c *call) wait(ctx context.Context, queue string) telephony.Outcome {
 	c.mu.Lock()
 	c.contact = v.ID
 	c.mu.Unlock()
-	c.enter(stateQueued)
 	c.record("queued", c.cs.cdr.Queued(ctx, c.id, queue, c.cs.clock.Now()))
+	return c.waitIn(ctx, v)
+}
+
+// waitIn is the wait of the call's contact v in its queue: at first, or
+// again after an agent transferred the call there.
+func (c *call) waitIn(ctx context.Context, v routing.ContactView) telephony.Outcome {
+	queue := v.Queue
+	c.enter(stateQueued)
 	announce := make(chan struct{}, 1)
 	arm := func() clock.Timer {
 		return c.cs.clock.AfterFunc(c.cs.cfg.AnnounceEvery, func() {
@@ -175,22 +183,27 @@ func (c *call) wait(ctx context.Context, queue string) telephony.Outcome {
 // voicemail or ask for a callback, the choice is said first; the keys
 // reach the wait, which goes on meanwhile (an offer rings at once).
 func (c *call) music(ctx context.Context) (stop func()) {
+	if c.cs.offersMessages() {
+		return c.loopMusic(ctx, prompts.QueueOptions)
+	}
+	return c.loopMusic(ctx)
+}
+
+// loopMusic plays the intro prompts, then music on hold in a loop, until
+// the returned stop, which waits for the playback to end.
+func (c *call) loopMusic(ctx context.Context, intro ...string) (stop func()) {
 	mctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if c.cs.offersMessages() {
-			if _, err := c.play(mctx, prompts.QueueOptions, false); err != nil {
-				if mctx.Err() == nil {
-					c.cs.log.Warn("sip: queue options", "call", c.id, "error", err)
-				}
-				return
+		for i := 0; mctx.Err() == nil; i++ {
+			name := prompts.HoldMusic
+			if i < len(intro) {
+				name = intro[i]
 			}
-		}
-		for mctx.Err() == nil {
-			if _, err := c.play(mctx, prompts.HoldMusic, false); err != nil {
+			if _, err := c.play(mctx, name, false); err != nil {
 				if mctx.Err() == nil {
-					c.cs.log.Warn("sip: music on hold", "call", c.id, "error", err)
+					c.cs.log.Warn("sip: music on hold", "call", c.id, "prompt", name, "error", err)
 				}
 				return
 			}

@@ -170,8 +170,9 @@ func (l *cdrLog) Ended(_ context.Context, _ string, outcome telephony.Outcome, b
 // peer is a diago phone on loopback speaking PCMU, sending a tone and
 // counting the packets it hears of the other party's tone.
 type peer struct {
-	dg    *diago.Diago
-	heard atomic.Int64
+	dg      *diago.Diago
+	heard   atomic.Int64 // packets of the other party's tone
+	packets atomic.Int64 // packets of any audio
 }
 
 func newPeer(t *testing.T, name string, handle func(*diago.DialogServerSession)) *peer {
@@ -240,6 +241,7 @@ func (p *peer) talk(ctx context.Context, t *testing.T, m *diago.DialogMedia, hz,
 			if err != nil {
 				continue
 			}
+			p.packets.Add(1)
 			if rms, crossings := measure(pcm[:k]); rms > 1000 && near(crossings, 2*wantHz/50) {
 				p.heard.Add(1)
 			}

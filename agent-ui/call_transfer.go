@@ -1,0 +1,91 @@
+package agentui
+
+import (
+	"context"
+
+	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/internal/httpx"
+	"github.com/open12345/hotline/routing"
+)
+
+// callTransferData is the data of call.transfer: the call's contact and
+// a queue or an agent to pass it to.
+type callTransferData struct {
+	ContactID string `json:"contact_id"`
+	Queue     string `json:"queue,omitempty"`
+	Agent     string `json:"agent,omitempty"`
+}
+
+// callTransfer handles call.transfer from the console of the agent who
+// has the call (a blind transfer): routing takes the contact off the
+// agent and queues it again, or offers it to the named agent; the call
+// flow hears it, hangs up the agent's phone and plays music to the
+// caller until the next agent answers. Errors: invalid, not_found (not
+// the agent's call), conflict, those of routing.
+func (h *Hub) callTransfer(agent string, req envelope) (any, error) {
+	var d callTransferData
+	if err := decodeData(req, &d); err != nil {
+		return nil, err
+	}
+	if (d.Queue == "") == (d.Agent == "") {
+		return nil, errs.E(errs.Invalid, "transfer to a queue or to an agent")
+	}
+	if !h.hasContact(agent, d.ContactID, routing.Voice) {
+		return nil, errs.E(errs.NotFound, "you have no call %q", httpx.Clip(d.ContactID, 40))
+	}
+	if d.Queue != "" {
+		c, err := h.engine.Transfer(d.ContactID, d.Queue)
+		return viewContact(c), err
+	}
+	c, err := h.engine.TransferToAgent(d.ContactID, d.Agent)
+	return viewContact(c), err
+}
+
+// hasContact reports whether the agent is connected to the contact of ch.
+func (h *Hub) hasContact(agent, contactID string, ch routing.Channel) bool {
+	v, ok := h.engine.Agent(agent)
+	if !ok {
+		return false
+	}
+	for _, c := range v.Contacts {
+		if c.ID == contactID && c.Channel == ch && c.Status == routing.Connected {
+			return true
+		}
+	}
+	return false
+}
+
+// CallHolder is a voice channel's hold (the SIP call flow): the caller
+// hears music and the agent nothing, until resumed.
+type CallHolder interface {
+	Hold(ctx context.Context, contactID string, on bool) error
+}
+
+// callHoldData is the data of call.hold.
+type callHoldData struct {
+	ContactID string `json:"contact_id"`
+	Hold      bool   `json:"hold"`
+}
+
+// callHold handles call.hold from the console of the agent who has the
+// call: hold (true) or resume (false). Errors: invalid, not_found (not
+// the agent's call), unavailable (no voice channel), conflict.
+func (h *Hub) callHold(ctx context.Context, agent string, req envelope) (any, error) {
+	var d callHoldData
+	if err := decodeData(req, &d); err != nil {
+		return nil, err
+	}
+	if !h.hasContact(agent, d.ContactID, routing.Voice) {
+		return nil, errs.E(errs.NotFound, "you have no call %q", httpx.Clip(d.ContactID, 40))
+	}
+	holder, ok := h.controls.byChannel[routing.Voice].(CallHolder)
+	if !ok {
+		return nil, errs.E(errs.Unavailable, "calls cannot be held on this server")
+	}
+	ctx, cancel := context.WithTimeout(ctx, controlTimeout)
+	defer cancel()
+	if err := holder.Hold(ctx, d.ContactID, d.Hold); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
