@@ -89,3 +89,43 @@ func (h *Hub) callHold(ctx context.Context, agent string, req envelope) (any, er
 	}
 	return d, nil
 }
+
+// CallConferencer is a voice channel's three-way call (the SIP call
+// flow): it rings a registered phone's user into the agent's call.
+type CallConferencer interface {
+	Conference(ctx context.Context, contactID, user string) error
+}
+
+// callConferenceData is the data of call.conference.
+type callConferenceData struct {
+	ContactID string `json:"contact_id"`
+	User      string `json:"user"`
+}
+
+// callConference handles call.conference from the console of the agent
+// who has the call: the user's registered phone (a department's staff,
+// another agent) rings and, once answered, joins the call. Errors:
+// invalid, not_found (not the agent's call), unavailable (no phone, no
+// voice channel), conflict (a third party is in already).
+func (h *Hub) callConference(ctx context.Context, agent string, req envelope) (any, error) {
+	var d callConferenceData
+	if err := decodeData(req, &d); err != nil {
+		return nil, err
+	}
+	if d.User == "" || len(d.User) > 64 || d.User == agent {
+		return nil, errs.E(errs.Invalid, "name the user whose phone joins the call (not yourself)")
+	}
+	if !h.hasContact(agent, d.ContactID, routing.Voice) {
+		return nil, errs.E(errs.NotFound, "you have no call %q", httpx.Clip(d.ContactID, 40))
+	}
+	conf, ok := h.controls.byChannel[routing.Voice].(CallConferencer)
+	if !ok {
+		return nil, errs.E(errs.Unavailable, "three-way calls do not run on this server")
+	}
+	ctx, cancel := context.WithTimeout(ctx, controlTimeout)
+	defer cancel()
+	if err := conf.Conference(ctx, d.ContactID, d.User); err != nil {
+		return nil, err
+	}
+	return d, nil
+}

@@ -57,3 +57,24 @@ func TestCallHold_OnlyTheAgentsOwnCall(t *testing.T) {
 	wantError(t, "hold of an unknown call", tab.request("call.hold", map[string]any{"contact_id": "nope", "hold": true}), "not_found")
 	wantError(t, "hold without a voice channel", tab.request("call.hold", map[string]any{"contact_id": c.ID, "hold": true}), "unavailable")
 }
+
+// call.conference names someone else, for the agent's own call.
+func TestCallConference_RefusesBadRequests(t *testing.T) {
+	e := newEnv(t)
+	tab := e.readyAgent()
+	_, c := e.connect(tab, routing.Contact{Channel: routing.Voice, Queue: "complaint", Caller: "13800001234", Ref: "call-1"})
+	other := e.mustWS("agent2")
+	wantError(t, "agent2 joins agent1's call", other.request("call.conference", map[string]any{"contact_id": c.ID, "user": "dept-rsj"}), "not_found")
+	for _, tc := range []struct {
+		data map[string]any
+		code string
+	}{
+		{map[string]any{"contact_id": c.ID}, "invalid"},
+		{map[string]any{"contact_id": c.ID, "user": "agent1"}, "invalid"},
+		{map[string]any{"contact_id": c.ID, "user": string(make([]byte, 65))}, "invalid"},
+		{map[string]any{"contact_id": "nope", "user": "dept-rsj"}, "not_found"},
+		{map[string]any{"contact_id": c.ID, "user": "dept-rsj"}, "unavailable"}, // no voice channel here
+	} {
+		wantError(t, fmt.Sprint("call.conference ", tc.data), tab.request("call.conference", tc.data), tc.code)
+	}
+}

@@ -246,6 +246,11 @@ func (h *Hub) handle(c *wsClient, req envelope) (any, error) {
 			return nil, err
 		}
 		return h.callHold(context.Background(), a.Username, req)
+	case "call.conference":
+		if err := needAgent(); err != nil {
+			return nil, err
+		}
+		return h.callConference(context.Background(), a.Username, req)
 	}
 	return nil, errs.E(errs.Invalid, "unknown message type %q", httpx.Clip(req.Type, 40))
 }

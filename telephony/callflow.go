@@ -32,6 +32,8 @@ type CallLog interface {
 	// Recorded: the call's recording is the file name in the recordings
 	// directory.
 	Recorded(ctx context.Context, id, file string) error
+	// Joined: a third party (a registered phone's user) joined the call.
+	Joined(ctx context.Context, id, party string, at time.Time) error
 	// CallbackTo: the caller asked to be called back at phone.
 	CallbackTo(ctx context.Context, id, phone string, at time.Time) error
 	// Rated: the caller rated the call 1–5 in the survey.
@@ -65,6 +67,9 @@ func (NopCallLog) Answered(context.Context, string, string, time.Time) error { r
 
 // Recorded does nothing.
 func (NopCallLog) Recorded(context.Context, string, string) error { return nil }
+
+// Joined does nothing.
+func (NopCallLog) Joined(context.Context, string, string, time.Time) error { return nil }
 
 // CallbackTo does nothing.
 func (NopCallLog) CallbackTo(context.Context, string, string, time.Time) error { return nil }

@@ -125,6 +125,11 @@ func (r *CallRecorder) Answered(_ context.Context, id, agent string, _ time.Time
 	return r.step(id, EventAnswered, agent)
 }
 
+// Joined records the third party of a three-way call.
+func (r *CallRecorder) Joined(_ context.Context, id, party string, _ time.Time) error {
+	return r.step(id, EventJoined, party)
+}
+
 // CallbackTo records the number the caller asked to be called back at.
 func (r *CallRecorder) CallbackTo(_ context.Context, id, phone string, _ time.Time) error {
 	return r.step(id, EventCallback, phone)

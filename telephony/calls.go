@@ -65,6 +65,7 @@ const (
 	EventOffered  EventKind = "offered"  // detail: the agent rung
 	EventAnswered EventKind = "answered" // detail: the agent who answered
 	EventCallback EventKind = "callback" // detail: the number the caller asked to be called back at
+	EventJoined   EventKind = "joined"   // detail: the third party of a three-way call
 	EventEnded    EventKind = "ended"    // detail: the outcome
 )
 
@@ -250,7 +251,7 @@ func checkEvent(kind EventKind, detail string) error {
 		return errs.E(errs.Invalid, "event detail is at most 200 bytes")
 	}
 	switch kind {
-	case EventDigit, EventQueued, EventOffered, EventAnswered:
+	case EventDigit, EventQueued, EventOffered, EventAnswered, EventJoined:
 		return nil
 	case EventCallback:
 		if !isDigits(detail) || len(detail) > 20 {
@@ -258,7 +259,7 @@ func checkEvent(kind EventKind, detail string) error {
 		}
 		return nil
 	}
-	return errs.E(errs.Invalid, "event must be digit, queued, offered, answered or callback")
+	return errs.E(errs.Invalid, "event must be digit, queued, offered, answered, joined or callback")
 }
 
 // step applies a step checkEvent let through to c at now. Errors:

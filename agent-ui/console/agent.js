@@ -293,7 +293,7 @@ function showContacts(contacts) {
       h("span", { class: "timer" }, ""),
       h("button", { type: "button", class: "end", "data-test": "contact-end", onclick: () => endContact(c.id) }, "结束"),
       h("button", { type: "button", onclick: () => emit("contact:fill", { contact: c, offer: pop }) }, "填入工单"));
-    if (c.channel === "voice" && c.status === "connected") li.append(holdButton(c), transferControl(c));
+    if (c.channel === "voice" && c.status === "connected") li.append(holdButton(c), transferControl(c), conferenceControl(c));
     if (pop) li.append(h("details", {}, h("summary", {}, "来电历史"), screenPop(pop.citizen_history)));
     list.append(li);
   }
@@ -345,6 +345,27 @@ function transferControl(c) {
     }
   } }, "转接");
   return h("span", { class: "transfer" }, sel, go);
+}
+
+// conferenceControl rings a colleague's or a department's registered
+// phone (by user name) into the call (三方通话); the agent may then hang
+// up and leave the two talking.
+function conferenceControl(c) {
+  const who = h("input", { type: "text", maxlength: "64", size: "10", placeholder: "用户名", "aria-label": "三方通话：对方用户名", "data-test": "call-conference-user" });
+  const go = h("button", { type: "button", "data-test": "call-conference", onclick: async () => {
+    const user = who.value.trim();
+    if (!user) return;
+    go.disabled = true;
+    try {
+      await request("call.conference", { contact_id: c.id, user });
+      toast(`正在呼叫 ${user}，接通后三方通话`);
+    } catch (err) {
+      toast("三方通话失败：" + errorText(err), "error");
+    } finally {
+      go.disabled = false;
+    }
+  } }, "三方");
+  return h("span", { class: "conference" }, who, go);
 }
 
 async function endContact(id) {

@@ -6,7 +6,9 @@
 // beside pgbench's INSERT), logins with and
 // without the bound on password hashing, the routing engine's decisions
 // in-process, and the SIP edge: calls per second driven by sipp beside a
-// bare sipgo UAS, memory and goroutines per call in the IVR and bridged. It prints one table of figures and the
+// bare sipgo UAS, memory and goroutines per call in the IVR and bridged,
+// and the media: the most calls in queue hearing music with the RTP
+// send interval's jitter under 5 ms, and calls bridged and recorded. It prints one table of figures and the
 // query plans behind the listing.
 //
 // It creates (and drops) a database named hotline_bench on the server of
@@ -27,33 +29,37 @@ import (
 )
 
 type options struct {
-	binary       string
-	duration     time.Duration
-	clients      int
-	listClients  int
-	tickets      int
-	keep         bool
-	dispatchRate int
-	dispatchFor  time.Duration
-	queueTasks   int
-	searchGuides int
-	searchFor    time.Duration
-	wsConns      int
-	wsRounds     int
-	routingFor   time.Duration
-	loginClients int
-	loginRounds  int
-	sipStep      time.Duration
-	sipCalls     int
-	chats        int
-	chatEvery    time.Duration
-	chatFor      time.Duration
-	chatCapacity int
-	chatStore    int // the storage run's chats, and pgbench's clients beside it
-	only         string
-	adminURL     string
-	redisURL     string
-	pgBin        string
+	binary          string
+	duration        time.Duration
+	clients         int
+	listClients     int
+	tickets         int
+	keep            bool
+	dispatchRate    int
+	dispatchFor     time.Duration
+	queueTasks      int
+	searchGuides    int
+	searchFor       time.Duration
+	wsConns         int
+	wsRounds        int
+	routingFor      time.Duration
+	loginClients    int
+	loginRounds     int
+	sipStep         time.Duration
+	sipCalls        int
+	mediaCalls      string // the media benchmark's steps: calls in queue at once
+	mediaHold       time.Duration
+	mediaBridged    int
+	mediaBridgeHold time.Duration
+	chats           int
+	chatEvery       time.Duration
+	chatFor         time.Duration
+	chatCapacity    int
+	chatStore       int // the storage run's chats, and pgbench's clients beside it
+	only            string
+	adminURL        string
+	redisURL        string
+	pgBin           string
 }
 
 func main() {
@@ -76,15 +82,30 @@ func main() {
 	flag.IntVar(&o.loginRounds, "login-rounds", 5, "logins of each client in the login benchmark")
 	flag.DurationVar(&o.sipStep, "sip-step", 5*time.Second, "length of each call rate tried in the SIP benchmark (0 skips it)")
 	flag.IntVar(&o.sipCalls, "sip-calls", 100, "calls held at once for the SIP memory figures (0 skips them)")
+	flag.StringVar(&o.mediaCalls, "media-calls", "100,250,500,750,1000", "the media benchmark's steps: calls waiting in queue at once, hearing music (\"\" skips them); the steps stop at the first that misses the target")
+	flag.DurationVar(&o.mediaHold, "media-hold", 60*time.Second, "how long each media call waits in queue after its key")
+	flag.IntVar(&o.mediaBridged, "media-bridged", 100, "calls bridged to agents' phones and recorded at once in the media benchmark (0 skips them)")
+	flag.DurationVar(&o.mediaBridgeHold, "media-bridge-hold", 45*time.Second, "how long each bridged media call lasts after its key")
 	flag.IntVar(&o.chats, "chats", 2000, "web chats open at once for the chat benchmark, each with an agent (0 skips it)")
 	flag.DurationVar(&o.chatEvery, "chat-every", 5*time.Second, "interval between two messages of a chat, each way")
 	flag.DurationVar(&o.chatFor, "chat-duration", 60*time.Second, "measured window of the chat benchmark's paced run")
 	flag.IntVar(&o.chatCapacity, "chat-capacity", 10, "chats each agent takes at once (HOTLINE_CHAT_CAPACITY); the agents are -chats divided by it")
 	flag.IntVar(&o.chatStore, "chat-store-chats", 64, "chats sending on the ack in the chat storage run, and pgbench's clients beside it")
-	flag.StringVar(&o.only, "only", "", "run only this benchmark: search, websocket, chat, routing, login or sip")
+	flag.StringVar(&o.only, "only", "", "run only this benchmark: search, websocket, chat, routing, login, sip or media")
 	bareUAS := flag.Bool("bare-uas", false, "serve as the SIP benchmark's bare UAS (internal)")
+	bareRTPFor := flag.Duration("bare-rtp", 0, "send as the media benchmark's bare RTP sender for this long, to the addresses on stdin (internal)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the bench process (the in-process benchmarks: search, routing) to this file")
 	flag.Parse()
+	if *bareRTPFor > 0 {
+		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+		err := serveBareRTP(ctx, *bareRTPFor)
+		stop()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "hotline-bench -bare-rtp:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *bareUAS {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 		err := serveBareUAS(ctx)
@@ -96,9 +117,9 @@ func main() {
 		return
 	}
 	switch o.only {
-	case "", "search", "websocket", "chat", "routing", "login", "sip":
+	case "", "search", "websocket", "chat", "routing", "login", "sip", "media":
 	default:
-		fmt.Fprintf(os.Stderr, "hotline-bench: -only %q: want search, websocket, chat, routing, login or sip\n", o.only)
+		fmt.Fprintf(os.Stderr, "hotline-bench: -only %q: want search, websocket, chat, routing, login, sip or media\n", o.only)
 		os.Exit(2)
 	}
 	o.adminURL, o.redisURL, o.pgBin = os.Getenv("HOTLINE_TEST_DATABASE_URL"), os.Getenv("HOTLINE_REDIS_URL"), os.Getenv("HOTLINE_PG_BIN")
@@ -139,7 +160,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	defer b.close(ctx)
 	var rows []row
 	if only := map[string]func(context.Context) ([]row, error){"search": b.searchBench, "websocket": b.websocketBench,
-		"chat": b.chatBench, "login": b.loginBench, "sip": b.sipBench}[o.only]; only != nil {
+		"chat": b.chatBench, "login": b.loginBench, "sip": b.sipBench, "media": b.mediaBench}[o.only]; only != nil {
 		rows, err := only(ctx)
 		if err != nil {
 			return err
@@ -216,6 +237,13 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 			return err
 		}
 		rows = append(rows, srows...)
+	}
+	if o.mediaCalls != "" || o.mediaBridged > 0 {
+		mrows, err := b.mediaBench(ctx)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, mrows...)
 	}
 	if o.queueTasks > 0 {
 		qrows, err := b.queueThroughput(ctx)

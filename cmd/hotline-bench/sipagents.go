@@ -41,11 +41,13 @@ type sipAgents struct {
 	readers  sync.WaitGroup
 	phones   sync.WaitGroup // calls being answered
 	answered atomic.Int64
+	heard    *rtpStats // what the phones hear, when set (the media benchmark)
 }
 
 // newAgents creates n agents with SIP passwords, makes them ready through
-// their consoles and registers their phones.
-func (s *sipBench) newAgents(ctx context.Context, n int) (*sipAgents, error) {
+// their consoles and registers their phones; with heard, the phones read
+// the RTP they get into it.
+func (s *sipBench) newAgents(ctx context.Context, n int, heard *rtpStats) (*sipAgents, error) {
 	names, tokens, err := s.agentUsers(ctx, n)
 	if err != nil {
 		return nil, err
@@ -57,7 +59,7 @@ func (s *sipBench) newAgents(ctx context.Context, n int) (*sipAgents, error) {
 		}
 	}
 	pctx, stop := context.WithCancel(context.Background())
-	a := &sipAgents{log: s.b.log, ctx: pctx, stop: stop}
+	a := &sipAgents{log: s.b.log, ctx: pctx, stop: stop, heard: heard}
 	if err := errors.Join(a.ready(ctx, s.b.base, tokens), a.register(ctx, s.sipAddr, names)); err != nil {
 		return nil, errors.Join(err, a.close())
 	}
@@ -182,7 +184,8 @@ func (a *sipAgents) register(ctx context.Context, sipAddr string, names []string
 }
 
 // answer answers a call with PCMU and sends 20 ms of silence every 20 ms,
-// as a phone does, until the call ends.
+// as a phone does, until the call ends; with a.heard, it reads what it
+// hears.
 func (a *sipAgents) answer(d *diago.DialogServerSession) {
 	a.phones.Add(1)
 	defer a.phones.Done()
@@ -192,6 +195,16 @@ func (a *sipAgents) answer(d *diago.DialogServerSession) {
 		return
 	}
 	a.answered.Add(1)
+	if a.heard != nil {
+		var reader sync.WaitGroup
+		reader.Go(func() { listen(med, a.heard) })
+		defer func() { // diago closes the media only after this returns
+			if err := med.Close(); err != nil {
+				a.log.Debug("bench phone: close media", "err", err)
+			}
+			reader.Wait()
+		}()
+	}
 	silence := bytes.Repeat([]byte{0xff}, 160)
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
@@ -206,6 +219,26 @@ func (a *sipAgents) answer(d *diago.DialogServerSession) {
 				return
 			}
 		}
+	}
+}
+
+// listen reads a phone's RTP until its media closes, each packet's
+// arrival timed in user space (diago reads the socket).
+func listen(med *diago.DialogMedia, st *rtpStats) {
+	buf := make([]byte, media.RTPBufSize)
+	r := med.RTPPacketReader
+	var track seqTrack
+	for {
+		n, err := r.Read(buf)
+		if err != nil {
+			return
+		}
+		at := time.Now()
+		if n == 0 || r.PacketHeader.PayloadType != media.CodecAudioUlaw.PayloadType {
+			continue
+		}
+		st.noTimestamp.Add(1)
+		track.packet(st, r.PacketHeader.SequenceNumber, r.PacketHeader.Marker, at)
 	}
 }
 

@@ -105,7 +105,7 @@ func (s *sipBench) heldCalls(ctx context.Context) ([]row, error) {
 	if err := s.startHotline(ctx); err != nil {
 		return nil, err
 	}
-	agents, err := s.newAgents(ctx, n)
+	agents, err := s.newAgents(ctx, n, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -112,15 +112,24 @@ func (c *call) connected(ctx context.Context, a *AgentCall) telephony.Outcome {
 		}
 	}
 	c.closeRecording(ctx)
-	if _, err := c.cs.router.End(id); err != nil && !errs.Is(err, errs.NotFound) {
-		c.cs.log.Error("sip: end contact", "call", c.id, "contact", id, "error", err)
-	}
+	c.endContact()
 	if by == telephony.HangupAgent {
 		c.agentHungUp = true
 		c.enter(stateSurvey)
 		c.survey(ctx)
 	}
 	return telephony.OutcomeAnswered
+}
+
+// endContact ends the call's contact in routing (the agent's wrap-up
+// starts); routing may have ended it first.
+func (c *call) endContact() {
+	c.mu.Lock()
+	id := c.contact
+	c.mu.Unlock()
+	if _, err := c.cs.router.End(id); err != nil && !errs.Is(err, errs.NotFound) {
+		c.cs.log.Error("sip: end contact", "call", c.id, "contact", id, "error", err)
+	}
 }
 
 // contactView is the call's live contact in routing, if it is there.

@@ -10,6 +10,7 @@ import (
 	"github.com/emiago/diago/audio"
 	"github.com/emiago/diago/media"
 
+	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/telephony"
 )
@@ -84,6 +85,10 @@ func (c *call) bridge(ctx context.Context, a *AgentCall) (by telephony.HangupBy,
 		if rec != nil {
 			rec.Left(pcm)
 		}
+		if m := c.mix.Load(); m != nil {
+			m.caller.push(pcm) // a three-way call: the mixer sends it on
+			return
+		}
 		if c.held.Load() {
 			return // on hold: the agent does not hear the caller
 		}
@@ -155,13 +160,63 @@ func (c *call) closeRecording(ctx context.Context) {
 // ending the contact because the agent transferred it is transferred.
 func (c *call) hold(ctx context.Context, a *AgentCall, lost <-chan struct{}) (telephony.HangupBy, bool) {
 	stopMusic := func() {}
+	var conf *conference                // the three-way call, once the third party answered
+	var dialed chan dialResult          // the third party's phone ringing
+	agentGone := a.dlg.Context().Done() // nil once the agent left a three-way call
+	dctx, stopDial := context.WithCancel(ctx)
 	defer func() {
 		stopMusic()
 		c.setHeld(false)
+		stopDial()
+		if dialed != nil {
+			if r := <-dialed; r.leg != nil {
+				c.hangUpLeg(ctx, r.leg)
+			}
+		}
+		if conf != nil {
+			c.endConference(ctx, conf)
+		}
 	}()
+	var thirdGone <-chan struct{}
 	for {
 		select {
+		case req := <-c.confs:
+			if conf != nil || dialed != nil || c.held.Load() {
+				req.reply <- errs.E(errs.Conflict, "a third party is in the call or ringing, or the call is on hold")
+				continue
+			}
+			dialed = make(chan dialResult, 1)
+			go func(out chan<- dialResult) {
+				leg, err := c.cs.agents.(Dialer).Dial(dctx, req.user, c.caller, thirdRingFor)
+				out <- dialResult{leg: leg, err: err}
+			}(dialed)
+			c.cs.log.Info("sip: ringing a third party", "call", c.id, "agent", a.Agent, "party", req.user)
+			req.reply <- nil
+		case r := <-dialed:
+			dialed = nil
+			if r.err != nil {
+				c.cs.log.Info("sip: the third party did not join", "call", c.id, "error", r.err)
+				continue
+			}
+			var err error
+			if conf, err = c.startConference(a, r.leg, c.rec); err != nil {
+				c.cs.log.Error("sip: three-way call", "call", c.id, "error", err)
+				c.hangUpLeg(ctx, r.leg)
+				continue
+			}
+			thirdGone = r.leg.dlg.Context().Done()
+			c.record("joined", c.cs.cdr.Joined(ctx, c.id, r.leg.Agent, c.cs.clock.Now()))
+			c.cs.log.Info("sip: three-way call", "call", c.id, "agent", a.Agent, "party", r.leg.Agent)
+		case <-thirdGone:
+			c.endConference(ctx, conf)
+			conf, thirdGone = nil, nil
+			if agentGone == nil {
+				return telephony.HangupAgent, false // the agent had left: the call is over
+			}
 		case on := <-c.holds:
+			if conf != nil {
+				continue // a three-way call is not held
+			}
 			switch {
 			case on && !c.held.Load():
 				c.setHeld(true)
@@ -175,16 +230,38 @@ func (c *call) hold(ctx context.Context, a *AgentCall, lost <-chan struct{}) (te
 			}
 		case <-ctx.Done():
 			return telephony.HangupCaller, false
-		case <-a.dlg.Context().Done():
-			return telephony.HangupAgent, false
+		case <-agentGone:
+			if conf == nil {
+				return telephony.HangupAgent, false
+			}
+			// The agent leaves the other two talking; routing frees the agent.
+			agentGone = nil
+			conf.m.agent.gone.Store(true)
+			c.endContact()
+			c.cs.log.Info("sip: the agent left the three-way call", "call", c.id, "agent", a.Agent)
 		case <-lost:
 			c.cs.log.Warn("sip: no RTP from the agent's phone; hanging up", "call", c.id, "agent", a.Agent)
 			return telephony.HangupSystem, false
 		case ev := <-c.events:
-			if ev.Kind == routing.EventEnded {
+			if ev.Kind == routing.EventEnded && agentGone != nil { // not the end the agent's leaving caused
 				return telephony.HangupSystem, ev.Reason == routing.EndedTransferred
 			}
 		}
+	}
+}
+
+// dialResult is the end of the third party's ringing.
+type dialResult struct {
+	leg *AgentCall
+	err error
+}
+
+// hangUpLeg hangs up a leg that is not bridged.
+func (c *call) hangUpLeg(ctx context.Context, l *AgentCall) {
+	hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hangupTimeout)
+	defer cancel()
+	if err := l.Hangup(hctx); err != nil {
+		c.cs.log.Warn("sip: hang up", "call", c.id, "party", l.Agent, "error", err)
 	}
 }
 
@@ -222,12 +299,16 @@ func (c *call) fromAgent(a *AgentCall, codec media.Codec, toCaller leg, rec *ste
 			c.cs.log.Debug("sip: agent audio", "call", c.id, "error", err)
 			continue
 		}
-		if rec != nil {
-			rec.Right(pcm)
-		}
 		c.toCaller.Lock()
-		if !c.held.Load() {
-			err = toCaller.send(pcm)
+		if m := c.mix.Load(); m != nil {
+			m.agent.push(pcm) // a three-way call: the mixer sends it on and records it
+		} else {
+			if rec != nil {
+				rec.Right(pcm)
+			}
+			if !c.held.Load() {
+				err = toCaller.send(pcm)
+			}
 		}
 		c.toCaller.Unlock()
 		if err != nil {

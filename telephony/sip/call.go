@@ -39,6 +39,7 @@ type call struct {
 	digits chan rune          // keys from RTP and INFO, oldest first
 	events chan routing.Event // routing's events about this call
 	holds  chan bool          // the console's hold (true) and resume (false), while bridged
+	confs  chan confRequest   // the console's three-way call requests, while bridged
 	done   chan struct{}      // closed when the call's handler ends
 
 	med     *diago.DialogMedia
@@ -70,12 +71,15 @@ type call struct {
 	// writes under it only while not held.
 	held     atomic.Bool
 	toCaller sync.Mutex
+	// mix is the three-way call's mixer, set under sinkMu and toCaller:
+	// while set, the caller's and the agent's audio go to it alone.
+	mix atomic.Pointer[mixer]
 }
 
 func newCall(cs *Calls, d *diago.DialogServerSession, id, caller string) *call {
 	ctx, cancel := context.WithCancelCause(d.Context())
 	return &call{cs: cs, dlg: d, id: id, caller: caller, ctx: ctx, cancel: cancel,
-		digits: make(chan rune, 16), events: make(chan routing.Event, 32), holds: make(chan bool), done: make(chan struct{})}
+		digits: make(chan rune, 16), events: make(chan routing.Event, 32), holds: make(chan bool), confs: make(chan confRequest), done: make(chan struct{})}
 }
 
 func (c *call) info() CallInfo {

@@ -47,6 +47,9 @@ func (cs *Calls) Hold(ctx context.Context, contactID string, on bool) error {
 	if c.leg() == nil {
 		return errNotBridged
 	}
+	if c.mix.Load() != nil {
+		return errs.E(errs.Conflict, "a three-way call is not held")
+	}
 	select {
 	case c.holds <- on:
 		return nil

@@ -77,26 +77,6 @@ func (p *Phones) attach(dg *diago.Diago, host string) {
 // answered), conflict or not_found (the offer ended meanwhile: the phone
 // is hung up), or ctx's.
 func (p *Phones) Ring(ctx context.Context, offer routing.OfferView, call CallInfo) (*AgentCall, error) {
-	p.mu.Lock()
-	dg, host := p.dg, p.host
-	p.mu.Unlock()
-	reg, ok := p.registrar.Lookup(offer.Agent)
-	if dg == nil || !ok {
-		return nil, p.decline(offer, errs.E(errs.Unavailable, "agent %s has no phone registered", offer.Agent))
-	}
-	var uri sip.Uri
-	if err := sip.ParseUri(reg.Contact, &uri); err != nil {
-		return nil, p.decline(offer, fmt.Errorf("contact of %s: %w", offer.Agent, err))
-	}
-	d, err := dg.NewDialog(uri, diago.NewDialogOptions{Transport: reg.Transport})
-	if err != nil {
-		return nil, p.decline(offer, fmt.Errorf("dialog to %s: %w", offer.Agent, err))
-	}
-	// Phones behind NAT, or with *.invalid contacts, answer only where
-	// they registered from.
-	d.InviteRequest.SetDestination(reg.Source)
-	from := &sip.FromHeader{DisplayName: call.Caller, Address: sip.Uri{Scheme: "sip", User: call.Caller, Host: host}, Params: sip.NewParams()}
-
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	expired := make(chan struct{})
@@ -105,9 +85,8 @@ func (p *Phones) Ring(ctx context.Context, offer routing.OfferView, call CallInf
 		cancel()
 	})
 	defer t.Stop()
-	med, err := d.Invite(rctx, diago.InviteClientOptions{Headers: []sip.Header{from}})
+	a, err := p.invite(rctx, offer.Agent, call.Caller)
 	if err != nil {
-		err = errors.Join(fmt.Errorf("ring %s: %w", offer.Agent, err), d.Close())
 		select {
 		case <-expired:
 			return nil, p.decline(offer, errs.E(errs.Unavailable, "agent %s did not answer", offer.Agent))
@@ -118,14 +97,67 @@ func (p *Phones) Ring(ctx context.Context, offer routing.OfferView, call CallInf
 		}
 		return nil, p.decline(offer, err)
 	}
-	a := &AgentCall{Agent: offer.Agent, dlg: d, med: med}
+	actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer acancel()
+	if _, err := p.router.Accept(offer.Agent, offer.ID); err != nil {
+		return nil, errors.Join(fmt.Errorf("accept offer %s: %w", offer.ID, err), a.Hangup(actx))
+	}
+	return a, nil
+}
+
+// HasPhone reports whether user has a phone registered.
+func (p *Phones) HasPhone(user string) bool {
+	_, ok := p.registrar.Lookup(user)
+	return ok
+}
+
+// Dial rings the phone user registered last, From caller, for at most
+// ringFor (or until ctx ends), without any offer: the third party of a
+// three-way call. Errors: unavailable (no phone, not answered), ctx's.
+func (p *Phones) Dial(ctx context.Context, user, caller string, ringFor time.Duration) (*AgentCall, error) {
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	t := p.clock.AfterFunc(ringFor, cancel)
+	defer t.Stop()
+	a, err := p.invite(rctx, user, caller)
+	if err != nil && ctx.Err() == nil && rctx.Err() != nil {
+		return nil, errs.E(errs.Unavailable, "%s did not answer", user)
+	}
+	return a, err
+}
+
+// invite INVITEs the phone user registered last, sent where it registered
+// from, and acknowledges its answer. Errors: unavailable (no phone), the
+// INVITE's.
+func (p *Phones) invite(ctx context.Context, user, caller string) (*AgentCall, error) {
+	p.mu.Lock()
+	dg, host := p.dg, p.host
+	p.mu.Unlock()
+	reg, ok := p.registrar.Lookup(user)
+	if dg == nil || !ok {
+		return nil, errs.E(errs.Unavailable, "%s has no phone registered", user)
+	}
+	var uri sip.Uri
+	if err := sip.ParseUri(reg.Contact, &uri); err != nil {
+		return nil, fmt.Errorf("contact of %s: %w", user, err)
+	}
+	d, err := dg.NewDialog(uri, diago.NewDialogOptions{Transport: reg.Transport})
+	if err != nil {
+		return nil, fmt.Errorf("dialog to %s: %w", user, err)
+	}
+	// Phones behind NAT, or with *.invalid contacts, answer only where
+	// they registered from.
+	d.InviteRequest.SetDestination(reg.Source)
+	from := &sip.FromHeader{DisplayName: caller, Address: sip.Uri{Scheme: "sip", User: caller, Host: host}, Params: sip.NewParams()}
+	med, err := d.Invite(ctx, diago.InviteClientOptions{Headers: []sip.Header{from}})
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("ring %s: %w", user, err), d.Close())
+	}
+	a := &AgentCall{Agent: user, dlg: d, med: med}
 	actx, acancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer acancel()
 	if err := d.Ack(actx); err != nil {
-		return nil, p.decline(offer, errors.Join(fmt.Errorf("ack %s: %w", offer.Agent, err), a.Hangup(actx)))
-	}
-	if _, err := p.router.Accept(offer.Agent, offer.ID); err != nil {
-		return nil, errors.Join(fmt.Errorf("accept offer %s: %w", offer.ID, err), a.Hangup(actx))
+		return nil, errors.Join(fmt.Errorf("ack %s: %w", user, err), a.Hangup(actx))
 	}
 	return a, nil
 }

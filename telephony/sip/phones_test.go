@@ -53,23 +53,36 @@ func startBridge(t *testing.T) *bridgeEdge {
 
 // bridgeOptions vary startBridge: more agents (ready in this order after
 // agent1, each with the SIP password password), the call flow's
-// configuration (Recordings is set) and the queue's ring time.
+// configuration (Recordings is set), the queue's ring time, more queues
+// (without agents), the clock (nil: the system's) and the edge's INVITE
+// limit per source (0: its default).
 type bridgeOptions struct {
 	agents      []string
 	cfg         hsip.CallConfig
 	ringSeconds int
 	strategy    routing.Strategy
+	queues      []string
+	clock       clock.Clock
+	inviteLimit int
 }
 
 func startBridgeWith(t *testing.T, o bridgeOptions) *bridgeEdge {
 	t.Helper()
 	ctx := context.Background()
-	clk := clock.System{}
+	var clk clock.Clock = clock.System{}
+	if o.clock != nil {
+		clk = o.clock
+	}
 	db := pgtest.NewDB(t)
 	store := postgres.NewSIPStore(db)
 	engine := routing.New(clk, routing.Config{})
 	if err := engine.SetQueue(routing.QueueConfig{Name: "consultation", RingSeconds: o.ringSeconds, Strategy: o.strategy}); err != nil {
 		t.Fatal(err)
+	}
+	for _, q := range o.queues {
+		if err := engine.SetQueue(routing.QueueConfig{Name: q}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, name := range append([]string{"agent1"}, o.agents...) {
 		u := &auth.User{Username: name, DisplayName: name, Role: auth.RoleAgent, PasswordHash: "x", CreatedAt: t0}
@@ -96,7 +109,8 @@ func startBridgeWith(t *testing.T, o bridgeOptions) *bridgeEdge {
 		e.sub.Close()
 		registrar.Close()
 	})
-	e.srv, e.stop = startServer(t, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, Calls: e.calls, Open: true}, registrar, store, clk)
+	e.srv, e.stop = startServer(t, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, Calls: e.calls, Open: true, InviteLimit: o.inviteLimit},
+		registrar, store, clk)
 	return e
 }
 
@@ -152,6 +166,11 @@ func (l *cdrLog) Recorded(_ context.Context, _, file string) error {
 	return nil
 }
 
+func (l *cdrLog) Joined(_ context.Context, _, party string, _ time.Time) error {
+	l.add("joined " + party)
+	return nil
+}
+
 func (l *cdrLog) CallbackTo(_ context.Context, _, phone string, _ time.Time) error {
 	l.add("callback " + phone)
 	return nil
@@ -203,6 +222,17 @@ func newPeer(t *testing.T, name string, handle func(*diago.DialogServerSession))
 // talk sends a tone of hz and amp and counts the packets heard of the
 // tone of wantHz, until ctx ends or the media closes.
 func (p *peer) talk(ctx context.Context, t *testing.T, m *diago.DialogMedia, hz, amp, wantHz int) *sync.WaitGroup {
+	return speak(ctx, t, m, hz, amp, func(pcm []byte) {
+		p.packets.Add(1)
+		if rms, crossings := measure(pcm); rms > 1000 && near(crossings, 2*wantHz/50) {
+			p.heard.Add(1)
+		}
+	})
+}
+
+// speak sends a tone of hz and amp on m and gives heard every frame
+// received, decoded, until ctx ends or the media closes.
+func speak(ctx context.Context, t *testing.T, m *diago.DialogMedia, hz, amp int, heard func(pcm []byte)) *sync.WaitGroup {
 	w, err := m.AudioWriter()
 	if err != nil {
 		t.Error(err)
@@ -241,10 +271,7 @@ func (p *peer) talk(ctx context.Context, t *testing.T, m *diago.DialogMedia, hz,
 			if err != nil {
 				continue
 			}
-			p.packets.Add(1)
-			if rms, crossings := measure(pcm[:k]); rms > 1000 && near(crossings, 2*wantHz/50) {
-				p.heard.Add(1)
-			}
+			heard(pcm[:k])
 		}
 	}()
 	return &wg
