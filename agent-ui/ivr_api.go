@@ -43,17 +43,20 @@ type menuView struct {
 	Fallback string           `json:"fallback"`
 }
 
+// menuChoiceView is one key; a choice without an action (as before
+// actions existed) is a queue.
 type menuChoiceView struct {
 	Key    string `json:"key"`
 	Label  string `json:"label"`
 	Prompt string `json:"prompt"`
 	Queue  string `json:"queue"`
+	Action string `json:"action"` // queue or progress
 }
 
 func viewMenu(m telephony.Menu) menuView {
 	v := menuView{Choices: make([]menuChoiceView, len(m.Choices)), Fallback: m.Fallback}
 	for i, c := range m.Choices {
-		v.Choices[i] = menuChoiceView{Key: string(c.Key), Label: c.Label, Prompt: c.Prompt, Queue: c.Queue}
+		v.Choices[i] = menuChoiceView{Key: string(c.Key), Label: c.Label, Prompt: c.Prompt, Queue: c.Queue, Action: string(c.Action)}
 	}
 	return v
 }
@@ -67,7 +70,8 @@ func (v menuView) menu() (telephony.Menu, error) {
 		if size == 0 || size != len(c.Key) {
 			return telephony.Menu{}, errs.E(errs.Invalid, "choices[%d].key must be one of 0-8, * or #", i)
 		}
-		m.Choices[i] = telephony.MenuChoice{Key: key, Label: c.Label, Prompt: c.Prompt, Queue: c.Queue}
+		m.Choices[i] = telephony.MenuChoice{Key: key, Label: c.Label, Prompt: c.Prompt, Queue: c.Queue,
+			Action: telephony.MenuAction(c.Action)}
 	}
 	return m, nil
 }

@@ -51,7 +51,7 @@ func newIVREnv(t *testing.T) *ivrEnv {
 
 type menuJSON struct {
 	Choices []struct {
-		Key, Label, Prompt, Queue string
+		Key, Label, Prompt, Queue, Action string
 	}
 	Fallback string
 }
@@ -63,9 +63,11 @@ func (v *ivrEnv) menu(user string) menuJSON {
 	return m
 }
 
-const defaultMenuJSON = `{"choices":[{"key":"1","label":"咨询","prompt":"","queue":"consultation"},` +
-	`{"key":"2","label":"投诉举报","prompt":"","queue":"complaint"},{"key":"3","label":"建议","prompt":"","queue":"suggestion"},` +
-	`{"key":"4","label":"进度查询","prompt":"hold","queue":"general"},{"key":"0","label":"人工服务","prompt":"","queue":"general"}],` +
+const defaultMenuJSON = `{"choices":[{"key":"1","label":"咨询","prompt":"","queue":"consultation","action":"queue"},` +
+	`{"key":"2","label":"投诉举报","prompt":"","queue":"complaint","action":"queue"},` +
+	`{"key":"3","label":"建议","prompt":"","queue":"suggestion","action":"queue"},` +
+	`{"key":"4","label":"进度查询","prompt":"","queue":"general","action":"progress"},` +
+	`{"key":"0","label":"人工服务","prompt":"","queue":"general","action":"queue"}],` +
 	`"fallback":"general"}`
 
 // Staff read the menu, an admin replaces it, and the next call plays
@@ -79,16 +81,21 @@ func TestIVRMenu_AdminChangesItStaffReadIt(t *testing.T) {
 	changed := map[string]any{"choices": []map[string]string{
 		{"key": "#", "label": "人工服务", "queue": "general"},
 		{"key": "1", "label": "咨询", "prompt": "busy", "queue": "consultation"},
+		{"key": "5", "label": "查进度", "queue": "general", "action": "progress"},
 	}, "fallback": "consultation"}
 	var saved menuJSON
 	v.must(v.call("admin", "PUT", "/api/v1/ivr/menu", changed), 200, &saved)
-	if got := v.menu("supervisor"); !reflect.DeepEqual(got, saved) || len(got.Choices) != 2 || got.Choices[0].Key != "#" ||
-		got.Choices[1].Prompt != "busy" || got.Fallback != "consultation" {
+	if got := v.menu("supervisor"); !reflect.DeepEqual(got, saved) || len(got.Choices) != 3 || got.Choices[0].Key != "#" ||
+		got.Choices[0].Action != "queue" || got.Choices[1].Prompt != "busy" || got.Choices[2].Action != "progress" ||
+		got.Fallback != "consultation" {
 		t.Fatalf("after the change: %+v (PUT answered %+v)", got, saved)
 	}
 	calls := v.menus.Menu() // what the next call plays
 	if c, ok := calls.Choice('#'); !ok || c.Queue != "general" || calls.Fallback != "consultation" {
 		t.Errorf("the call flow's menu: %+v", calls)
+	}
+	if c, ok := calls.Choice('5'); !ok || c.Action != telephony.ActionProgress {
+		t.Errorf("key 5 of the call flow's menu: %+v, want the progress lookup", c)
 	}
 	if _, ok := calls.Choice('2'); ok {
 		t.Error("key 2 still has a choice for the call flow")
@@ -140,6 +147,7 @@ func TestIVRMenu_RefusesHostileInput(t *testing.T) {
 		{"UnknownFallback", map[string]any{"choices": []any{choice("1", "general")}, "fallback": "nowhere"}, 400, `no queue \"nowhere\"`},
 		{"NoFallback", map[string]any{"choices": []any{choice("1", "general")}}, 400, "fallback needs a queue"},
 		{"UnknownPrompt", menu(map[string]string{"key": "1", "queue": "general", "prompt": "../../etc/passwd"}), 400, "no prompt"},
+		{"UnknownAction", menu(map[string]string{"key": "1", "queue": "general", "action": "shell"}), 400, "action of key 1"},
 		{"ControlInLabel", menu(map[string]string{"key": "1", "queue": "general", "label": "咨\x1b[31m询"}), 400, "control character"},
 		{"LongLabel", menu(map[string]string{"key": "1", "queue": "general", "label": strings.Repeat("咨", 41)}), 400, "longer than 40"},
 		{"Oversize", menu(map[string]string{"key": "1", "queue": "general", "label": strings.Repeat("x", httpx.MaxBodyBytes)}), 413, "larger than"},

@@ -33,9 +33,10 @@ func TestIVRStore_SeedIsTheDefaultMenu(t *testing.T) {
 func TestIVRStore_SaveReplacesTheWholeMenu(t *testing.T) {
 	s := postgres.NewIVRStore(pgtest.NewDB(t))
 	m := telephony.Menu{Choices: []telephony.MenuChoice{
-		{Key: '#', Label: "人工服务", Queue: "general"},
-		{Key: '3', Label: "", Prompt: "hold", Queue: "suggestion"},
-		{Key: '*', Label: "投诉", Queue: "complaint"},
+		{Key: '#', Label: "人工服务", Queue: "general", Action: telephony.ActionQueue},
+		{Key: '3', Label: "", Prompt: "hold", Queue: "suggestion", Action: telephony.ActionQueue},
+		{Key: '*', Label: "投诉", Queue: "complaint", Action: telephony.ActionQueue},
+		{Key: '5', Label: "查进度", Queue: "general", Action: telephony.ActionProgress},
 	}, Fallback: "consultation"}
 	if err := s.SaveMenu(context.Background(), m); err != nil {
 		t.Fatal(err)
@@ -56,6 +57,7 @@ func TestIVRStore_SaveRefusedKeepsTheMenu(t *testing.T) {
 		"two keys":         {Choices: []telephony.MenuChoice{ok, {Key: 'a', Queue: "general"}}, Fallback: "general"},
 		"same key twice":   {Choices: []telephony.MenuChoice{ok, ok}, Fallback: "general"},
 		"bad prompt name":  {Choices: []telephony.MenuChoice{{Key: '1', Prompt: "../x", Queue: "general"}}, Fallback: "general"},
+		"unknown action":   {Choices: []telephony.MenuChoice{{Key: '1', Queue: "general", Action: "dial"}}, Fallback: "general"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			err := s.SaveMenu(context.Background(), m)
@@ -76,8 +78,8 @@ func TestIVRStore_ConcurrentSavesSerialise(t *testing.T) {
 	menus := make([]telephony.Menu, 8)
 	for i := range menus {
 		menus[i] = telephony.Menu{Choices: []telephony.MenuChoice{
-			{Key: '1', Label: fmt.Sprint("v", i), Queue: "consultation"},
-			{Key: rune('2' + i%6), Queue: "complaint"},
+			{Key: '1', Label: fmt.Sprint("v", i), Queue: "consultation", Action: telephony.ActionQueue},
+			{Key: rune('2' + i%6), Queue: "complaint", Action: telephony.ActionProgress},
 		}, Fallback: "general"}
 	}
 	var wg sync.WaitGroup

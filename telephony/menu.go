@@ -14,13 +14,27 @@ import (
 )
 
 // MenuChoice is what one key of the IVR menu does: the prompt played
-// before the call waits (empty for none) and the routing queue it waits in.
+// first (empty for none), then its action: wait in the routing queue, or
+// look up a ticket's progress, after which key 0 waits in the queue.
 type MenuChoice struct {
-	Key    rune   // '0'–'8', '*' or '#'
-	Label  string // what the console shows for the key, as 咨询; never spoken
-	Prompt string // a prompt name, as prompts.Hold
-	Queue  string // a routing queue name
+	Key    rune       // '0'–'8', '*' or '#'
+	Label  string     // what the console shows for the key, as 咨询; never spoken
+	Prompt string     // a prompt name, as prompts.Hold
+	Queue  string     // a routing queue name
+	Action MenuAction // what the key does; "" is ActionQueue
 }
+
+// MenuAction is what a menu choice does.
+type MenuAction string
+
+// The actions of a menu choice.
+const (
+	// ActionQueue waits in the choice's queue for an agent.
+	ActionQueue MenuAction = "queue"
+	// ActionProgress reads a ticket's progress back to the caller
+	// (ProgressLookup); key 0 afterwards waits in the choice's queue.
+	ActionProgress MenuAction = "progress"
+)
 
 // Menu is the IVR menu: what each key does, in the order the console lists
 // them. Keys it does not hold are invalid and replay the menu; RepeatKey
@@ -43,17 +57,17 @@ const (
 )
 
 // DefaultMenu is the hotline's menu of DESIGN.md: 1 consultation,
-// 2 complaint or report, 3 suggestion, 4 ticket progress (for now: the
-// hold prompt and the general queue), 0 an agent. Migration 010 stores the
-// same menu; a call flow without a menu source plays this one.
+// 2 complaint or report, 3 suggestion, 4 ticket progress (then 0 the
+// general queue), 0 an agent. Migrations 010 and 015 store the same menu;
+// a call flow without a menu source plays this one.
 func DefaultMenu() Menu {
 	return Menu{
 		Choices: []MenuChoice{
-			{Key: '1', Label: "咨询", Queue: "consultation"},
-			{Key: '2', Label: "投诉举报", Queue: "complaint"},
-			{Key: '3', Label: "建议", Queue: "suggestion"},
-			{Key: '4', Label: "进度查询", Prompt: "hold", Queue: "general"},
-			{Key: '0', Label: "人工服务", Queue: "general"},
+			{Key: '1', Label: "咨询", Queue: "consultation", Action: ActionQueue},
+			{Key: '2', Label: "投诉举报", Queue: "complaint", Action: ActionQueue},
+			{Key: '3', Label: "建议", Queue: "suggestion", Action: ActionQueue},
+			{Key: '4', Label: "进度查询", Queue: "general", Action: ActionProgress},
+			{Key: '0', Label: "人工服务", Queue: "general", Action: ActionQueue},
 		},
 		Fallback: "general",
 	}
@@ -74,14 +88,25 @@ func (m Menu) clone() Menu {
 	return m
 }
 
+// withActions returns m with ActionQueue in place of every empty action.
+func (m Menu) withActions() Menu {
+	m = m.clone()
+	for i := range m.Choices {
+		if m.Choices[i].Action == "" {
+			m.Choices[i].Action = ActionQueue
+		}
+	}
+	return m
+}
+
 // validMenuKey reports whether key may have a choice: 0–8, * or #.
 func validMenuKey(key rune) bool {
 	return key >= '0' && key <= '8' || key == '*' || key == '#'
 }
 
 // check returns invalid unless m has 1 to MaxMenuChoices choices on
-// distinct valid keys, short single-line labels, and queues and prompts
-// that queueKnown and promptKnown know.
+// distinct valid keys, short single-line labels, known actions, and
+// queues and prompts that queueKnown and promptKnown know.
 func (m Menu) check(queueKnown, promptKnown func(name string) bool) error {
 	if len(m.Choices) == 0 {
 		return errs.E(errs.Invalid, "the menu needs at least one choice")
@@ -100,6 +125,9 @@ func (m Menu) check(queueKnown, promptKnown func(name string) bool) error {
 			return errs.E(errs.Invalid, "key %c has two choices", c.Key)
 		}
 		seen[c.Key] = true
+		if c.Action != "" && c.Action != ActionQueue && c.Action != ActionProgress {
+			return errs.E(errs.Invalid, "the action of key %c must be %s or %s", c.Key, ActionQueue, ActionProgress)
+		}
 		if utf8.RuneCountInString(c.Label) > MaxMenuLabel {
 			return errs.E(errs.Invalid, "the label of key %c is longer than %d characters", c.Key, MaxMenuLabel)
 		}
@@ -186,7 +214,7 @@ func (s *Menus) Save(ctx context.Context, actor auth.Actor, m Menu) (Menu, error
 	if !actor.Is(auth.RoleAdmin) {
 		return Menu{}, errs.E(errs.Forbidden, "only an admin may change the IVR menu")
 	}
-	m = m.clone()
+	m = m.withActions()
 	if err := m.check(s.queueKnown, s.promptKnown); err != nil {
 		return Menu{}, err
 	}

@@ -60,11 +60,13 @@ func twoChoices() telephony.Menu {
 func TestMenus_SaveAppliesToTheNextRead(t *testing.T) {
 	store := &menuStore{m: twoChoices()}
 	s := loadMenus(t, store)
-	next := telephony.Menu{Choices: []telephony.MenuChoice{{Key: '0', Label: "人工服务", Queue: "complaint"}}, Fallback: "consultation"}
+	next := telephony.Menu{Choices: []telephony.MenuChoice{{Key: '0', Label: "人工服务", Queue: "complaint"},
+		{Key: '4', Label: "进度查询", Queue: "general", Action: telephony.ActionProgress}}, Fallback: "consultation"}
 	saved, err := s.Save(context.Background(), admin, next)
 	if err != nil {
 		t.Fatal(err)
 	}
+	next.Choices[0].Action = telephony.ActionQueue // a choice without an action waits in its queue
 	if !reflect.DeepEqual(saved, next) || !reflect.DeepEqual(s.Menu(), next) || !reflect.DeepEqual(store.m, next) {
 		t.Fatalf("after Save: returned %+v, current %+v, stored %+v; want %+v", saved, s.Menu(), store.m, next)
 	}
@@ -118,6 +120,7 @@ func TestMenus_Save_RefusesBadMenus(t *testing.T) {
 		"no choices":        {telephony.Menu{Fallback: "general"}, "at least one choice"},
 		"too many":          {with(func(m *telephony.Menu) { m.Choices = append(many.Choices, choice('1', "general")) }), "at most 11"},
 		"key 9":             {with(func(m *telephony.Menu) { m.Choices[0].Key = '9' }), "key 9"},
+		"unknown action":    {with(func(m *telephony.Menu) { m.Choices[0].Action = "voicemail" }), "the action of key 1"},
 		"letter key":        {with(func(m *telephony.Menu) { m.Choices[0].Key = 'a' }), "0-8, * or #"},
 		"no key":            {with(func(m *telephony.Menu) { m.Choices[0].Key = 0 }), "0-8, * or #"},
 		"full-width digit":  {with(func(m *telephony.Menu) { m.Choices[0].Key = '１' }), "0-8, * or #"},

@@ -3,6 +3,7 @@ package ticketing
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"time"
 
 	"github.com/open12345/hotline/errs"
@@ -14,19 +15,22 @@ import (
 // numbers in texts masked, since a number and a phone prove less than a
 // login.
 type Progress struct {
-	Number       string         `json:"number"`
-	Kind         Kind           `json:"kind"`
-	Title        string         `json:"title"`
-	Status       Status         `json:"status"`
-	CreatedAt    time.Time      `json:"created_at"`
-	Department   string         `json:"department"` // the lead department's name while it has the ticket
-	DueAt        *time.Time     `json:"due_at"`
-	Reply        string         `json:"reply"`
-	RepliedAt    *time.Time     `json:"replied_at"`
-	ClosedAt     *time.Time     `json:"closed_at"`
-	Satisfaction *int           `json:"satisfaction"`
-	MergedInto   string         `json:"merged_into,omitempty"` // the number of the ticket it was merged into
-	Timeline     []ProgressStep `json:"timeline"`
+	Number     string    `json:"number"`
+	Kind       Kind      `json:"kind"`
+	Title      string    `json:"title"`
+	Status     Status    `json:"status"`
+	CreatedAt  time.Time `json:"created_at"`
+	Department string    `json:"department"` // the lead department's name while it has the ticket
+	// DepartmentCode is the lead department's code, for the IVR's
+	// recording of its name; not shown on the web.
+	DepartmentCode string         `json:"-"`
+	DueAt          *time.Time     `json:"due_at"`
+	Reply          string         `json:"reply"`
+	RepliedAt      *time.Time     `json:"replied_at"`
+	ClosedAt       *time.Time     `json:"closed_at"`
+	Satisfaction   *int           `json:"satisfaction"`
+	MergedInto     string         `json:"merged_into,omitempty"` // the number of the ticket it was merged into
+	Timeline       []ProgressStep `json:"timeline"`
 }
 
 // ProgressStep is one public step of a ticket.
@@ -58,23 +62,52 @@ func (s *Service) Progress(ctx context.Context, number, phone string) (*Progress
 	if err != nil {
 		return nil, err
 	}
+	return s.progress(ctx, number, func(t *Ticket) bool { return samePhone(t.Citizen.Phone, p) })
+}
+
+// PhoneProgress returns the progress of the ticket numbered number to a
+// caller of the hotline (IVR key 4): with last4 empty when the calling
+// number callerPhone is the ticket's citizen phone, else when last4 is
+// the last four digits of that phone. A missing number, a wrong or
+// anonymous calling number and wrong last four digits take the same work
+// and give the same answer. Errors: not_found, unavailable.
+func (s *Service) PhoneProgress(ctx context.Context, number, callerPhone, last4 string) (*Progress, error) {
+	match := func(t *Ticket) bool {
+		p, err := NormalizePhone(callerPhone)
+		return err == nil && samePhone(t.Citizen.Phone, p)
+	}
+	if last4 != "" {
+		match = func(t *Ticket) bool {
+			phone := t.Citizen.Phone
+			return len(last4) == 4 && len(phone) >= 4 && samePhone(phone[len(phone)-4:], last4)
+		}
+	}
+	return s.progress(ctx, number, match)
+}
+
+// samePhone compares two phones (or parts) in constant time.
+func samePhone(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
+// progress returns the progress of the ticket numbered number if match
+// accepts it; errNoProgress for no ticket and for one match refuses.
+func (s *Service) progress(ctx context.Context, number string, match func(*Ticket) bool) (*Progress, error) {
 	t, err := s.store.TicketByNumber(ctx, number)
 	if errs.Is(err, errs.NotFound) {
 		return nil, errNoProgress
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("progress of %s: %w", number, err)
 	}
-	if subtle.ConstantTimeCompare([]byte(t.Citizen.Phone), []byte(p)) != 1 {
+	if !match(t) {
 		return nil, errNoProgress
 	}
 	evs, err := s.store.Events(ctx, t.ID, 0, 2*MaxEventPage)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("progress of %s: %w", number, err)
 	}
 	depts, err := s.store.Departments(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("progress of %s: %w", number, err)
 	}
 	names := make(map[string]string, len(depts))
 	for _, d := range depts {
@@ -83,12 +116,22 @@ func (s *Service) Progress(ctx context.Context, number, phone string) (*Progress
 	return progressOf(t, evs, names, s.loc), nil
 }
 
+// Deadline is the deadline a citizen is told: the handling deadline
+// while a department has the ticket (dispatched or in progress); nil
+// before dispatch, after the reply and for a ticket with none.
+func (p *Progress) Deadline() *time.Time {
+	if p.Status != StatusDispatched && p.Status != StatusInProgress {
+		return nil
+	}
+	return p.DueAt
+}
+
 // progressOf builds the citizen's view from the ticket and its history.
 func progressOf(t *Ticket, evs []Event, names map[string]string, loc *time.Location) *Progress {
 	p := &Progress{Number: t.Number, Kind: t.Kind, Title: MaskText(t.Title), Status: t.Status,
 		CreatedAt: t.CreatedAt.In(loc), DueAt: inZone(t.DueAt, loc), Reply: MaskText(t.Reply),
 		RepliedAt: inZone(t.RepliedAt, loc), ClosedAt: inZone(t.ClosedAt, loc), Satisfaction: t.Satisfaction,
-		Department: names[t.Department], Timeline: []ProgressStep{}}
+		Department: names[t.Department], DepartmentCode: t.Department, Timeline: []ProgressStep{}}
 	for _, e := range evs {
 		step, ok := publicSteps[e.Action]
 		if !ok {

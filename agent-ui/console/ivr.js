@@ -1,5 +1,6 @@
 // The voice menu view (admins): the IVR's keys, what each says on the
-// console and which queue it leads to, the fallback queue, and the
+// console, what each does (wait in a queue, or the ticket progress
+// lookup, after which 0 waits in the queue) and which queue it leads to, the fallback queue, and the
 // prompts, each built in or replaced by the city's own recording. Saves
 // apply from the next call on.
 import { $, h, option, errorText, toast } from "./dom.js";
@@ -7,11 +8,12 @@ import { api } from "./api.js";
 import { on } from "./state.js";
 
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "0", "*", "#"];
+const ACTIONS = [["queue", "转队列"], ["progress", "进度查询"]];
 let queues = [];
 let prompts = [];
 
 export function initIVR() {
-  $("#ivr-add").addEventListener("click", () => $("#ivr-rows").append(row({ key: "", label: "", prompt: "", queue: "" })));
+  $("#ivr-add").addEventListener("click", () => $("#ivr-rows").append(row({ key: "", label: "", prompt: "", queue: "", action: "queue" })));
   $("#ivr-form").addEventListener("submit", save);
   on("view:shown", (name) => name === "ivr" && load());
 }
@@ -37,13 +39,15 @@ function fill(select, entries, value, blank) {
 function row(c) {
   const key = h("select", { "aria-label": "按键", dataset: { field: "key" } });
   fill(key, KEYS.map((k) => [k, k]), c.key, "（按键）");
+  const action = h("select", { "aria-label": "动作", dataset: { field: "action" } });
+  fill(action, ACTIONS, c.action || "queue");
   const queue = h("select", { "aria-label": "队列", dataset: { field: "queue" } });
   fill(queue, queues, c.queue, "（队列）");
   const prompt = h("select", { "aria-label": "提示音", dataset: { field: "prompt" } });
   fill(prompt, prompts.map((p) => [p.name, p.name]), c.prompt || "", "（无）");
   const label = h("input", { "aria-label": "说明", maxlength: "40", value: c.label || "", dataset: { field: "label" } });
   const tr = h("tr", { dataset: { key: c.key } },
-    h("td", {}, key), h("td", {}, label), h("td", {}, queue), h("td", {}, prompt),
+    h("td", {}, key), h("td", {}, label), h("td", {}, action), h("td", {}, queue), h("td", {}, prompt),
     h("td", {}, h("button", { type: "button", onclick: () => tr.remove() }, "删除")));
   return tr;
 }
@@ -52,7 +56,8 @@ async function save(ev) {
   ev.preventDefault();
   const field = (tr, name) => tr.querySelector(`[data-field="${name}"]`).value;
   const choices = [...$("#ivr-rows").children].map((tr) =>
-    ({ key: field(tr, "key"), label: field(tr, "label").trim(), queue: field(tr, "queue"), prompt: field(tr, "prompt") }));
+    ({ key: field(tr, "key"), label: field(tr, "label").trim(), action: field(tr, "action"), queue: field(tr, "queue"),
+      prompt: field(tr, "prompt") }));
   try {
     const menu = await api("/ivr/menu", { method: "PUT", body: { choices, fallback: $("#ivr-fallback").value } });
     $("#ivr-rows").replaceChildren(...menu.choices.map(row));

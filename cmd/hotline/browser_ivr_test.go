@@ -35,11 +35,12 @@ func TestBrowser_AdminEditsTheVoiceMenu(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#ivr-rows tr:last-child select[data-field="queue"]`), "suggestion"),
 		chromedp.Click(chromedp.ID("ivr-save")),
 		chromedp.WaitVisible(chromedp.CSS(`#ivr-rows tr[data-key="5"]`)))
-	menu := func() (choices []struct{ Key, Label, Queue string }) {
+	type choice struct{ Key, Label, Queue, Action string }
+	menu := func() (choices []choice) {
 		t.Helper()
 		res := apiGet(t, m, bearer(t, m, "admin"), "/api/v1/ivr/menu", nil)
 		var body struct {
-			Choices []struct{ Key, Label, Queue string } `json:"choices"`
+			Choices []choice `json:"choices"`
 		}
 		if err := json.NewDecoder(res.Body).Decode(&body); err != nil || res.StatusCode != 200 {
 			t.Fatalf("GET /ivr/menu: %d %v", res.StatusCode, err)
@@ -47,8 +48,9 @@ func TestBrowser_AdminEditsTheVoiceMenu(t *testing.T) {
 		return body.Choices
 	}
 	saved := menu()
-	if !slices.ContainsFunc(saved, func(c struct{ Key, Label, Queue string }) bool { return c.Key == "1" && c.Label == "政策咨询" }) ||
-		!slices.ContainsFunc(saved, func(c struct{ Key, Label, Queue string }) bool { return c.Key == "5" && c.Queue == "suggestion" }) {
+	if !slices.ContainsFunc(saved, func(c choice) bool { return c.Key == "1" && c.Label == "政策咨询" && c.Action == "queue" }) ||
+		!slices.ContainsFunc(saved, func(c choice) bool { return c.Key == "4" && c.Action == "progress" }) ||
+		!slices.ContainsFunc(saved, func(c choice) bool { return c.Key == "5" && c.Queue == "suggestion" && c.Action == "queue" }) {
 		t.Fatalf("the saved menu %+v lacks the changes", saved)
 	}
 	admin.shot("ivr-saved")

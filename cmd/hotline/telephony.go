@@ -60,6 +60,7 @@ func (m *Main) startTelephony(ctx context.Context, reg prometheus.Registerer) er
 	m.IVRMenus = menus
 	m.callLog = m.Calls.CallLog(m.Log)
 	flow := sip.NewCalls(sip.CallConfig{Number: m.Config.SIPNumber, Menus: m.IVRMenus, AnnounceEvery: m.Config.AnnounceEvery,
+		Progress: newTicketProgress(m.Tickets, postgres.NewQuotaStore(m.DB), m.Clock, m.Log),
 		RTPPorts: sip.PortRange{Min: m.Config.RTPPorts[0], Max: m.Config.RTPPorts[1]}, Recordings: recordings,
 		Voicemail: telephony.NewVoicemails(m.Tickets, m.Files, m.Calls, m.Log), Hours: m.Tickets.Schedule(m.Config.VoiceHours)},
 		m.Routing, m.Prompts, m.callLog,

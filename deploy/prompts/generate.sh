@@ -80,6 +80,35 @@ speak survey "qing3 wei4 ben3 ci4 fu2 wu4 ping2 fen1, fei1 chang2 man3 yi4 qing3
 speak goodbye "gan3 xie4 nin2 de5 lai2 dian4, zai4 jian4."
 # 系统繁忙，请稍后再拨。
 speak busy "xi4 tong3 fan2 mang2, qing3 shao1 hou4 zai4 bo1."
+# The ticket progress lookup (IVR key 4).
+# 请输入工单编号，以井号键结束。
+speak progress_number "qing3 shu1 ru4 gong1 dan1 bian1 hao4, yi3 jing3 hao4 jian4 jie2 shu4."
+# 请输入登记电话号码的后四位。
+speak progress_last4 "qing3 shu1 ru4 deng1 ji4 dian4 hua4 hao4 ma3 de5 hou4 si4 wei4."
+# 输入有误，未查询到该工单。
+speak progress_mismatch "shu1 ru4 you3 wu4, wei4 cha2 xun2 dao4 gai1 gong1 dan1."
+# 未能查询到工单，请核对工单编号。
+speak progress_failed "wei4 neng2 cha2 xun2 dao4 gong1 dan1, qing3 he2 dui4 gong1 dan1 bian1 hao4."
+# 转人工服务请按0，结束查询请挂机。
+speak progress_end "zhuan3 ren2 gong1 fu2 wu4 qing3 an4 ling2, jie2 shu4 cha2 xun2 qing3 gua4 ji1."
+# 您的工单当前状态为 … 承办单位为 … 办理期限为 …
+speak progress_status "nin2 de5 gong1 dan1 dang1 qian2 zhuang4 tai4 wei2"
+speak progress_department "cheng2 ban4 dan1 wei4 wei2"
+speak progress_due "ban4 li3 qi1 xian4 wei2"
+# One per ticket status: 已受理 已派发 办理中 正在重新派发 已答复 已办结 已合并办理 不予受理
+speak status_accepted "yi3 shou4 li3"
+speak status_dispatched "yi3 pai4 fa1"
+speak status_in_progress "ban4 li3 zhong1"
+speak status_returned "zheng4 zai4 chong2 xin1 pai4 fa1"
+speak status_replied "yi3 da2 fu4"
+speak status_closed "yi3 ban4 jie2"
+speak status_merged "yi3 he2 bing4 ban4 li3"
+speak status_rejected "bu4 yu3 shou4 li3"
+# 十 年 月 日, for dates: 2026年12月3日 is digits 2 0 2 6, 年, 十 2, 月, 3, 日.
+speak number_ten "shi2"
+speak date_year "nian2"
+speak date_month "yue4"
+speak date_day "ri4"
 # 零 一 二 … 九, one file each, for numbers spoken digit by digit.
 digits=(ling2 yi1 er4 san1 si4 wu3 liu4 qi1 ba1 jiu3)
 for i in "${!digits[@]}"; do

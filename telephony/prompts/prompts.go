@@ -12,7 +12,9 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/open12345/hotline/errs"
@@ -43,18 +45,87 @@ const (
 	HoldMusic      = "hold_music"      // 30 s of music on hold, to loop
 )
 
+// The ticket progress lookup (menu action progress). The status is
+// spoken by StatusPrefix and Status(s); the department by
+// DepartmentPrefix and an operator's recording Department(code); the
+// deadline by DueBefore, the year's digits, Year, the month (Number),
+// Month, the day, Day ("办理期限为" 2 0 2 6 "年" 十 2 "月" 3 "日").
+const (
+	ProgressNumber   = "progress_number"     // 请输入工单编号，以井号键结束。
+	ProgressLast4    = "progress_last4"      // 请输入登记电话号码的后四位。
+	ProgressMismatch = "progress_mismatch"   // 输入有误，未查询到该工单。
+	ProgressFailed   = "progress_failed"     // 未能查询到工单，请核对工单编号。
+	ProgressEnd      = "progress_end"        // 转人工服务请按0，结束查询请挂机。
+	StatusPrefix     = "progress_status"     // 您的工单当前状态为
+	DepartmentPrefix = "progress_department" // 承办单位为
+	DueBefore        = "progress_due"        // 办理期限为
+	Ten              = "number_ten"          // 十
+	Year             = "date_year"           // 年
+	Month            = "date_month"          // 月
+	Day              = "date_day"            // 日
+)
+
+// statuses are the ticket statuses with a prompt status_<status>: those
+// of package ticketing (a test in cmd/hotline keeps the two lists equal).
+var statuses = []string{"accepted", "dispatched", "in_progress", "returned", "replied", "closed", "merged", "rejected"}
+
+// Status returns the name of the prompt that speaks ticket status s, as
+// "status_closed" (已办结); unknown to Open for a status without one.
+func Status(s string) string { return "status_" + s }
+
+// Department returns the name of the operator's recording of the name of
+// the department with code, as "department_cgj"; there is no built-in
+// one, and the name is unknown to Open for a code of another shape.
+func Department(code string) string { return departmentPrefix + code }
+
+const departmentPrefix = "department_"
+
+// departmentCode is the shape of a department's code (ticketing's).
+var departmentCode = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,39}$`)
+
+// isDepartment reports whether name is Department of a well-formed code.
+func isDepartment(name string) bool {
+	code, ok := strings.CutPrefix(name, departmentPrefix)
+	return ok && departmentCode.MatchString(code)
+}
+
+// Number returns the prompts that speak n (1–99) the Chinese way: 3 三,
+// 10 十, 12 十二, 20 二十, 31 三十一; nil for other numbers.
+func Number(n int) []string {
+	switch {
+	case n < 1 || n > 99:
+		return nil
+	case n < 10:
+		return []string{Digit(n)}
+	}
+	var names []string
+	if n >= 20 {
+		names = append(names, Digit(n/10))
+	}
+	names = append(names, Ten)
+	if n%10 != 0 {
+		names = append(names, Digit(n%10))
+	}
+	return names
+}
+
 // Digit returns the name of the prompt that speaks digit d (0-9), as
 // "digit_3"; the name is unknown to Open for other numbers.
 func Digit(d int) string { return "digit_" + strconv.Itoa(d) }
 
-// Names returns the names of every built-in prompt.
+// Names returns the names of every built-in prompt. Operators may also
+// record Department prompts, which have no built-in one.
 func Names() []string {
 	names := []string{Welcome, Menu, Invalid, Hold, PositionBefore, PositionAfter,
 		WaitBefore, WaitAfter, QueueOptions, Voicemail, Beep, Callback, CallbackNumber,
-		VoicemailSaved, AfterHours, Survey,
-		Goodbye, Busy, HoldMusic}
+		VoicemailSaved, AfterHours, Survey, Goodbye, Busy, HoldMusic,
+		ProgressNumber, ProgressLast4, ProgressMismatch, ProgressFailed, ProgressEnd,
+		StatusPrefix, DepartmentPrefix, DueBefore, Ten, Year, Month, Day}
 	for d := range 10 {
 		names = append(names, Digit(d))
+	}
+	for _, st := range statuses {
+		names = append(names, Status(st))
 	}
 	return names
 }
@@ -96,8 +167,9 @@ type Prompt struct {
 
 // Open returns the operator's recording of the named prompt if there is a
 // valid one, else the built-in prompt; an unusable recording is logged with
-// the reason. Errors: not_found for a name that is no prompt, internal if
-// the built-in prompt is broken.
+// the reason. Errors: not_found for a name that is no prompt and for a
+// Department prompt without a usable recording, internal if the built-in
+// prompt is broken.
 func (l *Library) Open(name string) (*Prompt, error) {
 	if !Known(name) {
 		return nil, errs.E(errs.NotFound, "no prompt %q", name)
@@ -111,6 +183,9 @@ func (l *Library) Open(name string) (*Prompt, error) {
 		if !errors.Is(err, fs.ErrNotExist) {
 			l.log.Error("prompt recording unusable, playing the built-in prompt", "prompt", name, "path", path, "error", err)
 		}
+	}
+	if isDepartment(name) {
+		return nil, errs.E(errs.NotFound, "prompt %s has no recording", name)
 	}
 	return l.builtin(name)
 }

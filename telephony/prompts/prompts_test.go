@@ -49,8 +49,8 @@ func TestBuiltin_EveryPromptIsPlayable(t *testing.T) {
 			t.Errorf("%s: %.1f s long", name, secs)
 		}
 	}
-	if total > 2<<20 {
-		t.Errorf("built-in prompts take %d bytes, want under 2 MiB", total)
+	if total > 3<<20 { // about 40 prompts and 30 s of music, embedded in the binary
+		t.Errorf("built-in prompts take %d bytes, want under 3 MiB", total)
 	}
 }
 

@@ -8,13 +8,15 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/open12345/hotline/errs"
 )
 
-// Known reports whether name is a prompt: one of Names. Only these may
-// have an operator's recording, so a name never chooses another path.
-func Known(name string) bool { return slices.Contains(Names(), name) }
+// Known reports whether name is a prompt: one of Names, or Department of
+// a well-formed department code. Only these may have an operator's
+// recording, so a name never chooses another path.
+func Known(name string) bool { return slices.Contains(Names(), name) || isDepartment(name) }
 
 // Info is what the console shows of one prompt.
 type Info struct {
@@ -23,31 +25,51 @@ type Info struct {
 	// prompt.
 	Recorded bool
 	// Problem says why a recording that is there cannot be played (the
-	// built-in prompt plays instead); "" when there is none.
+	// built-in prompt, if there is one, plays instead); "" when there is
+	// none.
 	Problem string
 }
 
-// List describes every prompt, in the order of Names. Errors: none; a
-// recording that cannot be read is reported in its Problem.
+// List describes every prompt, in the order of Names, then the Department
+// prompts recorded, by name. Errors: none; a recording that cannot be
+// read is reported in its Problem.
 func (l *Library) List() []Info {
-	out := make([]Info, 0, len(Names()))
-	for _, name := range Names() {
-		info := Info{Name: name}
-		if l.dir != "" {
-			_, err := openFile(name, l.path(name))
-			switch {
-			case err == nil:
-				info.Recorded = true
-			case errors.Is(err, fs.ErrNotExist):
-			case errors.As(err, new(*fs.PathError)):
-				info.Problem = "the file cannot be read" // the error names the server's paths
-			default:
-				info.Problem = err.Error()
+	names := Names()
+	if l.dir != "" {
+		files, err := os.ReadDir(l.dir) // sorted by name; none before the first upload
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			l.log.Error("list the prompt recordings", "dir", l.dir, "error", err)
+		}
+		for _, f := range files {
+			if name, ok := strings.CutSuffix(f.Name(), ".wav"); ok && isDepartment(name) {
+				names = append(names, name)
 			}
 		}
-		out = append(out, info)
+	}
+	out := make([]Info, 0, len(names))
+	for _, name := range names {
+		out = append(out, l.info(name))
 	}
 	return out
+}
+
+// info describes the prompt name.
+func (l *Library) info(name string) Info {
+	info := Info{Name: name}
+	if l.dir == "" {
+		return info
+	}
+	_, err := openFile(name, l.path(name))
+	switch {
+	case err == nil:
+		info.Recorded = true
+	case errors.Is(err, fs.ErrNotExist):
+	case errors.As(err, new(*fs.PathError)):
+		info.Problem = "the file cannot be read" // the error names the server's paths
+	default:
+		info.Problem = err.Error()
+	}
+	return info
 }
 
 func (l *Library) path(name string) string { return filepath.Join(l.dir, name+".wav") }

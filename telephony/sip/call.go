@@ -248,6 +248,9 @@ func (c *call) play(ctx context.Context, name string, bargeIn bool) (rune, error
 	if err != nil {
 		return 0, fmt.Errorf("open prompt %s: %w", name, err)
 	}
+	if played := c.cs.cfg.Played; played != nil {
+		played(c.id, name)
+	}
 	pb, err := c.med.PlaybackCreate()
 	if err != nil {
 		return 0, fmt.Errorf("playback %s: %w", name, err)

@@ -61,6 +61,13 @@ type CallConfig struct {
 	AnnounceEvery time.Duration // position announcements while queued (default 30 s)
 	RTPTimeout    time.Duration // a call without RTP for this long ends (default 30 s)
 	SurveyTimeout time.Duration // waiting for the rating after the survey (default 10 s)
+	KeyTimeout    time.Duration // waiting for the next key of a number being keyed (default 5 s)
+	// Progress looks tickets up for menu choices of ActionProgress; nil:
+	// such a choice waits in its queue.
+	Progress telephony.ProgressLookup
+	// Played, if set, hears the name of every prompt a call starts to
+	// play (for tests); it must not block.
+	Played func(call, prompt string)
 	// Recordings is the directory of the answered calls' recordings
 	// (<call id>.wav); empty records nothing.
 	Recordings string
@@ -100,6 +107,9 @@ func (c CallConfig) withDefaults() CallConfig {
 	}
 	if c.SurveyTimeout <= 0 {
 		c.SurveyTimeout = 10 * time.Second
+	}
+	if c.KeyTimeout <= 0 {
+		c.KeyTimeout = 5 * time.Second
 	}
 	if c.VoicemailSilence <= 0 {
 		c.VoicemailSilence = 5 * time.Second

@@ -11,8 +11,8 @@ import (
 	"github.com/open12345/hotline/telephony/prompts"
 )
 
-// flow runs the IVR menu, then the wait in a queue, and returns how the
-// call ended.
+// flow runs the IVR menu, then the wait in a queue or the progress
+// lookup, and returns how the call ended.
 func (c *call) flow() telephony.Outcome {
 	if c.afterHours(c.ctx) {
 		return c.closed(c.ctx)
@@ -25,6 +25,9 @@ func (c *call) flow() telephony.Outcome {
 		if _, err := c.play(c.ctx, choice.Prompt, false); err != nil {
 			return c.failed("prompt", err, telephony.OutcomeIVR)
 		}
+	}
+	if choice.Action == telephony.ActionProgress {
+		return c.progress(c.ctx, choice.Queue)
 	}
 	return c.wait(c.ctx, choice.Queue)
 }

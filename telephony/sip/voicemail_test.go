@@ -232,14 +232,6 @@ func TestVoicemail_SilenceEndsTheMessage(t *testing.T) {
 	hangUp(t, d)
 }
 
-// keys sends each key of s by SIP INFO, in order.
-func keys(t *testing.T, d *diago.DialogClientSession, s string) {
-	t.Helper()
-	for _, k := range s {
-		key(t, d, k)
-	}
-}
-
 // queuedThen dials from number, chooses 1 in the menu, waits in the
 // queue and keys s.
 func (e *messageEdge) queuedThen(t *testing.T, number, s string) *diago.DialogClientSession {
