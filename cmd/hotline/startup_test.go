@@ -20,7 +20,8 @@ import (
 )
 
 // makeRunCommand returns the shell command of `make run` after its set-up
-// (the part after `. .run/env &&`), with bin in place of bin/hotline.
+// (the part after `. .run/env &&`), with bin in place of bin/hotline and
+// make's $$ as $.
 func makeRunCommand(t *testing.T, bin string) string {
 	t.Helper()
 	makefile, err := os.ReadFile("../../Makefile")
@@ -31,7 +32,8 @@ func makeRunCommand(t *testing.T, bin string) string {
 	if m == nil {
 		t.Fatal("the Makefile has no `run:` recipe of the form `. .run/env && …`")
 	}
-	return strings.ReplaceAll(string(m[1]), "bin/hotline", bin)
+	// As make does: $$ in a recipe is the shell's $.
+	return strings.ReplaceAll(strings.ReplaceAll(string(m[1]), "$$", "$"), "bin/hotline", bin)
 }
 
 // logLine is a JSON log line, or zero for a line that is not one.
