@@ -243,21 +243,27 @@ func (ss *session) hello(ctx context.Context) (*Listener, error) {
 	l := svc.hub.Listen(ss.chat.ID)
 	ss.sent = h.LastSeq
 	ss.send("welcome", map[string]any{"chat_id": ss.chat.ID, "resume_token": tok, "last_seq": ss.chat.LastSeq})
-	for after := h.LastSeq; ; {
-		missed, err := svc.Replay(ctx, ss.chat.ID, after)
-		if err != nil {
-			l.Close()
-			return nil, err
-		}
-		for _, m := range missed {
-			ss.sendMessage(m)
-		}
-		if len(missed) < ReplayLimit {
-			break
-		}
-		after = missed[len(missed)-1].Seq
+	if err := ss.replay(ctx); err != nil {
+		l.Close()
+		return nil, err
 	}
 	return l, nil
+}
+
+// replay sends the stored messages after the last seq sent, in order.
+func (ss *session) replay(ctx context.Context) error {
+	for {
+		missed, err := ss.sock.svc.Replay(ctx, ss.chat.ID, ss.sent)
+		if err != nil {
+			return err
+		}
+		for _, m := range missed {
+			ss.send1(m)
+		}
+		if len(missed) < ReplayLimit {
+			return nil
+		}
+	}
 }
 
 // forward sends the chat's new messages, each once: those the replay
@@ -279,7 +285,12 @@ func (ss *session) forward(ctx context.Context, l *Listener) {
 			}
 			switch {
 			case ev.Message != nil:
-				ss.sendMessage(*ev.Message)
+				if err := ss.sendMessage(ctx, *ev.Message); err != nil {
+					ss.sock.log.Warn("chat: replay a gap", "chat", ss.chat.ID, "err", err)
+					ss.send("closed", map[string]string{"reason": "reconnect"})
+					ss.closeSoon()
+					return
+				}
 			case ev.Signal == "typing" && isFrom(ev.Data, FromCitizen):
 				// the citizen's own typing
 			default:
@@ -339,10 +350,25 @@ func (ss *session) handle(ctx context.Context, env envelope) error {
 	return errs.E(errs.Invalid, "unknown frame type %q", clip(env.Type, 40))
 }
 
-// sendMessage sends a transcript message in the protocol's form, once.
-func (ss *session) sendMessage(m Message) {
+// sendMessage sends a live transcript message once and in order. Two
+// writers' messages are stored in seq order but may be published in the
+// other: a message past a gap first replays the gap from the store, where
+// the earlier seqs are already committed.
+func (ss *session) sendMessage(ctx context.Context, m Message) error {
+	if m.Seq > ss.sent+1 {
+		if err := ss.replay(ctx); err != nil {
+			return err
+		}
+	}
+	ss.send1(m)
+	return nil
+}
+
+// send1 sends a transcript message in the protocol's form unless its seq
+// was sent already.
+func (ss *session) send1(m Message) {
 	if m.Seq <= ss.sent {
-		return // replayed already
+		return
 	}
 	ss.sent = m.Seq
 	if m.From == FromBot {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/open12345/hotline/postgres"
 	"github.com/open12345/hotline/webchat"
 )
 
@@ -20,14 +21,15 @@ import (
 // are allowed while allowNew is set.
 type chatServer struct {
 	svc      *webchat.Service
+	store    *postgres.ChatStore
 	url      string
 	allowNew atomic.Bool
 }
 
 func newChatServer(t *testing.T) *chatServer {
 	t.Helper()
-	svc, _ := newService(t)
-	cs := &chatServer{svc: svc}
+	svc, store := newService(t)
+	cs := &chatServer{svc: svc, store: store}
 	cs.allowNew.Store(true)
 	sock := webchat.NewSocket(svc, webchat.SocketConfig{
 		OriginAllowed: func(r *http.Request) bool {
@@ -198,6 +200,32 @@ func TestSocket_ConversationAndLosslessResume(t *testing.T) {
 	ms, err := cs.svc.Replay(context.Background(), chatID, 0)
 	if err != nil || len(ms) != 8 {
 		t.Fatalf("stored transcript: %d messages, %v; want 8", len(ms), err)
+	}
+}
+
+// Two writers' messages are stored in seq order but may reach the hub in
+// the other: the socket fills the gap from the store, so the citizen gets
+// every seq once and in order.
+func TestSocket_MessagesPublishedOutOfOrderArriveInOrder(t *testing.T) {
+	cs := newChatServer(t)
+	a := cs.dial(t)
+	w := a.hello("", 0)
+	a.expect("bot") // seq 1, the greeting
+	chatID := int64(w["chat_id"].(float64))
+	ctx := context.Background()
+	late, _, err := cs.store.Append(ctx, webchat.Message{ChatID: chatID, From: webchat.FromCitizen, Text: "先存的", At: t0, ClientID: "late"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := cs.svc.Say(ctx, chatID, "后存的", "early"); err != nil { // seq 3, published first
+		t.Fatal(err)
+	}
+	cs.svc.Hub().Publish(late) // seq 2, published last
+	if _, _, err := cs.svc.Say(ctx, chatID, "再一条", "next"); err != nil {
+		t.Fatal(err)
+	}
+	if got := a.seqs(3); fmt.Sprint(got) != "[2 3 4]" {
+		t.Fatalf("the socket sent %v, want 2 3 4", got)
 	}
 }
 

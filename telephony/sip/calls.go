@@ -277,11 +277,14 @@ func (cs *Calls) info(req *sip.Request, tx sip.ServerTransaction) {
 			status, reason = sip.StatusBadRequest, "Bad Request"
 		}
 	}
-	if err := tx.Respond(sip.NewResponseFromRequest(req, status, reason, nil)); err != nil {
-		cs.log.Warn("sip: respond to INFO", "error", err)
-	}
+	// The key is queued before the answer: a phone sends its next INFO
+	// only after this 200, and sipgo handles each request on its own
+	// goroutine, so pressing later could swap two keys.
 	if status == sip.StatusOK {
 		c.press(in.Digit)
+	}
+	if err := tx.Respond(sip.NewResponseFromRequest(req, status, reason, nil)); err != nil {
+		cs.log.Warn("sip: respond to INFO", "error", err)
 	}
 }
 
