@@ -23,8 +23,14 @@ type CallRecords interface {
 	LinkTicket(ctx context.Context, id, ticketID int64) error
 }
 
+// OutboundCaller places agents' calls to citizens (telephony.OutboundCalls).
+type OutboundCaller interface {
+	Call(ctx context.Context, actor auth.Actor, req telephony.OutboundRequest) (telephony.Call, error)
+}
+
 func (s *Server) callRoutes() {
 	m := s.mux
+	m.Handle("POST /api/v1/calls/outbound", s.authed(s.placeCall, auth.RoleAgent))
 	m.Handle("GET /api/v1/calls", s.authed(s.listCalls, staffRoles...))
 	m.Handle("GET /api/v1/calls/{id}", s.authed(withQuery(s.getCall), staffRoles...))
 	m.Handle("GET /api/v1/calls/{id}/recording", s.authed(withQuery(s.callRecording), staffRoles...))
@@ -58,6 +64,7 @@ type callView struct {
 	Satisfaction *int            `json:"satisfaction"`
 	RecordingURL *string         `json:"recording_url"`
 	TicketID     *int64          `json:"ticket_id"`
+	CallbackID   *int64          `json:"callback_id,omitempty"` // the missed-call entry an outbound call works
 	Events       []callEventView `json:"events,omitempty"`
 }
 
@@ -81,6 +88,9 @@ func viewCall(c telephony.Call, loc *time.Location) callView {
 	}
 	if c.TicketID != 0 {
 		v.TicketID = &c.TicketID
+	}
+	if c.CallbackID != 0 {
+		v.CallbackID = &c.CallbackID
 	}
 	for _, e := range c.Events {
 		v.Events = append(v.Events, callEventView{At: e.At.In(loc), Event: string(e.Event), Detail: e.Detail})
@@ -229,6 +239,40 @@ func (s *Server) callRecording(w http.ResponseWriter, r *http.Request, a auth.Ac
 	return nil
 }
 
+// outboundRequest names what the agent calls back: one of a missed-call
+// entry, a ticket (回访) or a call.
+type outboundRequest struct {
+	CallbackID int64  `json:"callback_id"`
+	TicketID   int64  `json:"ticket_id"`
+	CallID     string `json:"call_id"`
+}
+
+// placeCall starts an outbound call for the agent: 201 with the call's
+// record as it starts; the console follows it as any other voice contact.
+func (s *Server) placeCall(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	if s.outbound == nil {
+		return errs.E(errs.Unavailable, "this server places no calls: it has no telephony")
+	}
+	var req outboundRequest
+	if err := httpx.DecodeJSON(w, r, &req, false); err != nil {
+		return err
+	}
+	in := telephony.OutboundRequest{CallbackID: req.CallbackID, TicketID: req.TicketID}
+	if req.CallID != "" {
+		id, err := strconv.ParseInt(req.CallID, 10, 64)
+		if err != nil || id <= 0 {
+			return errs.E(errs.Invalid, "call_id must be a call's id")
+		}
+		in.CallID = id
+	}
+	c, err := s.outbound.Call(r.Context(), a, in)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusCreated, viewCall(c, s.tickets.Location()))
+	return nil
+}
+
 type callbackView struct {
 	ID        int64     `json:"id"`
 	Phone     string    `json:"phone"`
@@ -238,7 +282,11 @@ type callbackView struct {
 	UpdatedAt time.Time `json:"updated_at"`
 	DueAt     time.Time `json:"due_at"`
 	State     string    `json:"state"`
-	Attempts  int       `json:"attempts"`
+	Attempts  int       `json:"attempts"` // the hotline's dial attempts
+	// Calls counts the citizen's missed calls merged into the entry.
+	Calls         int        `json:"calls"`
+	Agent         string     `json:"agent"` // who dialled it last
+	LastAttemptAt *time.Time `json:"last_attempt_at"`
 }
 
 func (s *Server) listCallbacks(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
@@ -273,7 +321,7 @@ func (s *Server) listCallbacks(w http.ResponseWriter, r *http.Request, a auth.Ac
 	for i, c := range cbs {
 		out[i] = callbackView{ID: c.ID, Phone: c.Phone, Reason: string(c.Reason), CallID: strconv.FormatInt(c.CallID, 10),
 			CreatedAt: c.CreatedAt.In(loc), UpdatedAt: c.UpdatedAt.In(loc), DueAt: c.DueAt.In(loc),
-			State: string(c.State), Attempts: c.Attempts}
+			State: string(c.State), Attempts: c.Attempts, Calls: c.Calls, Agent: c.Agent, LastAttemptAt: inLoc(c.LastAttemptAt, loc)}
 	}
 	httpx.WriteJSON(w, http.StatusOK, page[callbackView]{Items: out, NextCursor: encodeCursor(next)})
 	return nil

@@ -187,7 +187,7 @@ func TestCalls_AbandonedTwiceIsOneCallback(t *testing.T) {
 	type cb struct {
 		Phone, Reason, State string
 		CallID               string `json:"call_id"`
-		Attempts             int
+		Attempts, Calls      int
 		CreatedAt            time.Time `json:"created_at"`
 		DueAt                time.Time `json:"due_at"`
 	}
@@ -198,13 +198,13 @@ func TestCalls_AbandonedTwiceIsOneCallback(t *testing.T) {
 			t.Fatalf("%s: %d callbacks, want 1: %+v", user, len(p.Items), p.Items)
 		}
 		c := p.Items[0]
-		if c.Phone != "13900001111" || c.Reason != "abandoned" || c.State != "open" || c.Attempts != 2 ||
+		if c.Phone != "13900001111" || c.Reason != "abandoned" || c.State != "waiting" || c.Attempts != 0 || c.Calls != 2 ||
 			c.CallID != strconv.FormatInt(second, 10) || !c.DueAt.Equal(c.CreatedAt.Add(telephony.CallbackWithin)) {
 			t.Fatalf("%s: callback %+v (first call %d, second %d)", user, c, first, second)
 		}
 	}
 	var done struct{ Items []cb }
-	e.must(e.call("supervisor", "GET", "/api/v1/callbacks?state=done", nil), 200, &done)
+	e.must(e.call("supervisor", "GET", "/api/v1/callbacks?state=reached", nil), 200, &done)
 	if len(done.Items) != 0 {
 		t.Fatalf("done callbacks %+v", done.Items)
 	}

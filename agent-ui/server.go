@@ -79,9 +79,12 @@ type Deps struct {
 	// directory of the calls' recordings (HOTLINE_DATA_DIR/recordings).
 	CallRecords CallRecords
 	Recordings  string
-	Bus         *eventbus.Local // ticket notices for the consoles; nil: none
-	Clock       clock.Clock
-	Hub         HubConfig
+	// Outbound places agents' calls to citizens; nil: POST
+	// /calls/outbound answers unavailable.
+	Outbound OutboundCaller
+	Bus      *eventbus.Local // ticket notices for the consoles; nil: none
+	Clock    clock.Clock
+	Hub      HubConfig
 
 	// IVRMenus and Prompts are the IVR's menu and prompts, which admins
 	// change; nil: no telephony, and /ivr answers unavailable.
@@ -142,6 +145,7 @@ type Server struct {
 	clock        clock.Clock
 	sipPasswords SIPPasswords
 	calls        CallRecords
+	outbound     OutboundCaller
 	recordings   string
 	ivrMenus     IVRMenus
 	prompts      IVRPrompts
@@ -167,7 +171,7 @@ func NewServer(deps Deps) (*Server, error) {
 		routing: deps.Routing, routingConfig: routing.NewConfigService(deps.RoutingStore, deps.Routing),
 		controls: newContactControls(deps.Routing, withChatControl(deps)),
 		history:  citizenHistory(deps),
-		clock:    deps.Clock, sipPasswords: deps.SIPPasswords, calls: deps.CallRecords,
+		clock:    deps.Clock, sipPasswords: deps.SIPPasswords, calls: deps.CallRecords, outbound: deps.Outbound,
 		recordings: deps.Recordings, ivrMenus: deps.IVRMenus, prompts: deps.Prompts}
 	if s.hub, err = newHub(deps.Hub, deps, s.history, s.routingConfig, s.controls); err != nil {
 		return nil, err

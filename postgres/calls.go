@@ -24,13 +24,13 @@ func NewCallStore(db *DB) *CallStore { return &CallStore{db: db} }
 
 const callColumns = `id, direction, caller, callee, started_at, queued_at, answered_at, ended_at, ivr_path, queue,
 	agent, coalesce(outcome, ''), wait_seconds, talk_seconds, coalesce(hangup_by, ''), coalesce(satisfaction, 0),
-	recording, coalesce(ticket_id, 0)`
+	recording, coalesce(ticket_id, 0), coalesce(callback_id, 0)`
 
 func scanCall(row pgx.Row) (telephony.Call, error) {
 	var c telephony.Call
 	err := row.Scan(&c.ID, &c.Direction, &c.Caller, &c.Callee, &c.StartedAt, &c.QueuedAt, &c.AnsweredAt, &c.EndedAt,
 		&c.IVRPath, &c.Queue, &c.Agent, &c.Outcome, &c.WaitSeconds, &c.TalkSeconds, &c.HangupBy, &c.Satisfaction,
-		&c.Recording, &c.TicketID)
+		&c.Recording, &c.TicketID, &c.CallbackID)
 	return c, err
 }
 
@@ -38,8 +38,9 @@ func scanCall(row pgx.Row) (telephony.Call, error) {
 func (s *CallStore) CreateCall(ctx context.Context, c telephony.Call) (int64, error) {
 	var id int64
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO calls (direction, caller, callee, started_at)
-			VALUES ($1, $2, $3, $4) RETURNING id`, c.Direction, c.Caller, c.Callee, c.StartedAt).Scan(&id); err != nil {
+		if err := tx.QueryRow(ctx, `INSERT INTO calls (direction, caller, callee, started_at, ticket_id, callback_id)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, c.Direction, c.Caller, c.Callee, c.StartedAt,
+			nullableInt(c.TicketID), nullableInt(c.CallbackID)).Scan(&id); err != nil {
 			return err
 		}
 		return insertCallEvents(ctx, tx, id, c.Events)
@@ -95,15 +96,15 @@ func (s *CallStore) UpdateCall(ctx context.Context, id int64,
 	return translate(err, "update call "+strconv.FormatInt(id, 10))
 }
 
-// upsertCallback adds a missed-call entry, or refreshes the phone's open
-// one (its first due time kept).
-const upsertCallback = `INSERT INTO callbacks (phone, reason, call_id, created_at, updated_at, due_at, state, attempts)
+// upsertCallback adds a missed-call entry, or merges the call into the
+// phone's open one (its first due time kept).
+const upsertCallback = `INSERT INTO callbacks (phone, reason, call_id, created_at, updated_at, due_at, state, calls)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-	ON CONFLICT (phone) WHERE state = 'open' DO UPDATE SET reason = excluded.reason,
-		call_id = excluded.call_id, updated_at = excluded.updated_at, attempts = callbacks.attempts + 1`
+	ON CONFLICT (phone) WHERE state IN ('waiting', 'dialling') DO UPDATE SET reason = excluded.reason,
+		call_id = excluded.call_id, updated_at = excluded.updated_at, calls = callbacks.calls + 1`
 
 func callbackArgs(cb telephony.Callback) []any {
-	return []any{cb.Phone, cb.Reason, cb.CallID, cb.CreatedAt, cb.UpdatedAt, cb.DueAt, cb.State, cb.Attempts}
+	return []any{cb.Phone, cb.Reason, cb.CallID, cb.CreatedAt, cb.UpdatedAt, cb.DueAt, cb.State, cb.Calls}
 }
 
 func nullableInt(n int64) *int64 {
@@ -180,19 +181,53 @@ func (s *CallStore) Calls(ctx context.Context, f telephony.CallFilter) ([]teleph
 	return cs, translate(err, "list calls")
 }
 
-// Callbacks lists missed-call entries matching f, newest first. Errors:
-// unavailable.
+const callbackColumns = `id, phone, reason, call_id, created_at, updated_at, due_at, state, attempts, calls, agent,
+	last_attempt_at`
+
+func scanCallback(row pgx.Row) (telephony.Callback, error) {
+	var c telephony.Callback
+	err := row.Scan(&c.ID, &c.Phone, &c.Reason, &c.CallID, &c.CreatedAt, &c.UpdatedAt, &c.DueAt, &c.State, &c.Attempts,
+		&c.Calls, &c.Agent, &c.LastAttemptAt)
+	return c, err
+}
+
+// Callbacks lists missed-call entries matching f, newest first; the
+// state open selects waiting and dialling ones. Errors: unavailable.
 func (s *CallStore) Callbacks(ctx context.Context, f telephony.CallbackFilter) ([]telephony.Callback, error) {
-	rows, err := s.db.Pool.Query(ctx, `SELECT id, phone, reason, call_id, created_at, updated_at, due_at, state, attempts
-		FROM callbacks WHERE ($1 = '' OR state = $1) AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3`,
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+callbackColumns+` FROM callbacks
+		WHERE ($1 = '' OR state = $1 OR $1 = 'open' AND state IN ('waiting', 'dialling')) AND ($2 = 0 OR id < $2)
+		ORDER BY id DESC LIMIT $3`,
 		string(f.State), f.Before, f.Limit)
 	if err != nil {
 		return nil, translate(err, "list callbacks")
 	}
-	cbs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (telephony.Callback, error) {
-		var c telephony.Callback
-		err := row.Scan(&c.ID, &c.Phone, &c.Reason, &c.CallID, &c.CreatedAt, &c.UpdatedAt, &c.DueAt, &c.State, &c.Attempts)
-		return c, err
-	})
+	cbs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (telephony.Callback, error) { return scanCallback(row) })
 	return cbs, translate(err, "list callbacks")
+}
+
+// Callback returns one missed-call entry. Errors: not_found, unavailable.
+func (s *CallStore) Callback(ctx context.Context, id int64) (telephony.Callback, error) {
+	c, err := scanCallback(s.db.Pool.QueryRow(ctx, `SELECT `+callbackColumns+` FROM callbacks WHERE id = $1`, id))
+	return c, translate(err, "callback "+strconv.FormatInt(id, 10))
+}
+
+// UpdateCallback locks the entry, runs change on it and writes its state,
+// attempts, agent and last attempt. Errors: not_found, unavailable, those
+// of change.
+func (s *CallStore) UpdateCallback(ctx context.Context, id int64, change func(c *telephony.Callback) error) (telephony.Callback, error) {
+	var c telephony.Callback
+	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
+		var err error
+		c, err = scanCallback(tx.QueryRow(ctx, `SELECT `+callbackColumns+` FROM callbacks WHERE id = $1 FOR UPDATE`, id))
+		if err != nil {
+			return translate(err, "callback "+strconv.FormatInt(id, 10))
+		}
+		if err := change(&c); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE callbacks SET state = $2, attempts = $3, agent = $4, last_attempt_at = $5, updated_at = $6
+			WHERE id = $1`, id, c.State, c.Attempts, c.Agent, c.LastAttemptAt, c.UpdatedAt)
+		return err
+	})
+	return c, translate(err, "update callback "+strconv.FormatInt(id, 10))
 }

@@ -22,7 +22,8 @@ func (s *CallStore) CallIDs(ctx context.Context, n int) ([]int64, error) {
 
 // WriteCalls writes the call log's batch as one pgx batch, which
 // PostgreSQL runs as one implicit transaction: one statement inserts the
-// new calls, one updates the others (never their ticket), one appends the
+// new calls (an outbound call with its ticket and callback), one updates
+// the others (never their ticket), one appends the
 // events, then each missed-call entry in order. Errors: invalid,
 // conflict, unavailable.
 func (s *CallStore) WriteCalls(ctx context.Context, b telephony.CallBatch) error {
@@ -46,10 +47,11 @@ func (s *CallStore) WriteCalls(ctx context.Context, b telephony.CallBatch) error
 	batch := &pgx.Batch{}
 	if len(ins.id) > 0 {
 		batch.Queue(`INSERT INTO calls (id, direction, caller, callee, started_at, queued_at, answered_at, ended_at, ivr_path,
-			queue, agent, outcome, wait_seconds, talk_seconds, hangup_by, satisfaction, recording) OVERRIDING SYSTEM VALUE
+			queue, agent, outcome, wait_seconds, talk_seconds, hangup_by, satisfaction, recording, ticket_id, callback_id)
+			OVERRIDING SYSTEM VALUE
 			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],
 				$7::timestamptz[], $8::timestamptz[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::int[],
-				$15::text[], $16::smallint[], $17::text[])`, ins.args()...)
+				$15::text[], $16::smallint[], $17::text[], $18::bigint[], $19::bigint[])`, append(ins.args(), ins.ticket, ins.callback)...)
 	}
 	if len(upd.id) > 0 {
 		batch.Queue(`UPDATE calls c SET queued_at = v.queued_at, answered_at = v.answered_at, ended_at = v.ended_at,
@@ -87,6 +89,7 @@ type callColumnsOf struct {
 	wait, talk                []int32
 	satisfaction              []*int16
 	recording                 []string
+	ticket, callback          []*int64 // written only with a new call: an outbound call's
 }
 
 func (c *callColumnsOf) add(call telephony.Call) {
@@ -104,6 +107,7 @@ func (c *callColumnsOf) add(call telephony.Call) {
 	}
 	c.satisfaction = append(c.satisfaction, sat)
 	c.recording = append(c.recording, call.Recording)
+	c.ticket, c.callback = append(c.ticket, nullableInt(call.TicketID)), append(c.callback, nullableInt(call.CallbackID))
 }
 
 func (c *callColumnsOf) args() []any {

@@ -87,3 +87,54 @@ func (e *Engine) CanTake(agentID string, ch Channel) error {
 	}
 	return e.cannotTake(a, ch, e.now())
 }
+
+// Place connects an outbound contact the agent places (a callback, a
+// 回访 call) to the agent at once: the agent is busy with it, and ending
+// it starts the wrap-up of its queue, as for a call the agent answered.
+// It counts in no queue's figures. The agent must be logged in with a
+// phone for voice and free: no other contact and none ringing; an agent
+// who is not ready may place one (agents step out of the queue to call
+// back), one in wrap-up too. Errors: invalid, not_found (no such agent or
+// queue), conflict (the agent is busy, offline or without a phone).
+func (e *Engine) Place(agentID string, in Contact) (ContactView, error) {
+	switch {
+	case in.Channel != Voice:
+		return ContactView{}, errs.E(errs.Invalid, "only a voice contact can be placed")
+	case len(in.ID) > 128 || len(in.Caller) > 64 || len(in.Ref) > 128:
+		return ContactView{}, errs.E(errs.Invalid, "contact id, caller or ref too long")
+	}
+	now := e.lock()
+	defer e.unlock(now)
+	a, ok := e.agents[agentID]
+	if !ok {
+		return ContactView{}, errs.E(errs.NotFound, "no agent %s", agentID)
+	}
+	if _, ok := e.queues[in.Queue]; !ok {
+		return ContactView{}, errs.E(errs.NotFound, "no queue %q", in.Queue)
+	}
+	switch {
+	case !a.online:
+		return ContactView{}, errs.E(errs.Conflict, "agent %s is not logged in", a.ID)
+	case !e.reachable(a, Voice):
+		return ContactView{}, errs.E(errs.Conflict, "agent %s has no phone registered", a.ID)
+	case len(a.contacts) > 0:
+		return ContactView{}, errs.E(errs.Conflict, "agent %s is busy with another contact", a.ID)
+	case a.offer != nil:
+		return ContactView{}, errs.E(errs.Conflict, "agent %s has a contact ringing; try again in a moment", a.ID)
+	}
+	if in.ID == "" {
+		in.ID = e.nextID("c")
+	} else if _, taken := e.contacts[in.ID]; taken {
+		return ContactView{}, errs.E(errs.Conflict, "contact %s is already routed", in.ID)
+	}
+	in.Outbound = true
+	e.seq++
+	c := &contact{Contact: in, status: Connected, arrived: now, seq: e.seq, agent: a, answeredAt: now,
+		lines: map[*line]int{}, declined: map[*agent]bool{}}
+	e.contacts[c.ID] = c
+	a.contacts = append(a.contacts, c)
+	e.dirty[a] = struct{}{}
+	v := c.view()
+	e.emit(Event{Kind: EventAssigned, At: now, Contact: &v})
+	return v, nil
+}

@@ -135,3 +135,53 @@ func TestTransferToAgent_Refused(t *testing.T) {
 		t.Fatalf("after refused transfers a1 has %+v", v.Contacts)
 	}
 }
+
+// An agent places a callback: busy with it at once, counted in no
+// queue, wrap-up of its queue after; offers wait meanwhile.
+func TestPlace(t *testing.T) {
+	h := newHarness(t, routing.QueueConfig{Name: "general", WrapUpSeconds: 10, RingSeconds: 20})
+	h.ready(routing.Profile{ID: "a1", Skills: skills("general")})
+	h.presence("a1", routing.NotReady, routing.ReasonBreak) // stepped out to call back
+	v, err := h.e.Place("a1", routing.Contact{Channel: routing.Voice, Queue: "general", Caller: "13812345678", Ref: "77"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.check()
+	if v.Status != routing.Connected || v.Agent != "a1" || !v.Outbound {
+		t.Fatalf("placed contact %+v, want connected to a1, outbound", v)
+	}
+	h.wantState("a1", routing.Busy, routing.ReasonNone)
+	if st := h.stats("general"); st.Answered != 0 {
+		t.Fatalf("queue figures %+v, want nothing counted for a placed call", st)
+	}
+	h.presence("a1", routing.Ready, routing.ReasonNone)
+	waiting := h.call("general")
+	h.wantOffer("a1", "") // busy on the callback
+	if _, err := h.e.Place("a1", routing.Contact{Channel: routing.Voice, Queue: "general"}); errs.CodeOf(err) != errs.Conflict {
+		t.Fatalf("a second placed call: %v, want conflict", err)
+	}
+	h.end(v.ID)
+	h.wantState("a1", routing.WrapUp, routing.ReasonNone)
+	h.advance(sec(10))
+	h.wantOffer("a1", waiting)
+
+	for _, tc := range []struct {
+		name  string
+		agent string
+		in    routing.Contact
+		code  errs.Code
+	}{
+		{"Chat", "a1", routing.Contact{Channel: routing.Chat, Queue: "general"}, errs.Invalid},
+		{"UnknownAgent", "nobody", routing.Contact{Channel: routing.Voice, Queue: "general"}, errs.NotFound},
+		{"UnknownQueue", "a1", routing.Contact{Channel: routing.Voice, Queue: "nope"}, errs.NotFound},
+		{"Ringing", "a1", routing.Contact{Channel: routing.Voice, Queue: "general"}, errs.Conflict},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := h.e.Place(tc.agent, tc.in)
+			wantCode(t, err, tc.code)
+		})
+	}
+	if v, err := h.e.Enqueue(routing.Contact{Channel: routing.Voice, Queue: "general", Outbound: true}); err != nil || v.Outbound {
+		t.Fatalf("an enqueued contact %+v (%v) claims to be outbound", v, err)
+	}
+}

@@ -346,6 +346,7 @@ func (e *Engine) Enqueue(in Contact) (ContactView, error) {
 	case len(in.ID) > 128 || len(in.Caller) > 64 || len(in.Ref) > 128:
 		return ContactView{}, errs.E(errs.Invalid, "contact id, caller or ref too long")
 	}
+	in.Outbound = false // placed only by Place
 	now := e.lock()
 	defer e.unlock(now)
 	q, ok := e.queues[in.Queue]

@@ -14,6 +14,9 @@ type Contact struct {
 	Priority int     `json:"priority"` // 0 normal … 9 highest
 	Caller   string  `json:"caller"`   // the citizen's phone number or chat name
 	Ref      string  `json:"ref"`      // the channel's own reference: call or chat id
+	// Outbound marks a contact an agent placed (Engine.Place), never one
+	// that waited: a callback or a 回访 call.
+	Outbound bool `json:"outbound,omitempty"`
 }
 
 // MaxPriority is the highest contact priority.

@@ -25,40 +25,52 @@ const (
 // CallbackState is where a missed-call entry stands.
 type CallbackState string
 
-// States: open until someone calls back (done) or it is dropped
-// (cancelled).
+// States: an entry waits until an agent dials it (dialling); a call that
+// reaches the citizen ends it (reached), one that does not puts it back
+// to waiting, or to unreachable after the allowed attempts. A supervisor
+// may cancel a waiting entry.
 const (
-	CallbackOpen      CallbackState = "open"
-	CallbackDone      CallbackState = "done"
-	CallbackCancelled CallbackState = "cancelled"
+	CallbackWaiting     CallbackState = "waiting"
+	CallbackDialling    CallbackState = "dialling"
+	CallbackReached     CallbackState = "reached"
+	CallbackUnreachable CallbackState = "unreachable"
+	CallbackCancelled   CallbackState = "cancelled"
+	// CallbackOpen selects waiting and dialling entries in a filter: the
+	// list still to be worked. No entry is in it.
+	CallbackOpen CallbackState = "open"
 )
 
-// ParseCallbackState returns the state named s. Errors: invalid.
+// ParseCallbackState returns the state named s (open, a filter's,
+// included). Errors: invalid.
 func ParseCallbackState(s string) (CallbackState, error) {
 	switch st := CallbackState(s); st {
-	case CallbackOpen, CallbackDone, CallbackCancelled:
+	case CallbackWaiting, CallbackDialling, CallbackReached, CallbackUnreachable, CallbackCancelled, CallbackOpen:
 		return st, nil
 	}
-	return "", errs.E(errs.Invalid, "state must be open, done or cancelled")
+	return "", errs.E(errs.Invalid, "state must be open, waiting, dialling, reached, unreachable or cancelled")
 }
 
 // CallbackWithin is how soon a missed caller is to be called back.
 const CallbackWithin = time.Hour
 
 // Callback is an entry of the missed-call list (漏接回拨). A phone has at
-// most one open entry: each further missed call refreshes it (the latest
-// call and reason, Attempts counts the caller's missed calls) and keeps
-// its first due time, so calling again never moves a caller back.
+// most one open (waiting or dialling) entry: each further missed call is
+// merged into it (the latest call and reason, Calls counts the caller's
+// missed calls) and keeps its first due time, so calling again never
+// moves a caller back.
 type Callback struct {
-	ID        int64
-	Phone     string
-	Reason    CallbackReason
-	CallID    int64
-	CreatedAt time.Time
-	UpdatedAt time.Time
-	DueAt     time.Time
-	State     CallbackState
-	Attempts  int
+	ID            int64
+	Phone         string
+	Reason        CallbackReason
+	CallID        int64 // the latest missed call
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	DueAt         time.Time
+	State         CallbackState
+	Attempts      int        // the hotline's dial attempts
+	Calls         int        // the citizen's missed calls merged here
+	Agent         string     // who dialled it last
+	LastAttemptAt *time.Time // when it was dialled last
 }
 
 // CallbackFilter selects entries, newest first: in State ("" for any),
@@ -97,7 +109,7 @@ func missedCall(c Call, now time.Time) *Callback {
 		return nil
 	}
 	return &Callback{Phone: normalPhone(phone), Reason: reason, CallID: c.ID, CreatedAt: now, UpdatedAt: now,
-		DueAt: now.Add(CallbackWithin), State: CallbackOpen, Attempts: 1}
+		DueAt: now.Add(CallbackWithin), State: CallbackWaiting, Calls: 1}
 }
 
 func isDigits(s string) bool {

@@ -36,6 +36,12 @@ type CallLog interface {
 	Joined(ctx context.Context, id, party string, at time.Time) error
 	// CallbackTo: the caller asked to be called back at phone.
 	CallbackTo(ctx context.Context, id, phone string, at time.Time) error
+	// Dialled: an outbound call's agent answered and the citizen's number
+	// is dialled through the trunk.
+	Dialled(ctx context.Context, id, phone string, at time.Time) error
+	// NotReached: an outbound call did not reach the citizen, for reason
+	// (NotReachedBusy …).
+	NotReached(ctx context.Context, id, reason string, at time.Time) error
 	// Rated: the caller rated the call 1–5 in the survey.
 	Rated(ctx context.Context, id string, score int) error
 	// Ended: the call is over; by says who hung up.
@@ -73,6 +79,12 @@ func (NopCallLog) Joined(context.Context, string, string, time.Time) error { ret
 
 // CallbackTo does nothing.
 func (NopCallLog) CallbackTo(context.Context, string, string, time.Time) error { return nil }
+
+// Dialled does nothing.
+func (NopCallLog) Dialled(context.Context, string, string, time.Time) error { return nil }
+
+// NotReached does nothing.
+func (NopCallLog) NotReached(context.Context, string, string, time.Time) error { return nil }
 
 // Rated does nothing.
 func (NopCallLog) Rated(context.Context, string, int) error { return nil }

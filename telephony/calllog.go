@@ -88,7 +88,18 @@ func (s *Calls) CallLog(log *slog.Logger, opts ...RecorderOption) *CallRecorder 
 // Errors: invalid, unavailable (no id could be reserved, or the log is
 // closed).
 func (r *CallRecorder) Started(ctx context.Context, caller, callee string, _ time.Time) (string, error) {
-	c, err := beginCall(NewCall{Direction: Inbound, Caller: caller, Callee: callee}, r.calls.clock.Now())
+	return r.start(ctx, NewCall{Direction: Inbound, Caller: caller, Callee: callee})
+}
+
+// StartedOutbound records an outbound call that begins now, as Started
+// does an inbound one. Errors: as Started.
+func (r *CallRecorder) StartedOutbound(ctx context.Context, n NewCall) (string, error) {
+	n.Direction = Outbound
+	return r.start(ctx, n)
+}
+
+func (r *CallRecorder) start(ctx context.Context, n NewCall) (string, error) {
+	c, err := beginCall(n, r.calls.clock.Now())
 	if err != nil {
 		return "", err
 	}
@@ -128,6 +139,16 @@ func (r *CallRecorder) Answered(_ context.Context, id, agent string, _ time.Time
 // Joined records the third party of a three-way call.
 func (r *CallRecorder) Joined(_ context.Context, id, party string, _ time.Time) error {
 	return r.step(id, EventJoined, party)
+}
+
+// Dialled records that the citizen's number is dialled.
+func (r *CallRecorder) Dialled(_ context.Context, id, phone string, _ time.Time) error {
+	return r.step(id, EventDialled, phone)
+}
+
+// NotReached records why an outbound call did not reach the citizen.
+func (r *CallRecorder) NotReached(_ context.Context, id, reason string, _ time.Time) error {
+	return r.step(id, EventNotReached, reason)
 }
 
 // CallbackTo records the number the caller asked to be called back at.

@@ -59,14 +59,16 @@ type EventKind string
 
 // Steps of a call, in the order they usually come.
 const (
-	EventStarted  EventKind = "started"  // detail: the callee
-	EventDigit    EventKind = "digit"    // detail: the digit pressed
-	EventQueued   EventKind = "queued"   // detail: the queue
-	EventOffered  EventKind = "offered"  // detail: the agent rung
-	EventAnswered EventKind = "answered" // detail: the agent who answered
-	EventCallback EventKind = "callback" // detail: the number the caller asked to be called back at
-	EventJoined   EventKind = "joined"   // detail: the third party of a three-way call
-	EventEnded    EventKind = "ended"    // detail: the outcome
+	EventStarted    EventKind = "started"     // detail: the callee
+	EventDigit      EventKind = "digit"       // detail: the digit pressed
+	EventQueued     EventKind = "queued"      // detail: the queue
+	EventOffered    EventKind = "offered"     // detail: the agent rung
+	EventAnswered   EventKind = "answered"    // detail: the agent who answered
+	EventCallback   EventKind = "callback"    // detail: the number the caller asked to be called back at
+	EventJoined     EventKind = "joined"      // detail: the third party of a three-way call
+	EventDialled    EventKind = "dialled"     // an outbound call: the citizen's number is dialled through the trunk
+	EventNotReached EventKind = "not_reached" // an outbound call: why the citizen was not reached (busy, no_answer, rejected, failed, agent_no_answer)
+	EventEnded      EventKind = "ended"       // detail: the outcome
 )
 
 // CallEvent is one step of a call.
@@ -96,6 +98,7 @@ type Call struct {
 	Satisfaction int    // 1..5; 0 when not rated
 	Recording    string // file name under the recordings directory; "" when none
 	TicketID     int64  // 0 when no ticket was made
+	CallbackID   int64  // an outbound call's missed-call entry; 0 for none
 	Events       []CallEvent
 }
 
@@ -131,6 +134,12 @@ type CallStore interface {
 	Calls(ctx context.Context, f CallFilter) ([]Call, error)
 	// Callbacks lists missed-call entries matching f.
 	Callbacks(ctx context.Context, f CallbackFilter) ([]Callback, error)
+	// Callback returns one missed-call entry. Errors: not_found.
+	Callback(ctx context.Context, id int64) (Callback, error)
+	// UpdateCallback locks entry id, runs change on it and writes its
+	// state, attempts, agent, last attempt and update time. Errors:
+	// not_found, those of change.
+	UpdateCallback(ctx context.Context, id int64, change func(c *Callback) error) (Callback, error)
 	// CallIDs reserves n new call IDs, which no other caller (and no
 	// CreateCall) gets, in increasing order. Errors: unavailable.
 	CallIDs(ctx context.Context, n int) ([]int64, error)
@@ -188,9 +197,11 @@ func NewCalls(store CallStore, clk clock.Clock, opts ...CallsOption) *Calls {
 
 // NewCall is a call as it begins.
 type NewCall struct {
-	Direction Direction
-	Caller    string
-	Callee    string
+	Direction  Direction
+	Caller     string
+	Callee     string
+	TicketID   int64 // an outbound call's ticket (a 回访 call); 0 for none
+	CallbackID int64 // an outbound call's missed-call entry; 0 for none
 }
 
 // Start records a call that begins now and returns it. Errors: invalid.
@@ -216,8 +227,11 @@ func beginCall(n NewCall, now time.Time) (Call, error) {
 	if len(n.Caller) > 64 || len(n.Callee) > 64 {
 		return Call{}, errs.E(errs.Invalid, "caller and callee are at most 64 bytes")
 	}
+	if n.Direction == Inbound && (n.TicketID != 0 || n.CallbackID != 0) {
+		return Call{}, errs.E(errs.Invalid, "only an outbound call starts with a ticket or a callback")
+	}
 	return Call{Direction: n.Direction, Caller: normalPhone(n.Caller), Callee: normalPhone(n.Callee), StartedAt: now,
-		Events: []CallEvent{{At: now, Event: EventStarted, Detail: n.Callee}}}, nil
+		TicketID: n.TicketID, CallbackID: n.CallbackID, Events: []CallEvent{{At: now, Event: EventStarted, Detail: n.Callee}}}, nil
 }
 
 // normalPhone is s normalised when it is a phone number, else s (a SIP
@@ -251,7 +265,7 @@ func checkEvent(kind EventKind, detail string) error {
 		return errs.E(errs.Invalid, "event detail is at most 200 bytes")
 	}
 	switch kind {
-	case EventDigit, EventQueued, EventOffered, EventAnswered, EventJoined:
+	case EventDigit, EventQueued, EventOffered, EventAnswered, EventJoined, EventDialled, EventNotReached:
 		return nil
 	case EventCallback:
 		if !isDigits(detail) || len(detail) > 20 {

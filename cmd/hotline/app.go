@@ -83,6 +83,8 @@ type Main struct {
 	stopSIP context.CancelFunc
 	voice   *sip.Calls // the call flow, which the console's actions go through
 	callLog *telephony.CallRecorder
+	// Outbound places the agents' calls to citizens (回拨, 回访).
+	Outbound *telephony.OutboundCalls
 
 	worker    *jobs.Server // the node's Asynq server, shared by the domains' jobs
 	stopRelay context.CancelFunc
@@ -178,7 +180,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		Registry: reg, Log: m.Log, Files: m.Files, Dispatch: admin, Guides: m.Guides, Search: m.Syncer,
 		Routing: m.Routing, RoutingStore: m.RoutingStore, SIPPasswords: m.SIPPasswords, IVRMenus: m.IVRMenus, Prompts: m.Prompts,
 		Controls: map[routing.Channel]agentui.ContactControl{routing.Voice: m.voice},
-		Calls:    m.Calls, CallRecords: m.Calls, Recordings: filepath.Join(m.Config.DataDir, "recordings"), Bus: m.Bus, Clock: m.Clock, Hub: m.Config.hubConfig(),
+		Calls:    m.Calls, CallRecords: m.Calls, Outbound: outboundCaller(m.Outbound), Recordings: filepath.Join(m.Config.DataDir, "recordings"), Bus: m.Bus, Clock: m.Clock, Hub: m.Config.hubConfig(),
 		MetricsToken: m.Config.MetricsToken, TrustedProxies: m.Config.TrustedProxies, Citizen: m.citizen,
 		Chats: m.Chats, ChatImages: chatImages,
 		Canned: canned.NewService(postgres.NewCannedStore(m.DB), m.Clock)})
@@ -198,6 +200,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	return m.serve(m.api)
+}
+
+// outboundCaller is o as the API's, nil when there is none.
+func outboundCaller(o *telephony.OutboundCalls) agentui.OutboundCaller {
+	if o == nil {
+		return nil
+	}
+	return o
 }
 
 // newJobs returns the node's job server, with the workers of

@@ -66,6 +66,12 @@ type Config struct {
 	ChatOrigins    []string // origins besides the server's own whose pages may embed the citizens' chat
 	ChatHours      ticketing.ServiceHours
 	VoiceHours     ticketing.ServiceHours // when agents answer calls; outside them calls go to voicemail
+	// CallbackHours say when citizens may be called back (never at
+	// night); CallbackPerDay and CallbackAttempts bound the calls to one
+	// number a day and the unanswered attempts of a missed-call entry.
+	CallbackHours    ticketing.ServiceHours
+	CallbackPerDay   int
+	CallbackAttempts int
 	ChatIdle       time.Duration
 	// TrustedProxies are the CIDRs of reverse proxies whose X-Forwarded-For
 	// and X-Forwarded-Proto are believed.
@@ -147,6 +153,12 @@ func (c *Config) settings() []setting {
 			serviceHours{&c.ChatHours}, false},
 		{"HOTLINE_VOICE_HOURS", "voice-hours", "24x7", "when agents answer calls, in HOTLINE_CHAT_HOURS' form; outside them a caller hears so and may leave a voicemail",
 			serviceHours{&c.VoiceHours}, false},
+		{"HOTLINE_CALLBACK_HOURS", "callback-hours", "08:00-21:00", "when agents may call citizens back (回拨, 回访), in HOTLINE_CHAT_HOURS' form; never at night",
+			serviceHours{&c.CallbackHours}, false},
+		{"HOTLINE_CALLBACK_PER_DAY", "callback-per-day", "3", "outbound calls to one number per calendar day",
+			intIn{p: &c.CallbackPerDay, min: 1, max: 100}, false},
+		{"HOTLINE_CALLBACK_ATTEMPTS", "callback-attempts", "3", "unanswered calls after which a missed-call entry is unreachable",
+			intIn{p: &c.CallbackAttempts, min: 1, max: 20}, false},
 		{"HOTLINE_CHAT_IDLE", "chat-idle", "10m", "silence after which a chat closes by itself; the citizen is warned 2 minutes before (half the time when it is shorter than 4m)",
 			durationIn{p: &c.ChatIdle, min: time.Minute, max: 24 * time.Hour, example: "10m"}, false},
 		{"HOTLINE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed",

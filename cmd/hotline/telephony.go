@@ -73,6 +73,10 @@ func (m *Main) startTelephony(ctx context.Context, reg prometheus.Registerer) er
 		return errors.Join(fmt.Errorf("HOTLINE_SIP_ADDR: %w", err), m.closeCallLog())
 	}
 	m.sip, m.stopSIP, m.voice = srv, stop, flow
+	m.Outbound = telephony.NewOutboundCalls(m.Calls, m.callLog, flow, m.Routing, postgres.NewQuotaStore(m.DB), m.Tickets, m.Clock, m.Log,
+		telephony.OutboundConfig{Number: m.Config.SIPNumber, PerDay: m.Config.CallbackPerDay,
+			Hours: m.Tickets.Schedule(m.Config.CallbackHours), HoursDoc: m.Config.CallbackHours.String(),
+			Attempts: m.Config.CallbackAttempts, Location: m.Tickets.Location()})
 	if err := reg.Register(srv.Collector()); err != nil {
 		return fmt.Errorf("telephony metrics: %w", err) // Run's Close stops the edge
 	}
@@ -108,6 +112,10 @@ func (m *Main) SIPAddr() string { return m.sip.Addr().String() }
 // bindings stay stored for the next start.
 func (m *Main) stopTelephony() error {
 	var err error
+	if m.Outbound != nil {
+		m.Outbound.Close() // hangs up the outbound calls and settles their entries
+		m.Outbound = nil
+	}
 	if m.sip != nil {
 		m.stopSIP()
 		if err = m.sip.Wait(); err != nil {

@@ -94,7 +94,7 @@ func (rs *rings) stop(log *slog.Logger) {
 // offered, answered once per agent) and the recording going on.
 func (c *call) connected(ctx context.Context, a *AgentCall) telephony.Outcome {
 	c.enter(stateBridged)
-	if !c.answered {
+	if !c.answered && !c.placed { // the inbound figures
 		c.answered = true
 		c.cs.stats.answered.Add(1)
 	}
@@ -161,6 +161,9 @@ func (c *call) survey(ctx context.Context) {
 	}
 	if key >= '1' && key <= '5' {
 		c.record("rated", c.cs.cdr.Rated(ctx, c.id, int(key-'0')))
+		if c.rated != nil {
+			c.rated(int(key - '0'))
+		}
 	}
 	if _, err := c.play(ctx, prompts.Goodbye, false); err != nil && ctx.Err() == nil {
 		c.cs.log.Warn("sip: goodbye", "call", c.id, "error", err)

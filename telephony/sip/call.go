@@ -27,10 +27,21 @@ var (
 // hangupTimeout bounds a BYE.
 const hangupTimeout = 5 * time.Second
 
-// call is one inbound call: its dialog, media and the keys pressed.
+// peer is the citizen's side of a call: the inbound call's server
+// dialog, or the outbound call's client dialog once the citizen answered.
+type peer interface {
+	Context() context.Context
+	Hangup(ctx context.Context) error
+}
+
+// call is one call with a citizen: its dialog, media and the keys
+// pressed. An inbound call runs the IVR first; an outbound one (placed)
+// starts bridged to the agent who placed it.
 type call struct {
 	cs     *Calls
-	dlg    *diago.DialogServerSession
+	dlg    *diago.DialogServerSession // an inbound call's; nil for an outbound one
+	peer   peer                       // the citizen's dialog; set before the flow reads it
+	placed bool                       // an outbound call, placed by an agent
 	id     string
 	caller string
 	ctx    context.Context
@@ -55,6 +66,7 @@ type call struct {
 	sinkCodec media.Codec  // the caller's audio codec, while bridged
 	sink      func([]byte) // takes the caller's audio as PCM, while bridged
 
+	rated       func(int)  // a placed call hears the citizen's rating; the flow's own
 	agentHungUp bool       // the agent ended the bridged call; the flow's own
 	offered     bool       // an agent's phone rang for the call; the flow's own
 	answered    bool       // an agent answered the call; the flow's own
@@ -78,7 +90,13 @@ type call struct {
 
 func newCall(cs *Calls, d *diago.DialogServerSession, id, caller string) *call {
 	ctx, cancel := context.WithCancelCause(d.Context())
-	return &call{cs: cs, dlg: d, id: id, caller: caller, ctx: ctx, cancel: cancel,
+	c := newCallIn(cs, ctx, cancel, id, caller)
+	c.dlg, c.peer = d, d
+	return c
+}
+
+func newCallIn(cs *Calls, ctx context.Context, cancel context.CancelCauseFunc, id, caller string) *call {
+	return &call{cs: cs, id: id, caller: caller, ctx: ctx, cancel: cancel,
 		digits: make(chan rune, 16), events: make(chan routing.Event, 32), holds: make(chan bool), confs: make(chan confRequest), done: make(chan struct{})}
 }
 
@@ -140,7 +158,7 @@ func (c *call) party() telephony.HangupBy {
 	if c.agentHungUp {
 		return telephony.HangupAgent
 	}
-	if c.dlg.Context().Err() != nil {
+	if c.peer != nil && c.peer.Context().Err() != nil {
 		return telephony.HangupCaller
 	}
 	return telephony.HangupSystem

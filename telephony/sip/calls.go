@@ -134,6 +134,8 @@ type Calls struct {
 	trunk   Trunk     // whose P-Asserted-Identity is trusted
 
 	mu       sync.Mutex
+	dg       *diago.Diago // the edge's, once attached: outbound calls leave from it
+	host     string       // the edge's host, of the From of outbound INVITEs
 	closing  bool
 	byID     map[string]*call
 	byDialog map[string]*call
@@ -162,6 +164,9 @@ func NewCalls(cfg CallConfig, router Router, lib *prompts.Library, cdr telephony
 // host in the From of their INVITEs.
 func (cs *Calls) attach(dg *diago.Diago, host string, trunk Trunk, srv *sipgo.Server, mw func(sipgo.RequestHandler) sipgo.RequestHandler) {
 	cs.trunk = trunk
+	cs.mu.Lock()
+	cs.dg, cs.host = dg, host
+	cs.mu.Unlock()
 	dg.HandleFunc(cs.serve)
 	if p, ok := cs.agents.(*Phones); ok {
 		p.attach(dg, host)
@@ -247,7 +252,9 @@ func (cs *Calls) register(c *call) bool {
 	}
 	cs.handlers.Add(1)
 	cs.byID[c.id] = c
-	cs.byDialog[c.dlg.ID] = c
+	if c.dlg != nil {
+		cs.byDialog[c.dlg.ID] = c
+	}
 	return true
 }
 
@@ -255,7 +262,9 @@ func (cs *Calls) unregister(c *call) {
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	delete(cs.byID, c.id)
-	delete(cs.byDialog, c.dlg.ID)
+	if c.dlg != nil {
+		delete(cs.byDialog, c.dlg.ID)
+	}
 }
 
 // info takes a key press sent by SIP INFO within a call's dialog.

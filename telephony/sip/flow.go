@@ -227,7 +227,7 @@ func (c *call) abandon() telephony.Outcome {
 	if _, err := c.cs.router.End(id); err != nil && !errs.Is(err, errs.NotFound) {
 		c.cs.log.Error("sip: end contact", "call", c.id, "contact", id, "error", err)
 	}
-	if c.dlg.Context().Err() != nil { // the caller hung up, not a timeout or shutdown
+	if c.peer.Context().Err() != nil { // the caller hung up, not a timeout or shutdown
 		c.cs.stats.abandoned.Add(1)
 	}
 	return telephony.OutcomeAbandoned

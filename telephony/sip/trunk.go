@@ -31,6 +31,43 @@ type Trunk struct {
 	Username, Password string
 	// Transport is udp or tcp (the URI's transport parameter, default udp).
 	Transport string
+	// Gateway is where an IP-based trunk's outbound calls go: its first
+	// address (port 5060 unless given).
+	Gateway netip.AddrPort
+}
+
+// parseAddrPort reads an address with an optional port (5060 if none);
+// an IPv6 address with a port is bracketed.
+func parseAddrPort(s string) (netip.AddrPort, error) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		if ap.Port() == 0 {
+			return netip.AddrPort{}, errors.New("port 0")
+		}
+		return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return netip.AddrPortFrom(a.Unmap(), 5060), nil
+}
+
+// callee is where a call to phone goes through the trunk: the Request-URI
+// and the address to send it to; false without a trunk.
+func (t Trunk) callee(phone string) (sip.Uri, string, bool) {
+	switch {
+	case t.Registrar != nil && len(t.Allow) > 0:
+		uri := sip.Uri{Scheme: "sip", User: phone, Host: t.Registrar.Host, Port: t.Registrar.Port}
+		port := t.Registrar.Port
+		if port == 0 {
+			port = 5060
+		}
+		return uri, net.JoinHostPort(t.Allow[0].String(), strconv.Itoa(port)), true
+	case t.Gateway.IsValid():
+		return sip.Uri{Scheme: "sip", User: phone, Host: t.Gateway.Addr().String(), Port: int(t.Gateway.Port())},
+			t.Gateway.String(), true
+	}
+	return sip.Uri{}, "", false
 }
 
 // ParseTrunk reads HOTLINE_SIP_TRUNK; "" is no trunk. Host names of a
@@ -42,13 +79,16 @@ func ParseTrunk(s string) (Trunk, error) {
 	case s == "":
 		return Trunk{}, nil
 	case strings.HasPrefix(s, "ip:"):
-		var t Trunk
-		for _, part := range strings.Split(strings.TrimPrefix(s, "ip:"), ",") {
-			a, err := netip.ParseAddr(strings.TrimSpace(part))
+		t := Trunk{Transport: "udp"}
+		for i, part := range strings.Split(strings.TrimPrefix(s, "ip:"), ",") {
+			ap, err := parseAddrPort(strings.TrimSpace(part))
 			if err != nil {
-				return Trunk{}, errors.New("an IP-based trunk lists IP addresses: ip:<addr>[,<addr>…]")
+				return Trunk{}, errors.New("an IP-based trunk lists IP addresses, the first one with the port outbound calls go to: ip:<addr>[:<port>][,<addr>…]")
 			}
-			t.Allow = append(t.Allow, a.Unmap())
+			if i == 0 {
+				t.Gateway = ap
+			}
+			t.Allow = append(t.Allow, ap.Addr())
 		}
 		return t, nil
 	case strings.HasPrefix(s, "sip:"):

@@ -20,6 +20,13 @@ func TestParseTrunk(t *testing.T) {
 	if err != nil || !ip.Trusts("127.0.0.2:5060") || !ip.Trusts("10.1.2.3") || ip.Trusts("127.0.0.3:5060") || ip.Registrar != nil {
 		t.Errorf("ip trunk %+v, %v", ip, err)
 	}
+	if ip.Gateway.String() != "127.0.0.2:5060" {
+		t.Errorf("ip trunk's gateway %s, want the first address on 5060", ip.Gateway)
+	}
+	gw, err := hsip.ParseTrunk("ip:127.0.0.2:5070,[::1]:5080,::2")
+	if err != nil || gw.Gateway.String() != "127.0.0.2:5070" || !gw.Trusts("[::1]:5060") || !gw.Trusts("::2") || gw.Trusts("127.0.0.3") {
+		t.Errorf("ip trunk with ports %+v, %v", gw, err)
+	}
 	reg, err := hsip.ParseTrunk("sip:acct:s3cret@127.0.0.2:5070;transport=tcp")
 	if err != nil || reg.Registrar == nil || reg.Username != "acct" || reg.Password != "s3cret" || reg.Transport != "tcp" ||
 		!reg.Trusts("127.0.0.2:5070") || strings.Contains(reg.String(), "s3cret") {
@@ -28,7 +35,7 @@ func TestParseTrunk(t *testing.T) {
 	if none, err := hsip.ParseTrunk(""); err != nil || none.Configured() || none.Trusts("127.0.0.1") {
 		t.Errorf("no trunk %+v, %v", none, err)
 	}
-	for _, bad := range []string{"ip:", "ip:host.example", "ip:127.0.0.1,", "sip:acct@127.0.0.2", "sip:acct:pw@127.0.0.2;transport=sctp",
+	for _, bad := range []string{"ip:", "ip:host.example", "ip:127.0.0.1,", "ip:127.0.0.1:0", "ip:127.0.0.1:99999", "ip:[::1", "sip:acct@127.0.0.2", "sip:acct:pw@127.0.0.2;transport=sctp",
 		"sips:acct:pw@127.0.0.2", "tcp://127.0.0.1", "sip:acct:pw@no-such-host.invalid"} {
 		_, err := hsip.ParseTrunk(bad)
 		if err == nil {
