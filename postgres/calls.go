@@ -38,8 +38,8 @@ func scanCall(row pgx.Row) (telephony.Call, error) {
 func (s *CallStore) CreateCall(ctx context.Context, c telephony.Call) (int64, error) {
 	var id int64
 	err := pgx.BeginFunc(ctx, s.db.Pool, func(tx pgx.Tx) error {
-		if err := tx.QueryRow(ctx, `INSERT INTO calls (direction, caller, callee, started_at, ticket_id, callback_id)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, c.Direction, c.Caller, c.Callee, c.StartedAt,
+		if err := tx.QueryRow(ctx, `INSERT INTO calls (direction, caller, callee, started_at, agent, ticket_id, callback_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, c.Direction, c.Caller, c.Callee, c.StartedAt, c.Agent,
 			nullableInt(c.TicketID), nullableInt(c.CallbackID)).Scan(&id); err != nil {
 			return err
 		}

@@ -200,8 +200,9 @@ type NewCall struct {
 	Direction  Direction
 	Caller     string
 	Callee     string
-	TicketID   int64 // an outbound call's ticket (a 回访 call); 0 for none
-	CallbackID int64 // an outbound call's missed-call entry; 0 for none
+	Agent      string // an outbound call's: the agent who places it
+	TicketID   int64  // an outbound call's ticket (a 回访 call); 0 for none
+	CallbackID int64  // an outbound call's missed-call entry; 0 for none
 }
 
 // Start records a call that begins now and returns it. Errors: invalid.
@@ -227,11 +228,11 @@ func beginCall(n NewCall, now time.Time) (Call, error) {
 	if len(n.Caller) > 64 || len(n.Callee) > 64 {
 		return Call{}, errs.E(errs.Invalid, "caller and callee are at most 64 bytes")
 	}
-	if n.Direction == Inbound && (n.TicketID != 0 || n.CallbackID != 0) {
-		return Call{}, errs.E(errs.Invalid, "only an outbound call starts with a ticket or a callback")
+	if n.Direction == Inbound && (n.TicketID != 0 || n.CallbackID != 0 || n.Agent != "") {
+		return Call{}, errs.E(errs.Invalid, "only an outbound call starts with an agent, a ticket or a callback")
 	}
 	return Call{Direction: n.Direction, Caller: normalPhone(n.Caller), Callee: normalPhone(n.Callee), StartedAt: now,
-		TicketID: n.TicketID, CallbackID: n.CallbackID, Events: []CallEvent{{At: now, Event: EventStarted, Detail: n.Callee}}}, nil
+		Agent: n.Agent, TicketID: n.TicketID, CallbackID: n.CallbackID, Events: []CallEvent{{At: now, Event: EventStarted, Detail: n.Callee}}}, nil
 }
 
 // normalPhone is s normalised when it is a phone number, else s (a SIP

@@ -189,7 +189,8 @@ func (o *OutboundCalls) Call(ctx context.Context, actor auth.Actor, req Outbound
 			return Call{}, err
 		}
 	}
-	id, err := o.log.StartedOutbound(ctx, NewCall{Caller: o.cfg.Number, Callee: phone, TicketID: ticketID, CallbackID: req.CallbackID})
+	id, err := o.log.StartedOutbound(ctx, NewCall{Caller: o.cfg.Number, Callee: phone, Agent: actor.Username,
+		TicketID: ticketID, CallbackID: req.CallbackID})
 	if err == nil {
 		var v routing.ContactView
 		v, err = o.placer.Place(actor.Username, routing.Contact{Channel: routing.Voice, Queue: o.cfg.Queue, Caller: phone, Ref: id})
@@ -267,12 +268,13 @@ func (o *OutboundCalls) takeDay(ctx context.Context, phone string, now time.Time
 	y, m, d := local.Date()
 	midnight := time.Date(y, m, d+1, 0, 0, 0, 0, o.cfg.Location)
 	key := "outbound:" + phone + ":" + local.Format("20060102")
-	if _, err := o.quotas.Take(ctx, now, quota.Claim{Key: key, Rule: quota.Rule{Max: o.cfg.PerDay, Window: 24 * time.Hour}}); err != nil {
-		if errs.Is(err, errs.RateLimited) {
-			return "", &errs.Error{Code: errs.RateLimited, RetryAfter: midnight.Sub(now),
-				Message: fmt.Sprintf("this number was called %d times today, the most a day; call again tomorrow", o.cfg.PerDay)}
-		}
+	wait, err := o.quotas.Take(ctx, now, quota.Claim{Key: key, Rule: quota.Rule{Max: o.cfg.PerDay, Window: 24 * time.Hour}})
+	if err != nil {
 		return "", fmt.Errorf("count calls to the number: %w", err)
+	}
+	if wait > 0 {
+		return "", &errs.Error{Code: errs.RateLimited, RetryAfter: midnight.Sub(now),
+			Message: fmt.Sprintf("this number was called %d times today, the most a day; call again tomorrow", o.cfg.PerDay)}
 	}
 	return key, nil
 }
