@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"net"
@@ -26,29 +27,29 @@ import (
 // trunk on 127.0.0.2) rings and answers; they talk, the agent hangs up
 // and the citizen keys 5. The call record is outbound, linked to the
 // ticket, recorded with the citizen on the left and the agent on the
-// right; the ticket has its callback with satisfaction 5.
+// right; the ticket has its callback with satisfaction 5. An IP-based
+// trunk takes the INVITE as it is; a registration-based one (which the
+// hotline registers with first) challenges it for the account's digest.
 func TestServe_OutboundCallbackThroughTheTrunk(t *testing.T) {
+	t.Run("IPTrunk", func(t *testing.T) { outboundCallback(t, "ip:127.0.0.2:%d", "callback_uas.xml", 1) })
+	t.Run("RegistrationTrunk", func(t *testing.T) {
+		outboundCallback(t, "sip:acct:secret@127.0.0.2:%d", "callback_uas_auth.xml", 2) // the REGISTER, then the call
+	})
+}
+
+// outboundCallback runs the 回访 call through trunk (a format of the
+// sipp carrier's port) with the carrier's scenario, which completes calls
+// sipp calls (SIP dialogs) with it.
+func outboundCallback(t *testing.T, trunk, scenario string, calls int) {
 	sippPath, err := exec.LookPath("sipp")
 	if err != nil {
 		t.Fatal("sipp missing: install sip-tester (bash deploy/local/services.sh test-tools)")
 	}
 	trunkPort := testenv.FreeUDPPort(t)
-	cfg := demoConfig(t)
-	if cfg.SIPTrunk, err = sip.ParseTrunk("ip:127.0.0.2:" + strconv.Itoa(trunkPort)); err != nil {
-		t.Fatal(err)
-	}
-	cfg.CallbackHours = ticketing.AlwaysOpen // the night rule has its own test, on a fake clock
-	m := startMainWith(t, cfg)
-	if _, err := m.Routing.Login(routing.Profile{ID: "agent1", Name: "agent1", Skills: map[string]int{"general": 1}}); err != nil {
-		t.Fatal(err)
-	}
-	phone := newTonePhone(t, m, "agent1", browserPassword)
-	_, ticketID := repliedComplaint(t, m)
-
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	uas := exec.CommandContext(ctx, sippPath, "-sf", "testdata/callback_uas.xml", "-i", "127.0.0.2", "-p", strconv.Itoa(trunkPort),
-		"-mi", "127.0.0.2", "-mp", strconv.Itoa(testenv.FreeUDPPort(t)), "-m", "1", "-timeout", "80s", "-timeout_error", "-nostdin")
+	uas := exec.CommandContext(ctx, sippPath, "-sf", "testdata/"+scenario, "-i", "127.0.0.2", "-p", strconv.Itoa(trunkPort),
+		"-mi", "127.0.0.2", "-mp", strconv.Itoa(testenv.FreeUDPPort(t)), "-m", strconv.Itoa(calls), "-timeout", "80s", "-timeout_error", "-nostdin")
 	var out bytes.Buffer
 	uas.Stdout, uas.Stderr = &out, &out
 	if err := uas.Start(); err != nil {
@@ -56,11 +57,11 @@ func TestServe_OutboundCallbackThroughTheTrunk(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- uas.Wait() }()
-	agent := bearer(t, m, "agent1")
-	var placed struct {
-		ID, Direction, Caller, Callee string
-		TicketID                      int64 `json:"ticket_id"`
-	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("sipp:\n%s", out.String())
+		}
+	})
 	testenv.Eventually(t, "sipp listening", func() bool { // sipp binds its port after it starts
 		l, err := net.ListenPacket("udp", net.JoinHostPort("127.0.0.2", strconv.Itoa(trunkPort)))
 		if err == nil { // not yet: free it again for sipp
@@ -71,6 +72,24 @@ func TestServe_OutboundCallbackThroughTheTrunk(t *testing.T) {
 		}
 		return true
 	})
+
+	cfg := demoConfig(t)
+	if cfg.SIPTrunk, err = sip.ParseTrunk(fmt.Sprintf(trunk, trunkPort)); err != nil {
+		t.Fatal(err)
+	}
+	cfg.CallbackHours = ticketing.AlwaysOpen // the night rule has its own test, on a fake clock
+	m := startMainWith(t, cfg)
+	if _, err := m.Routing.Login(routing.Profile{ID: "agent1", Name: "agent1", Skills: map[string]int{"general": 1}}); err != nil {
+		t.Fatal(err)
+	}
+	phone := newTonePhone(t, m, "agent1", browserPassword)
+	_, ticketID := repliedComplaint(t, m)
+
+	agent := bearer(t, m, "agent1")
+	var placed struct {
+		ID, Direction, Caller, Callee string
+		TicketID                      int64 `json:"ticket_id"`
+	}
 	res := apiPost(t, m, agent, "/api/v1/calls/outbound", map[string]any{"ticket_id": ticketID})
 	if res.StatusCode != http.StatusCreated {
 		t.Fatalf("POST /calls/outbound: %d", res.StatusCode)
