@@ -3,6 +3,7 @@ package agentui
 import (
 	"context"
 
+	"github.com/open12345/hotline/auth"
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/routing"
@@ -91,15 +92,19 @@ func (h *Hub) callHold(ctx context.Context, agent string, req envelope) (any, er
 }
 
 // CallConferencer is a voice channel's three-way call (the SIP call
-// flow): it rings a registered phone's user into the agent's call.
+// flow): it rings a registered phone's user, or a number through the
+// trunk, into the agent's call.
 type CallConferencer interface {
 	Conference(ctx context.Context, contactID, user string) error
+	ConferenceNumber(ctx context.Context, contactID, number, party string) error
 }
 
-// callConferenceData is the data of call.conference.
+// callConferenceData is the data of call.conference: the user whose
+// phone joins, or the department whose phone number is dialled.
 type callConferenceData struct {
-	ContactID string `json:"contact_id"`
-	User      string `json:"user"`
+	ContactID  string `json:"contact_id"`
+	User       string `json:"user,omitempty"`
+	Department string `json:"department,omitempty"`
 }
 
 // callConference handles call.conference from the console of the agent
@@ -112,8 +117,8 @@ func (h *Hub) callConference(ctx context.Context, agent string, req envelope) (a
 	if err := decodeData(req, &d); err != nil {
 		return nil, err
 	}
-	if d.User == "" || len(d.User) > 64 || d.User == agent {
-		return nil, errs.E(errs.Invalid, "name the user whose phone joins the call (not yourself)")
+	if (d.User == "") == (d.Department == "") || len(d.User) > 64 || d.User == agent || len(d.Department) > 40 {
+		return nil, errs.E(errs.Invalid, "name the user whose phone joins the call (not yourself), or the department to call")
 	}
 	if !h.hasContact(agent, d.ContactID, routing.Voice) {
 		return nil, errs.E(errs.NotFound, "you have no call %q", httpx.Clip(d.ContactID, 40))
@@ -124,8 +129,36 @@ func (h *Hub) callConference(ctx context.Context, agent string, req envelope) (a
 	}
 	ctx, cancel := context.WithTimeout(ctx, controlTimeout)
 	defer cancel()
+	if d.Department != "" {
+		phone, err := h.departmentPhone(ctx, d.Department)
+		if err != nil {
+			return nil, err
+		}
+		return d, conf.ConferenceNumber(ctx, d.ContactID, phone, "department "+d.Department)
+	}
 	if err := conf.Conference(ctx, d.ContactID, d.User); err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// departmentPhone is the phone number of the department code. Errors:
+// not_found (no such department), unavailable (it has no phone).
+func (h *Hub) departmentPhone(ctx context.Context, code string) (string, error) {
+	if h.tickets == nil {
+		return "", errs.E(errs.Unavailable, "departments are not known here")
+	}
+	ds, err := h.tickets.Departments(ctx, auth.System)
+	if err != nil {
+		return "", err
+	}
+	for _, dep := range ds {
+		if dep.Code == code {
+			if dep.Phone == "" {
+				return "", errs.E(errs.Unavailable, "department %s has no phone number", code)
+			}
+			return dep.Phone, nil
+		}
+	}
+	return "", errs.E(errs.NotFound, "no department %q", httpx.Clip(code, 40))
 }

@@ -74,6 +74,9 @@ func TestCallConference_RefusesBadRequests(t *testing.T) {
 		{map[string]any{"contact_id": c.ID, "user": string(make([]byte, 65))}, "invalid"},
 		{map[string]any{"contact_id": "nope", "user": "dept-rsj"}, "not_found"},
 		{map[string]any{"contact_id": c.ID, "user": "dept-rsj"}, "unavailable"}, // no voice channel here
+		{map[string]any{"contact_id": c.ID, "user": "dept-rsj", "department": "rsj"}, "invalid"},
+		{map[string]any{"contact_id": c.ID, "department": string(make([]byte, 41))}, "invalid"},
+		{map[string]any{"contact_id": c.ID, "department": "rsj"}, "unavailable"},
 	} {
 		wantError(t, fmt.Sprint("call.conference ", tc.data), tab.request("call.conference", tc.data), tc.code)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/screenpop"
+	"github.com/open12345/hotline/ticketing"
 	"github.com/open12345/hotline/webchat"
 )
 
@@ -57,6 +58,7 @@ type Hub struct {
 	controls contactControls
 	history  *screenpop.Finder
 	chats    *webchat.Service // nil: no web chat here
+	tickets  *ticketing.Service
 	upgrader websocket.Upgrader
 	metrics  hubMetrics
 
@@ -117,7 +119,7 @@ func newHub(cfg HubConfig, deps Deps, history *screenpop.Finder, config *routing
 	}
 	h := &Hub{cfg: cfg, log: deps.Log, clock: deps.Clock, loc: deps.Tickets.Location(), auth: deps.Auth, engine: deps.Routing, config: config,
 		controls: controls, history: history, metrics: m, clients: map[*wsClient]struct{}{}, byUser: map[string][]*wsClient{},
-		grace: map[string]*graceTimer{}, offers: map[string]*pendingOffer{}, chats: deps.Chats}
+		grace: map[string]*graceTimer{}, offers: map[string]*pendingOffer{}, chats: deps.Chats, tickets: deps.Tickets}
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: 10 * time.Second,
 		ReadBufferSize:   1024,

@@ -144,6 +144,12 @@ func TestAdminOnly_ReferenceData(t *testing.T) {
 	if err := e.db.Pool.QueryRow(t.Context(), "SELECT webhook_secret FROM departments WHERE code = 'sthjj'").Scan(&stored); err != nil || stored != "0123456789abcdef0123" {
 		t.Fatalf("secret after update: %q %v", stored, err)
 	}
+	// The duty phone, written with separators, is kept as digits.
+	e.must(e.call("admin", "PUT", "/api/v1/departments/sthjj", map[string]any{"name": "市生态环境局", "phone": "020-8888 6666"}), 200, nil)
+	var phone string
+	if err := e.db.Pool.QueryRow(t.Context(), "SELECT phone FROM departments WHERE code = 'sthjj'").Scan(&phone); err != nil || phone != "02088886666" {
+		t.Fatalf("phone after update: %q %v", phone, err)
+	}
 	if r := e.call("admin", "POST", "/api/v1/departments", dept); r.Status != 409 {
 		t.Fatalf("duplicate department: %d", r.Status)
 	}
@@ -152,7 +158,8 @@ func TestAdminOnly_ReferenceData(t *testing.T) {
 		t.Fatal("department list shows a webhook secret")
 	}
 	for _, bad := range []map[string]any{{"code": "Bad Code", "name": "x"}, {"code": "x1"}, {"code": "x2", "name": "y", "parent": "missing"},
-		{"code": "x3", "name": "y", "webhook_url": "ftp://x"}, {"code": "x4", "name": "y", "webhook_url": "https://x.org", "webhook_secret": "short"}} {
+		{"code": "x3", "name": "y", "webhook_url": "ftp://x"}, {"code": "x4", "name": "y", "webhook_url": "https://x.org", "webhook_secret": "short"},
+		{"code": "x5", "name": "y", "phone": "12"}, {"code": "x6", "name": "y", "phone": "020-8888x"}, {"code": "x7", "name": "y", "phone": "123456789012345678901"}} {
 		if r := e.call("admin", "POST", "/api/v1/departments", bad); r.Status != 400 {
 			t.Errorf("department %v: %d, want 400", bad, r.Status)
 		}

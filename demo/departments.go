@@ -1,6 +1,10 @@
 package demo
 
-import "github.com/open12345/hotline/ticketing"
+import (
+	"fmt"
+
+	"github.com/open12345/hotline/ticketing"
+)
 
 // District is one of the city's districts the demo data is set in.
 type District struct {
@@ -97,6 +101,9 @@ func Departments() []ticketing.Department {
 		districts[d.Code] = d.Name
 	}
 	out := cityDepartments()
+	for i := range out { // duty office numbers of a made-up exchange, for three-way calls
+		out[i].Phone = fmt.Sprintf("020%08d", 83000000+(i+1)*1111)
+	}
 	for _, u := range districtUnits() {
 		for _, code := range u.districts {
 			name := districts[code]

@@ -21,11 +21,11 @@ func (s *TicketStore) Departments(ctx context.Context) ([]ticketing.Department, 
 	return ds, translate(err, "list departments")
 }
 
-const departmentColumns = `code, name, coalesce(parent, ''), region, webhook_url, webhook_secret, created_at`
+const departmentColumns = `code, name, coalesce(parent, ''), region, phone, webhook_url, webhook_secret, created_at`
 
 func scanDepartment(r pgx.CollectableRow) (ticketing.Department, error) {
 	var d ticketing.Department
-	err := r.Scan(&d.Code, &d.Name, &d.Parent, &d.Region, &d.WebhookURL, &d.WebhookSecret, &d.CreatedAt)
+	err := r.Scan(&d.Code, &d.Name, &d.Parent, &d.Region, &d.Phone, &d.WebhookURL, &d.WebhookSecret, &d.CreatedAt)
 	return d, err
 }
 
@@ -41,21 +41,21 @@ func (s *TicketStore) Department(ctx context.Context, code string) (ticketing.De
 
 // CreateDepartment inserts a department.
 func (s *TicketStore) CreateDepartment(ctx context.Context, d ticketing.Department) error {
-	_, err := s.db.Pool.Exec(ctx, `INSERT INTO departments (code, name, parent, region, webhook_url, webhook_secret, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		d.Code, d.Name, nullable(d.Parent), d.Region, d.WebhookURL, d.WebhookSecret, d.CreatedAt)
+	_, err := s.db.Pool.Exec(ctx, `INSERT INTO departments (code, name, parent, region, phone, webhook_url, webhook_secret, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		d.Code, d.Name, nullable(d.Parent), d.Region, d.Phone, d.WebhookURL, d.WebhookSecret, d.CreatedAt)
 	return translate(err, "create department "+d.Code)
 }
 
 // SaveDepartment inserts or updates a department. An empty webhook secret
 // on update keeps the stored one, since the API never returns it.
 func (s *TicketStore) SaveDepartment(ctx context.Context, d ticketing.Department) error {
-	_, err := s.db.Pool.Exec(ctx, `INSERT INTO departments (code, name, parent, region, webhook_url, webhook_secret, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
+	_, err := s.db.Pool.Exec(ctx, `INSERT INTO departments (code, name, parent, region, phone, webhook_url, webhook_secret, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent, region = excluded.region,
-			webhook_url = excluded.webhook_url,
+			phone = excluded.phone, webhook_url = excluded.webhook_url,
 			webhook_secret = CASE WHEN excluded.webhook_secret = '' THEN departments.webhook_secret ELSE excluded.webhook_secret END`,
-		d.Code, d.Name, nullable(d.Parent), d.Region, d.WebhookURL, d.WebhookSecret, d.CreatedAt)
+		d.Code, d.Name, nullable(d.Parent), d.Region, d.Phone, d.WebhookURL, d.WebhookSecret, d.CreatedAt)
 	return translate(err, "save department "+d.Code)
 }
 

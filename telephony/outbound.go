@@ -251,15 +251,15 @@ func (o *OutboundCalls) target(ctx context.Context, actor auth.Actor, req Outbou
 			phone = c.Callee
 		}
 	}
-	if !dialable(phone) {
+	if !Dialable(phone) {
 		return "", 0, errs.E(errs.Invalid, "there is no phone number to call back")
 	}
 	return phone, ticketID, nil
 }
 
-// dialable reports whether phone is a number the trunk can dial: 3 to
+// Dialable reports whether phone is a number the trunk can dial: 3 to
 // 20 digits.
-func dialable(phone string) bool { return isDigits(phone) && len(phone) >= 3 && len(phone) <= 20 }
+func Dialable(phone string) bool { return isDigits(phone) && len(phone) >= 3 && len(phone) <= 20 }
 
 // takeDay counts a call to phone against the calendar day of now.
 // Errors: rate_limited (until midnight), unavailable.

@@ -16,6 +16,7 @@ type Department struct {
 	Name          string    `json:"name"`
 	Parent        string    `json:"parent,omitempty"`
 	Region        string    `json:"region,omitempty"` // e.g. 天河区; empty for city-wide bodies
+	Phone         string    `json:"phone,omitempty"`  // the duty office's number, digits; a three-way call's third party
 	WebhookURL    string    `json:"webhook_url,omitempty"`
 	WebhookSecret string    `json:"webhook_secret,omitempty"` // write-only: never returned by the API
 	CreatedAt     time.Time `json:"created_at"`
@@ -42,6 +43,9 @@ func (d Department) Normalize() (Department, error) {
 	if err := maxRunes("region", d.Region, 50); err != nil {
 		return d, err
 	}
+	if d.Phone = strings.Map(dropSeparator, strings.TrimSpace(d.Phone)); d.Phone != "" && !validPhoneDigits(d.Phone) {
+		return d, errs.E(errs.Invalid, "phone must be 3-20 digits (separators - and spaces are dropped)")
+	}
 	if d.Parent == d.Code {
 		return d, errs.E(errs.Invalid, "a department cannot be its own parent")
 	}
@@ -58,4 +62,24 @@ func (d Department) Normalize() (Department, error) {
 		}
 	}
 	return d, nil
+}
+
+// dropSeparator drops the separators people write numbers with.
+func dropSeparator(r rune) rune {
+	if r == '-' || r == ' ' {
+		return -1
+	}
+	return r
+}
+
+func validPhoneDigits(s string) bool {
+	if len(s) < 3 || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -187,10 +187,10 @@ func (c *call) hold(ctx context.Context, a *AgentCall, lost <-chan struct{}) (te
 			}
 			dialed = make(chan dialResult, 1)
 			go func(out chan<- dialResult) {
-				leg, err := c.cs.agents.(Dialer).Dial(dctx, req.user, c.caller, thirdRingFor)
+				leg, err := c.dialThird(dctx, req)
 				out <- dialResult{leg: leg, err: err}
 			}(dialed)
-			c.cs.log.Info("sip: ringing a third party", "call", c.id, "agent", a.Agent, "party", req.user)
+			c.cs.log.Info("sip: ringing a third party", "call", c.id, "agent", a.Agent, "party", req.user+req.party)
 			req.reply <- nil
 		case r := <-dialed:
 			dialed = nil
@@ -248,6 +248,19 @@ func (c *call) hold(ctx context.Context, a *AgentCall, lost <-chan struct{}) (te
 			}
 		}
 	}
+}
+
+// dialThird rings the third party of a three-way call: a registered
+// user's phone, or a number through the trunk, From the caller's number.
+func (c *call) dialThird(ctx context.Context, req confRequest) (*AgentCall, error) {
+	if req.number == "" {
+		return c.cs.agents.(Dialer).Dial(ctx, req.user, c.caller, thirdRingFor)
+	}
+	d, med, err := c.cs.dialTrunk(ctx, req.number)
+	if err != nil {
+		return nil, err
+	}
+	return &AgentCall{Agent: req.party + " " + req.number, dlg: d, med: med}, nil
 }
 
 // dialResult is the end of the third party's ringing.

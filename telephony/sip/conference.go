@@ -13,6 +13,7 @@ import (
 	"github.com/emiago/diago/media"
 
 	"github.com/open12345/hotline/errs"
+	"github.com/open12345/hotline/telephony"
 )
 
 // Three-way calls (三方通话): the agent brings a third party — a
@@ -33,10 +34,12 @@ type Dialer interface {
 	Dial(ctx context.Context, user, caller string, ringFor time.Duration) (*AgentCall, error)
 }
 
-// confRequest asks the bridged call's goroutine to bring user in.
+// confRequest asks the bridged call's goroutine to bring user's
+// registered phone in, or number through the trunk (party names it).
 type confRequest struct {
-	user  string
-	reply chan error
+	user          string
+	number, party string
+	reply         chan error
 }
 
 // Conference rings user's registered phone and, once it answers, joins it
@@ -60,7 +63,34 @@ func (cs *Calls) Conference(ctx context.Context, contactID, user string) error {
 	if !d.HasPhone(user) {
 		return errs.E(errs.Unavailable, "%s has no phone registered", user)
 	}
-	req := confRequest{user: user, reply: make(chan error, 1)}
+	return c.conference(ctx, confRequest{user: user, reply: make(chan error, 1)})
+}
+
+// ConferenceNumber brings number (a department's phone) into the bridged
+// call of routing's contact through the trunk, as Conference does a
+// registered phone; party names it in the call's record. Errors:
+// invalid (not a number), not_found, conflict, unavailable (no trunk).
+func (cs *Calls) ConferenceNumber(ctx context.Context, contactID, number, party string) error {
+	if !telephony.Dialable(number) {
+		return errs.E(errs.Invalid, "%q is not a phone number to dial", number)
+	}
+	if err := cs.Ready(); err != nil {
+		return err
+	}
+	c := cs.byContact(contactID)
+	if c == nil {
+		return errs.E(errs.NotFound, "no call is in contact %s", contactID)
+	}
+	if c.leg() == nil {
+		return errNotBridged
+	}
+	return c.conference(ctx, confRequest{number: number, party: party, reply: make(chan error, 1)})
+}
+
+// conference hands req to the bridged call's goroutine and waits for its
+// answer.
+func (c *call) conference(ctx context.Context, req confRequest) error {
+	contactID := c.contactID()
 	select {
 	case c.confs <- req:
 	case <-c.done:

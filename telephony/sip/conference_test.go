@@ -3,15 +3,18 @@ package sip_test
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/emiago/diago"
 
+	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/internal/testenv"
 	"github.com/open12345/hotline/routing"
 )
@@ -73,8 +76,14 @@ type tonePhone struct {
 
 func newTonePhone(t *testing.T, name string, hz int, listen ...int) *tonePhone {
 	t.Helper()
+	return newTonePhoneAt(t, name, "127.0.0.1", 0, hz, listen...)
+}
+
+// newTonePhoneAt is newTonePhone listening on host:port.
+func newTonePhoneAt(t *testing.T, name, host string, port, hz int, listen ...int) *tonePhone {
+	t.Helper()
 	p := &tonePhone{leave: make(chan struct{}), hungUp: make(chan struct{})}
-	p.peer = newPeer(t, name, func(d *diago.DialogServerSession) {
+	p.peer = newPeerAt(t, name, host, port, func(d *diago.DialogServerSession) {
 		m, err := d.Answer(diago.AnswerOptions{})
 		if err != nil {
 			t.Errorf("%s answers: %v", name, err)
@@ -179,6 +188,59 @@ func TestConference_ThreeHearEachOtherAndTheAgentMayLeave(t *testing.T) {
 	within(t, third.hungUp, "the third party's phone was not hung up after the caller left")
 	e.released(t, baseline, call.RTPPort)
 	e.cdr.want(t, []string{"answered agent1", "joined agent2", "recorded " + call.ID + ".wav", "ended answered by caller"})
+	rec := filepath.Join(e.recordings, call.ID+".wav")
+	for _, c := range []struct {
+		channel int
+		hz      float64
+	}{{0, toneCaller}, {1, toneAgent}, {1, toneThird}} {
+		if a := wavTone(t, rec, c.channel, c.hz); a < toneAmp/4 {
+			t.Errorf("recording channel %d: %v Hz at %.0f, want the party's tone", c.channel, c.hz, a)
+		}
+	}
+}
+
+// The agent brings a department's duty phone in through the trunk (a
+// phone behind the carrier on 127.0.0.2): the three hear each other, the
+// record names the department and its number, the recording holds all
+// three; the department hangs up and the caller and the agent go on.
+func TestConference_DepartmentThroughTheTrunk(t *testing.T) {
+	port := testenv.FreeUDPPort(t)
+	e := startBridgeWith(t, bridgeOptions{trunk: fmt.Sprintf("ip:127.0.0.2:%d", port)})
+	agent := newTonePhone(t, "agent1", toneAgent, toneCaller, toneThird)
+	dept := newTonePhoneAt(t, "cgj-duty", "127.0.0.2", port, toneThird, toneCaller, toneAgent)
+	registerPhoneAs(t, e, agent.peer, "agent1")
+	caller := newPeer(t, "13900139000", nil)
+
+	d, m, call := callIn(t, e, caller)
+	cctx, ccancel := context.WithCancel(context.Background())
+	defer ccancel()
+	callerEars, talk := voice(cctx, t, m, toneCaller, toneAgent, toneThird)
+	e.connectedTo(t, call, "agent1")
+	contact := e.waiting(t, call)
+	testenv.Eventually(t, "the call bridged", func() bool { return agent.heard(toneCaller) > 5 })
+	ctx := context.Background()
+	for _, bad := range []string{"", "12", "0208888x666", strings.Repeat("1", 21)} {
+		if err := e.calls.ConferenceNumber(ctx, contact.ID, bad, "department cgj"); errs.CodeOf(err) != errs.Invalid {
+			t.Errorf("ConferenceNumber(%q): %v, want invalid", bad, err)
+		}
+	}
+	if err := e.calls.ConferenceNumber(ctx, contact.ID, "02088886666", "department cgj"); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, "each of the three hears the other two", func() bool {
+		return callerEars.of(toneAgent) > 25 && callerEars.of(toneThird) > 25 &&
+			agent.heard(toneCaller) > 25 && agent.heard(toneThird) > 25 &&
+			dept.heard(toneCaller) > 25 && dept.heard(toneAgent) > 25
+	})
+	close(dept.leave)
+	within(t, dept.hungUp, "the department's phone did not hang up")
+	fromAgent := callerEars.of(toneAgent)
+	testenv.Eventually(t, "the caller and the agent talk on", func() bool { return callerEars.of(toneAgent) > fromAgent+25 })
+	hangUp(t, d)
+	ccancel()
+	talk.Wait()
+	testenv.Eventually(t, "the call ended", func() bool { return len(e.calls.Active()) == 0 })
+	e.cdr.want(t, []string{"answered agent1", "joined department cgj 02088886666", "recorded " + call.ID + ".wav", "ended answered by caller"})
 	rec := filepath.Join(e.recordings, call.ID+".wav")
 	for _, c := range []struct {
 		channel int

@@ -85,7 +85,11 @@ func (c *call) place(agent string) telephony.OutboundResult {
 	}
 	c.record("dialled", cs.cdr.Dialled(c.ctx, c.id, c.caller, cs.clock.Now()))
 	stopTone := ringback(a, cs.log)
-	d, med, err := cs.dialTrunk(c.ctx, a, c.caller)
+	dctx, giveUp := context.WithCancel(c.ctx)
+	stopWatch := context.AfterFunc(a.dlg.Context(), giveUp) // the agent hung up
+	d, med, err := cs.dialTrunk(dctx, c.caller)
+	stopWatch()
+	giveUp()
 	stopTone()
 	if err != nil {
 		reason, by := notReached(err), telephony.HangupSystem
@@ -152,9 +156,9 @@ func (c *call) talk(d *diago.DialogClientSession, med *diago.DialogMedia, a *Age
 
 // dialTrunk INVITEs phone through the trunk, From the hotline's number,
 // answering the carrier's digest challenge with the trunk's account,
-// until the citizen answers, citizenRingFor passes, the agent hangs up
-// or ctx ends (CANCEL). Errors: unavailable (no trunk), the INVITE's.
-func (cs *Calls) dialTrunk(ctx context.Context, a *AgentCall, phone string) (*diago.DialogClientSession, *diago.DialogMedia, error) {
+// until the citizen answers, citizenRingFor passes (errNoAnswer) or ctx
+// ends (CANCEL). Errors: unavailable (no trunk), the INVITE's.
+func (cs *Calls) dialTrunk(ctx context.Context, phone string) (*diago.DialogClientSession, *diago.DialogMedia, error) {
 	cs.mu.Lock()
 	dg, host := cs.dg, cs.host
 	cs.mu.Unlock()
@@ -166,8 +170,6 @@ func (cs *Calls) dialTrunk(ctx context.Context, a *AgentCall, phone string) (*di
 	defer cancel()
 	t := cs.clock.AfterFunc(citizenRingFor, cancel)
 	defer t.Stop()
-	stop := context.AfterFunc(a.dlg.Context(), cancel) // the agent gave up
-	defer stop()
 	d, err := dg.NewDialog(uri, diago.NewDialogOptions{Transport: cs.trunk.Transport})
 	if err != nil {
 		return nil, nil, fmt.Errorf("dialog to the trunk: %w", err)
@@ -179,7 +181,7 @@ func (cs *Calls) dialTrunk(ctx context.Context, a *AgentCall, phone string) (*di
 	med, err := d.Invite(rctx, diago.InviteClientOptions{Headers: []sip.Header{from, pai},
 		Username: cs.trunk.Username, Password: cs.trunk.Password})
 	if err != nil {
-		if rctx.Err() != nil && ctx.Err() == nil && a.dlg.Context().Err() == nil {
+		if rctx.Err() != nil && ctx.Err() == nil {
 			err = errNoAnswer
 		}
 		return nil, nil, errors.Join(fmt.Errorf("call %s: %w", phone, err), d.Close())

@@ -64,6 +64,7 @@ type bridgeOptions struct {
 	queues      []string
 	clock       clock.Clock
 	inviteLimit int
+	trunk       string // HOTLINE_SIP_TRUNK's value; "" for none
 }
 
 func startBridgeWith(t *testing.T, o bridgeOptions) *bridgeEdge {
@@ -109,8 +110,12 @@ func startBridgeWith(t *testing.T, o bridgeOptions) *bridgeEdge {
 		e.sub.Close()
 		registrar.Close()
 	})
-	e.srv, e.stop = startServer(t, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, Calls: e.calls, Open: true, InviteLimit: o.inviteLimit},
-		registrar, store, clk)
+	trunk, err := hsip.ParseTrunk(o.trunk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv, e.stop = startServer(t, hsip.Config{Addr: "127.0.0.1:0", Realm: realm, Calls: e.calls, Open: true, InviteLimit: o.inviteLimit,
+		Trunk: trunk}, registrar, store, clk)
 	return e
 }
 
@@ -196,11 +201,17 @@ type peer struct {
 
 func newPeer(t *testing.T, name string, handle func(*diago.DialogServerSession)) *peer {
 	t.Helper()
+	return newPeerAt(t, name, "127.0.0.1", 0, handle)
+}
+
+// newPeerAt is newPeer listening on host:port (0: any free port).
+func newPeerAt(t *testing.T, name, host string, port int, handle func(*diago.DialogServerSession)) *peer {
+	t.Helper()
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &peer{dg: diago.NewDiago(ua, diago.WithTransport(diago.Transport{Transport: "udp", BindHost: "127.0.0.1", BindPort: 0}),
+	p := &peer{dg: diago.NewDiago(ua, diago.WithTransport(diago.Transport{Transport: "udp", BindHost: host, BindPort: port}),
 		diago.WithMediaConfig(diago.MediaConfig{Codecs: []media.Codec{media.CodecAudioUlaw, media.CodecTelephoneEvent8000}}))}
 	ctx, cancel := context.WithCancel(context.Background())
 	if handle == nil {
