@@ -205,6 +205,18 @@ func (s *CallStore) Callbacks(ctx context.Context, f telephony.CallbackFilter) (
 	return cbs, translate(err, "list callbacks")
 }
 
+// DueCallbacks returns up to limit waiting entries, the first due first.
+// Errors: unavailable.
+func (s *CallStore) DueCallbacks(ctx context.Context, limit int) ([]telephony.Callback, error) {
+	rows, err := s.db.Pool.Query(ctx, `SELECT `+callbackColumns+` FROM callbacks WHERE state = 'waiting'
+		ORDER BY due_at, id LIMIT $1`, limit)
+	if err != nil {
+		return nil, translate(err, "due callbacks")
+	}
+	cbs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (telephony.Callback, error) { return scanCallback(row) })
+	return cbs, translate(err, "due callbacks")
+}
+
 // Callback returns one missed-call entry. Errors: not_found, unavailable.
 func (s *CallStore) Callback(ctx context.Context, id int64) (telephony.Callback, error) {
 	c, err := scanCallback(s.db.Pool.QueryRow(ctx, `SELECT `+callbackColumns+` FROM callbacks WHERE id = $1`, id))

@@ -138,3 +138,22 @@ func (e *Engine) Place(agentID string, in Contact) (ContactView, error) {
 	e.emit(Event{Kind: EventAssigned, At: now, Contact: &v})
 	return v, nil
 }
+
+// Missed sets an online agent not ready (missed), as an offer that rang
+// out does: for work given to the agent outside routing's offers (a
+// placed callback whose phone did not answer). Errors: not_found,
+// conflict (offline).
+func (e *Engine) Missed(agentID string) error {
+	now := e.lock()
+	defer e.unlock(now)
+	a, ok := e.agents[agentID]
+	if !ok {
+		return errs.E(errs.NotFound, "no agent %s", agentID)
+	}
+	if !a.online {
+		return errs.E(errs.Conflict, "agent %s is offline", agentID)
+	}
+	a.ready, a.reason = false, ReasonMissed
+	e.dirty[a] = struct{}{}
+	return nil
+}

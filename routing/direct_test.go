@@ -162,6 +162,9 @@ func TestPlace(t *testing.T) {
 	}
 	h.end(v.ID)
 	h.wantState("a1", routing.WrapUp, routing.ReasonNone)
+	if err := h.e.Missed("nobody"); errs.CodeOf(err) != errs.NotFound {
+		t.Fatalf("Missed of nobody: %v", err)
+	}
 	h.advance(sec(10))
 	h.wantOffer("a1", waiting)
 

@@ -134,6 +134,9 @@ type CallStore interface {
 	Calls(ctx context.Context, f CallFilter) ([]Call, error)
 	// Callbacks lists missed-call entries matching f.
 	Callbacks(ctx context.Context, f CallbackFilter) ([]Callback, error)
+	// DueCallbacks returns up to limit waiting entries, the first due
+	// first.
+	DueCallbacks(ctx context.Context, limit int) ([]Callback, error)
 	// Callback returns one missed-call entry. Errors: not_found.
 	Callback(ctx context.Context, id int64) (Callback, error)
 	// UpdateCallback locks entry id, runs change on it and writes its

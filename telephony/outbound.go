@@ -128,6 +128,10 @@ type OutboundCalls struct {
 	logger  *slog.Logger
 	cfg     OutboundConfig
 
+	// agentMissed hears the agent of a callback offered as work whose
+	// phone did not answer (CallbackWork); nil: nobody.
+	agentMissed func(agent string)
+
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -154,6 +158,11 @@ func (o *OutboundCalls) Close() {
 // waiting, the agent busy or without a phone), rate_limited (the number
 // was called PerDay times today), unavailable.
 func (o *OutboundCalls) Call(ctx context.Context, actor auth.Actor, req OutboundRequest) (Call, error) {
+	return o.call(ctx, actor, req, false)
+}
+
+// call is Call; offered marks a call CallbackWork gave the agent.
+func (o *OutboundCalls) call(ctx context.Context, actor auth.Actor, req OutboundRequest, offered bool) (Call, error) {
 	if !actor.Is(auth.RoleAgent) {
 		return Call{}, errs.E(errs.Forbidden, "only agents place calls")
 	}
@@ -165,14 +174,12 @@ func (o *OutboundCalls) Call(ctx context.Context, actor auth.Actor, req Outbound
 		return Call{}, err
 	}
 	now := o.clock.Now()
-	if o.cfg.Hours != nil {
-		open, err := o.cfg.Hours.OpenAt(ctx, now)
-		if err != nil {
-			return Call{}, fmt.Errorf("callback hours: %w", err)
-		}
-		if !open {
-			return Call{}, errs.E(errs.Conflict, "citizens are not called at this hour; calls are placed %s", o.cfg.HoursDoc)
-		}
+	open, err := o.open(ctx, now)
+	if err != nil {
+		return Call{}, err
+	}
+	if !open {
+		return Call{}, errs.E(errs.Conflict, "citizens are not called at this hour; calls are placed %s", o.cfg.HoursDoc)
 	}
 	key, err := o.takeDay(ctx, phone, now)
 	if err != nil {
@@ -197,7 +204,7 @@ func (o *OutboundCalls) Call(ctx context.Context, actor auth.Actor, req Outbound
 		if err != nil {
 			o.record("ended", o.log.Ended(ctx, id, OutcomeFailed, HangupSystem, now))
 		} else {
-			o.start(actor, OutboundCall{ID: id, Agent: actor.Username, Phone: phone, ContactID: v.ID, TicketID: ticketID}, req.CallbackID, key)
+			o.start(actor, OutboundCall{ID: id, Agent: actor.Username, Phone: phone, ContactID: v.ID, TicketID: ticketID}, req.CallbackID, key, offered)
 		}
 	}
 	if err != nil {
@@ -210,6 +217,18 @@ func (o *OutboundCalls) Call(ctx context.Context, actor auth.Actor, req Outbound
 	n, _ := strconv.ParseInt(id, 10, 64)
 	return Call{ID: n, Direction: Outbound, Caller: o.cfg.Number, Callee: phone, StartedAt: now, Agent: actor.Username,
 		TicketID: ticketID, CallbackID: req.CallbackID}, nil
+}
+
+// open reports whether citizens may be called at now.
+func (o *OutboundCalls) open(ctx context.Context, now time.Time) (bool, error) {
+	if o.cfg.Hours == nil {
+		return true, nil
+	}
+	open, err := o.cfg.Hours.OpenAt(ctx, now)
+	if err != nil {
+		return false, fmt.Errorf("callback hours: %w", err)
+	}
+	return open, nil
 }
 
 // target is the number to call and the ticket the call is about.
@@ -293,7 +312,7 @@ func (o *OutboundCalls) dialling(ctx context.Context, id int64, agent string, no
 }
 
 // start runs the call on its own goroutine and settles what it leaves.
-func (o *OutboundCalls) start(actor auth.Actor, call OutboundCall, callbackID int64, dayKey string) {
+func (o *OutboundCalls) start(actor auth.Actor, call OutboundCall, callbackID int64, dayKey string, offered bool) {
 	o.wg.Add(1)
 	go func() {
 		defer o.wg.Done()
@@ -307,6 +326,9 @@ func (o *OutboundCalls) start(actor auth.Actor, call OutboundCall, callbackID in
 			if err := o.quotas.Release(ctx, dayKey); err != nil {
 				o.logger.Error("outbound: release the day's count", "call", call.ID, "error", err)
 			}
+		}
+		if offered && res.NotReached == NotReachedAgent && o.agentMissed != nil {
+			o.agentMissed(call.Agent)
 		}
 		if callbackID != 0 {
 			o.settle(callbackID, res, res.Dialled)

@@ -303,3 +303,66 @@ func TestOutbound_CallbackEntryStates(t *testing.T) {
 		t.Fatalf("a new missed call after the callback: %+v, want a new entry", again)
 	}
 }
+
+// Callback work: an idle ready agent is given the entry due first, but
+// never while a citizen's call waits, and no more agents than the share
+// at once; an agent whose phone lets it ring out is set not ready.
+func TestCallbackWork_OffersDueEntriesToIdleAgents(t *testing.T) {
+	e := newOutbound(t, 10)
+	work := telephony.NewCallbackWork(e.out, e.engine, 0.5, e.clk, slog.New(slog.DiscardHandler))
+	ctx := context.Background()
+	first := e.missed(t, "13800001111")
+	e.clk.Advance(time.Minute)
+	second := e.missed(t, "13800002222")
+	offer := func(want int) {
+		t.Helper()
+		n, err := work.Offer(ctx)
+		if err != nil || n != want {
+			t.Fatalf("offer: %d placed, %v; want %d", n, err, want)
+		}
+	}
+	offer(0) // agent1 is logged in but not ready
+	if _, err := e.engine.SetPresence("agent1", routing.Ready, routing.ReasonNone); err != nil {
+		t.Fatal(err)
+	}
+	waiting, err := e.engine.Enqueue(routing.Contact{Channel: routing.Voice, Queue: "general", Caller: "13900000000", Ref: "in-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	offer(0) // a citizen's call waits (rings agent1)
+	if _, err := e.engine.End(waiting.ID); err != nil {
+		t.Fatal(err)
+	}
+	offer(1)
+	if placed := <-e.dialer.placed; placed.Phone != "13800001111" || placed.Agent != "agent1" {
+		t.Fatalf("placed %+v, want the first due entry to agent1", placed)
+	}
+	offer(0) // agent1 is busy with it
+	e.end(t, telephony.OutboundResult{NotReached: telephony.NotReachedAgent})
+	testenv.Eventually(t, "agent1 set not ready", func() bool {
+		v, _ := e.engine.Agent("agent1")
+		return v.State == routing.NotReady && v.Reason == routing.ReasonMissed
+	})
+	if got := e.entry(t, "13800001111"); got.State != telephony.CallbackWaiting || got.Attempts != 0 {
+		t.Fatalf("the entry the agent missed: %+v", got)
+	}
+	offer(0)
+	if _, err := e.engine.SetPresence("agent1", routing.Ready, routing.ReasonNone); err != nil {
+		t.Fatal(err)
+	}
+	offer(1)
+	<-e.dialer.placed
+	e.end(t, telephony.OutboundResult{Dialled: true, Reached: true})
+	if got := e.entry(t, "13800001111"); got.ID != first.ID || got.State != telephony.CallbackReached {
+		t.Fatalf("first entry after the callback: %+v", got)
+	}
+	e.hours.open = false
+	offer(0)
+	e.hours.open = true
+	offer(1)
+	if placed := <-e.dialer.placed; placed.Phone != "13800002222" {
+		t.Fatalf("placed %+v, want the second entry (%d)", placed, second.ID)
+	}
+	e.end(t, telephony.OutboundResult{Dialled: true, Reached: true})
+	offer(0) // nothing left
+}

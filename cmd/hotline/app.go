@@ -83,8 +83,10 @@ type Main struct {
 	stopSIP context.CancelFunc
 	voice   *sip.Calls // the call flow, which the console's actions go through
 	callLog *telephony.CallRecorder
-	// Outbound places the agents' calls to citizens (回拨, 回访).
+	// Outbound places the agents' calls to citizens (回拨, 回访);
+	// stopWork stops offering the missed-call list as work.
 	Outbound *telephony.OutboundCalls
+	stopWork func()
 
 	worker    *jobs.Server // the node's Asynq server, shared by the domains' jobs
 	stopRelay context.CancelFunc

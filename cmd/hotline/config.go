@@ -72,7 +72,10 @@ type Config struct {
 	CallbackHours    ticketing.ServiceHours
 	CallbackPerDay   int
 	CallbackAttempts int
-	ChatIdle       time.Duration
+	// CallbackShare is the percentage of the agents taking calls whom the
+	// missed-call list is offered to at once, while no inbound call waits.
+	CallbackShare int
+	ChatIdle      time.Duration
 	// TrustedProxies are the CIDRs of reverse proxies whose X-Forwarded-For
 	// and X-Forwarded-Proto are believed.
 	TrustedProxies []netip.Prefix
@@ -159,6 +162,8 @@ func (c *Config) settings() []setting {
 			intIn{p: &c.CallbackPerDay, min: 1, max: 100}, false},
 		{"HOTLINE_CALLBACK_ATTEMPTS", "callback-attempts", "3", "unanswered calls after which a missed-call entry is unreachable",
 			intIn{p: &c.CallbackAttempts, min: 1, max: 20}, false},
+		{"HOTLINE_CALLBACK_SHARE", "callback-share", "25", "percent of the agents taking calls who may be given missed-call entries to call back at once, while no inbound call waits; 0: agents take them by hand only",
+			intIn{p: &c.CallbackShare, min: 0, max: 100}, false},
 		{"HOTLINE_CHAT_IDLE", "chat-idle", "10m", "silence after which a chat closes by itself; the citizen is warned 2 minutes before (half the time when it is shorter than 4m)",
 			durationIn{p: &c.ChatIdle, min: time.Minute, max: 24 * time.Hour, example: "10m"}, false},
 		{"HOTLINE_TRUSTED_PROXIES", "trusted-proxies", "", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed",

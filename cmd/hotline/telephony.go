@@ -77,6 +77,11 @@ func (m *Main) startTelephony(ctx context.Context, reg prometheus.Registerer) er
 		telephony.OutboundConfig{Number: m.Config.SIPNumber, PerDay: m.Config.CallbackPerDay,
 			Hours: m.Tickets.Schedule(m.Config.CallbackHours), HoursDoc: m.Config.CallbackHours.String(),
 			Attempts: m.Config.CallbackAttempts, Location: m.Tickets.Location()})
+	work := telephony.NewCallbackWork(m.Outbound, m.Routing, float64(m.Config.CallbackShare)/100, m.Clock, m.Log)
+	workCtx, stopWork := context.WithCancel(context.Background())
+	workDone := make(chan struct{})
+	go func() { defer close(workDone); work.Run(workCtx) }()
+	m.stopWork = func() { stopWork(); <-workDone }
 	if err := reg.Register(srv.Collector()); err != nil {
 		return fmt.Errorf("telephony metrics: %w", err) // Run's Close stops the edge
 	}
@@ -113,8 +118,9 @@ func (m *Main) SIPAddr() string { return m.sip.Addr().String() }
 func (m *Main) stopTelephony() error {
 	var err error
 	if m.Outbound != nil {
+		m.stopWork()
 		m.Outbound.Close() // hangs up the outbound calls and settles their entries
-		m.Outbound = nil
+		m.Outbound, m.stopWork = nil, nil
 	}
 	if m.sip != nil {
 		m.stopSIP()

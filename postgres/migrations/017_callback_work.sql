@@ -16,14 +16,14 @@ ALTER TABLE callbacks ALTER COLUMN attempts SET DEFAULT 0,
     ADD CONSTRAINT callbacks_attempts_check CHECK (attempts >= 0),
     ADD CONSTRAINT callbacks_state_check CHECK (state IN ('waiting', 'dialling', 'reached', 'unreachable', 'cancelled'));
 CREATE UNIQUE INDEX callbacks_open_phone ON callbacks (phone) WHERE state IN ('waiting', 'dialling');
+CREATE INDEX callbacks_due ON callbacks (due_at, id) WHERE state = 'waiting';
 
 ALTER TABLE calls ADD COLUMN callback_id bigint REFERENCES callbacks (id);
-CREATE INDEX calls_outbound_callee ON calls (callee, started_at) WHERE direction = 'outbound';
 
 ---- create above / drop below ----
 
-DROP INDEX calls_outbound_callee;
 ALTER TABLE calls DROP COLUMN callback_id;
+DROP INDEX callbacks_due;
 DROP INDEX callbacks_open_phone;
 ALTER TABLE callbacks DROP CONSTRAINT callbacks_state_check, DROP CONSTRAINT callbacks_attempts_check;
 UPDATE callbacks SET attempts = calls,
