@@ -162,3 +162,55 @@ func (h *Hub) departmentPhone(ctx context.Context, code string) (string, error) 
 	}
 	return "", errs.E(errs.NotFound, "no department %q", httpx.Clip(code, 40))
 }
+
+// CallConsulter is a voice channel's consultative transfer (the SIP call
+// flow): the caller held while the agent talks to another agent, then
+// handed over or given back.
+type CallConsulter interface {
+	ConsultStart(ctx context.Context, contactID, user string) error
+	ConsultComplete(ctx context.Context, contactID string) error
+	ConsultCancel(ctx context.Context, contactID string) error
+}
+
+// callConsultData is the data of call.consult (with the agent to
+// consult), call.consult.complete and call.consult.cancel.
+type callConsultData struct {
+	ContactID string `json:"contact_id"`
+	Agent     string `json:"agent,omitempty"`
+}
+
+// callConsult handles the steps of a consultative transfer from the
+// console of the agent who has the call. Errors: invalid, not_found (not
+// the agent's call), unavailable (no phone, no voice channel), conflict.
+func (h *Hub) callConsult(ctx context.Context, agent string, req envelope) (any, error) {
+	var d callConsultData
+	if err := decodeData(req, &d); err != nil {
+		return nil, err
+	}
+	start := req.Type == "call.consult"
+	if start && (d.Agent == "" || len(d.Agent) > 64 || d.Agent == agent) {
+		return nil, errs.E(errs.Invalid, "name the agent to consult (not yourself)")
+	}
+	if !start && d.Agent != "" {
+		return nil, errs.E(errs.Invalid, "%s takes only the contact_id", req.Type)
+	}
+	if !h.hasContact(agent, d.ContactID, routing.Voice) {
+		return nil, errs.E(errs.NotFound, "you have no call %q", httpx.Clip(d.ContactID, 40))
+	}
+	consulter, ok := h.controls.byChannel[routing.Voice].(CallConsulter)
+	if !ok {
+		return nil, errs.E(errs.Unavailable, "consultative transfers do not run on this server")
+	}
+	ctx, cancel := context.WithTimeout(ctx, controlTimeout)
+	defer cancel()
+	var err error
+	switch req.Type {
+	case "call.consult":
+		err = consulter.ConsultStart(ctx, d.ContactID, d.Agent)
+	case "call.consult.complete":
+		err = consulter.ConsultComplete(ctx, d.ContactID)
+	default:
+		err = consulter.ConsultCancel(ctx, d.ContactID)
+	}
+	return d, err
+}

@@ -81,3 +81,29 @@ func TestCallConference_RefusesBadRequests(t *testing.T) {
 		wantError(t, fmt.Sprint("call.conference ", tc.data), tab.request("call.conference", tc.data), tc.code)
 	}
 }
+
+// The consultation's steps are the agent's own call's, with an agent to
+// consult to start.
+func TestCallConsult_RefusesBadRequests(t *testing.T) {
+	e := newEnv(t)
+	tab := e.readyAgent()
+	_, c := e.connect(tab, routing.Contact{Channel: routing.Voice, Queue: "complaint", Caller: "13800001234", Ref: "call-1"})
+	other := e.mustWS("agent2")
+	wantError(t, "agent2 consults on agent1's call", other.request("call.consult", map[string]any{"contact_id": c.ID, "agent": "agent1"}), "not_found")
+	for _, tc := range []struct {
+		typ  string
+		data map[string]any
+		code string
+	}{
+		{"call.consult", map[string]any{"contact_id": c.ID}, "invalid"},
+		{"call.consult", map[string]any{"contact_id": c.ID, "agent": "agent1"}, "invalid"},
+		{"call.consult", map[string]any{"contact_id": c.ID, "agent": string(make([]byte, 65))}, "invalid"},
+		{"call.consult.complete", map[string]any{"contact_id": c.ID, "agent": "agent2"}, "invalid"},
+		{"call.consult", map[string]any{"contact_id": "nope", "agent": "agent2"}, "not_found"},
+		{"call.consult.cancel", map[string]any{"contact_id": "nope"}, "not_found"},
+		{"call.consult", map[string]any{"contact_id": c.ID, "agent": "agent2"}, "unavailable"}, // no voice channel here
+		{"call.consult.complete", map[string]any{"contact_id": c.ID}, "unavailable"},
+	} {
+		wantError(t, fmt.Sprint(tc.typ, " ", tc.data), tab.request(tc.typ, tc.data), tc.code)
+	}
+}

@@ -251,6 +251,11 @@ func (h *Hub) handle(c *wsClient, req envelope) (any, error) {
 			return nil, err
 		}
 		return h.callConference(context.Background(), a.Username, req)
+	case "call.consult", "call.consult.complete", "call.consult.cancel":
+		if err := needAgent(); err != nil {
+			return nil, err
+		}
+		return h.callConsult(context.Background(), a.Username, req)
 	}
 	return nil, errs.E(errs.Invalid, "unknown message type %q", httpx.Clip(req.Type, 40))
 }

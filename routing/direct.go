@@ -157,3 +157,41 @@ func (e *Engine) Missed(agentID string) error {
 	e.dirty[a] = struct{}{}
 	return nil
 }
+
+// Handover moves a connected contact to another agent at once, without
+// an offer: the consulted agent of a consultative transfer, who talks to
+// the citizen already. The first agent is released as by Transfer
+// (wrap-up); the new one must be online and have no other call (a placed
+// contact that held the agent for the consultation must end first).
+// Errors: not_found, conflict (not connected, the same agent, offline or
+// on another call).
+func (e *Engine) Handover(contactID, agentID string) (ContactView, error) {
+	now := e.lock()
+	defer e.unlock(now)
+	c, ok := e.contacts[contactID]
+	if !ok {
+		return ContactView{}, errs.E(errs.NotFound, "no live contact %s", contactID)
+	}
+	to, ok := e.agents[agentID]
+	switch {
+	case !ok:
+		return ContactView{}, errs.E(errs.NotFound, "no agent %s", agentID)
+	case c.status != Connected:
+		return ContactView{}, errs.E(errs.Conflict, "only a connected contact can be handed over")
+	case to == c.agent:
+		return ContactView{}, errs.E(errs.Conflict, "agent %s has this contact already", agentID)
+	case !to.online:
+		return ContactView{}, errs.E(errs.Conflict, "agent %s is not logged in", agentID)
+	}
+	if voice, _ := to.load(); voice > 0 {
+		return ContactView{}, errs.E(errs.Conflict, "agent %s is on another call", agentID)
+	}
+	from := e.passOn(c, now)
+	c.status, c.agent, c.answeredAt = Connected, to, now
+	to.contacts = append(to.contacts, c)
+	e.dirty[to] = struct{}{}
+	v := c.view()
+	e.emit(Event{Kind: EventAssigned, At: now, Contact: &v})
+	e.routeAgent(from, now)
+	return v, nil
+}

@@ -188,3 +188,54 @@ func TestPlace(t *testing.T) {
 		t.Fatalf("an enqueued contact %+v (%v) claims to be outbound", v, err)
 	}
 }
+
+// A consultative transfer hands the connected call to the consulted
+// agent at once: the first is released (ended, transferred), the second
+// has it without an offer, even when not ready.
+func TestHandover(t *testing.T) {
+	h := newHarness(t, routing.QueueConfig{Name: "general", WrapUpSeconds: 0, RingSeconds: 20})
+	h.ready(routing.Profile{ID: "a1", Skills: skills("general")})
+	c := h.call("general")
+	h.answer("a1")
+	h.ready(routing.Profile{ID: "a2", Skills: skills("general")})
+	h.presence("a2", routing.NotReady, routing.ReasonBreak)
+	h.forget()
+	for _, tc := range []struct {
+		name, contact, agent string
+		code                 errs.Code
+	}{
+		{"UnknownContact", "nope", "a2", errs.NotFound},
+		{"UnknownAgent", c, "nobody", errs.NotFound},
+		{"Itself", c, "a1", errs.Conflict},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := h.e.Handover(tc.contact, tc.agent)
+			wantCode(t, err, tc.code)
+		})
+	}
+	v, err := h.e.Handover(c, "a2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.check()
+	if v.Agent != "a2" || v.Status != routing.Connected {
+		t.Fatalf("handed over %+v", v)
+	}
+	var ended, assigned bool
+	for _, ev := range h.drained() {
+		ended = ended || ev.Kind == routing.EventEnded && ev.Reason == routing.EndedTransferred && ev.Contact.Agent == "a1"
+		assigned = assigned || ev.Kind == routing.EventAssigned && ev.Contact.Agent == "a2"
+	}
+	if !ended || !assigned {
+		t.Fatalf("events: ended for a1 %v, assigned to a2 %v", ended, assigned)
+	}
+	h.wantState("a2", routing.Busy, routing.ReasonNone)
+	if got := len(h.view("a1").Contacts); got != 0 {
+		t.Fatalf("a1 keeps %d contacts", got)
+	}
+	other := h.call("general")
+	h.answer("a1")
+	if _, err := h.e.Handover(other, "a2"); errs.CodeOf(err) != errs.Conflict {
+		t.Fatalf("handover to an agent on another call: %v", err)
+	}
+}

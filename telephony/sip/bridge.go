@@ -158,95 +158,233 @@ func (c *call) closeRecording(ctx context.Context) {
 // meanwhile, so that its dispatcher never waits on this call. A phone
 // that went silent (lost) is the system's end of the call; routing
 // ending the contact because the agent transferred it is transferred.
+// The console's hold, three-way calls and consultations are carried out
+// here, on the call's goroutine.
 func (c *call) hold(ctx context.Context, a *AgentCall, lost <-chan struct{}) (telephony.HangupBy, bool) {
-	stopMusic := func() {}
-	var conf *conference                // the three-way call, once the third party answered
-	var dialed chan dialResult          // the third party's phone ringing
-	agentGone := a.dlg.Context().Done() // nil once the agent left a three-way call
-	dctx, stopDial := context.WithCancel(ctx)
-	defer func() {
-		stopMusic()
-		c.setHeld(false)
-		stopDial()
-		if dialed != nil {
-			if r := <-dialed; r.leg != nil {
-				c.hangUpLeg(ctx, r.leg)
-			}
-		}
-		if conf != nil {
-			c.endConference(ctx, conf)
-		}
-	}()
-	var thirdGone <-chan struct{}
+	h := &bridgeState{c: c, a: a, stopMusic: func() {}, agentGone: a.dlg.Context().Done(), stopDial: func() {}}
+	defer h.close(ctx)
 	for {
 		select {
 		case req := <-c.confs:
-			if conf != nil || dialed != nil || c.held.Load() {
-				req.reply <- errs.E(errs.Conflict, "a third party is in the call or ringing, or the call is on hold")
+			req.reply <- h.conferenceRequest(ctx, req)
+		case req := <-c.consults:
+			req.reply <- h.consultRequest(ctx, req)
+		case r := <-h.dialed:
+			h.answeredOrNot(ctx, r)
+		case <-h.thirdGone:
+			c.endConference(ctx, h.conf)
+			h.conf, h.thirdGone = nil, nil
+			if h.consult != nil {
+				c.endConsult(h.consult) // the consulted agent hung up: back to the caller
+				h.consult = nil
 				continue
 			}
-			dialed = make(chan dialResult, 1)
-			go func(out chan<- dialResult) {
-				leg, err := c.dialThird(dctx, req)
-				out <- dialResult{leg: leg, err: err}
-			}(dialed)
-			c.cs.log.Info("sip: ringing a third party", "call", c.id, "agent", a.Agent, "party", req.user+req.party)
-			req.reply <- nil
-		case r := <-dialed:
-			dialed = nil
-			if r.err != nil {
-				c.cs.log.Info("sip: the third party did not join", "call", c.id, "error", r.err)
-				continue
-			}
-			var err error
-			if conf, err = c.startConference(a, r.leg, c.rec); err != nil {
-				c.cs.log.Error("sip: three-way call", "call", c.id, "error", err)
-				c.hangUpLeg(ctx, r.leg)
-				continue
-			}
-			thirdGone = r.leg.dlg.Context().Done()
-			c.record("joined", c.cs.cdr.Joined(ctx, c.id, r.leg.Agent, c.cs.clock.Now()))
-			c.cs.log.Info("sip: three-way call", "call", c.id, "agent", a.Agent, "party", r.leg.Agent)
-		case <-thirdGone:
-			c.endConference(ctx, conf)
-			conf, thirdGone = nil, nil
-			if agentGone == nil {
+			if h.agentGone == nil {
 				return telephony.HangupAgent, false // the agent had left: the call is over
 			}
 		case on := <-c.holds:
-			if conf != nil {
-				continue // a three-way call is not held
-			}
-			switch {
-			case on && !c.held.Load():
-				c.setHeld(true)
-				stopMusic = c.loopMusic(ctx)
-				c.cs.log.Info("sip: call on hold", "call", c.id, "agent", a.Agent)
-			case !on && c.held.Load():
-				stopMusic()
-				stopMusic = func() {}
-				c.setHeld(false)
-				c.cs.log.Info("sip: call resumed", "call", c.id, "agent", a.Agent)
-			}
+			h.holdRequest(ctx, on)
 		case <-ctx.Done():
 			return telephony.HangupCaller, false
-		case <-agentGone:
-			if conf == nil {
+		case <-h.agentGone:
+			if h.consult != nil && h.conf == nil {
+				return telephony.HangupAgent, false // hung up while the other phone rang
+			}
+			if h.consult != nil {
+				if err := h.complete(ctx); err == nil {
+					continue // hanging up completes the transfer
+				}
+			}
+			if h.conf == nil {
 				return telephony.HangupAgent, false
 			}
 			// The agent leaves the other two talking; routing frees the agent.
-			agentGone = nil
-			conf.m.agent.gone.Store(true)
+			h.leave()
 			c.endContact()
 			c.cs.log.Info("sip: the agent left the three-way call", "call", c.id, "agent", a.Agent)
 		case <-lost:
+			if h.agentGone == nil {
+				lost = nil // the agent left; the phone's silence is no matter
+				continue
+			}
 			c.cs.log.Warn("sip: no RTP from the agent's phone; hanging up", "call", c.id, "agent", a.Agent)
 			return telephony.HangupSystem, false
 		case ev := <-c.events:
-			if ev.Kind == routing.EventEnded && agentGone != nil { // not the end the agent's leaving caused
+			if ev.Kind == routing.EventEnded && h.agentGone != nil { // not the end the agent's leaving caused
 				return telephony.HangupSystem, ev.Reason == routing.EndedTransferred
 			}
 		}
+	}
+}
+
+// bridgeState is what the bridged call's goroutine keeps of the
+// console's requests: music on hold, the third party ringing or mixed
+// in, a consultation.
+type bridgeState struct {
+	c         *call
+	a         *AgentCall
+	stopMusic func()
+	conf      *conference     // the three-way call or consultation, once the other party answered
+	dialed    chan dialResult // the other party's phone ringing
+	stopDial  context.CancelFunc
+	thirdGone <-chan struct{}
+	agentGone <-chan struct{} // nil once the agent left
+	consult   *consultation
+}
+
+// close ends what is left when the bridge ends.
+func (h *bridgeState) close(ctx context.Context) {
+	h.stopMusic()
+	h.c.setHeld(false)
+	h.stopRinging(ctx)
+	if h.conf != nil {
+		h.c.endConference(ctx, h.conf)
+	}
+	if h.consult != nil {
+		h.c.endConsult(h.consult)
+	}
+}
+
+// ring rings the other party on its own goroutine.
+func (h *bridgeState) ring(ctx context.Context, req confRequest) {
+	dctx, stop := context.WithCancel(ctx)
+	h.dialed, h.stopDial = make(chan dialResult, 1), stop
+	go func(out chan<- dialResult) {
+		leg, err := h.c.dialThird(dctx, req)
+		out <- dialResult{leg: leg, err: err}
+	}(h.dialed)
+}
+
+// stopRinging cancels a ringing party and hangs up a phone that
+// answered meanwhile.
+func (h *bridgeState) stopRinging(ctx context.Context) {
+	h.stopDial()
+	if h.dialed != nil {
+		if r := <-h.dialed; r.leg != nil {
+			h.c.hangUpLeg(ctx, r.leg)
+		}
+		h.dialed = nil
+	}
+}
+
+// busy says why another party cannot be brought in now, or nil.
+func (h *bridgeState) busy() error {
+	if h.conf != nil || h.dialed != nil || h.consult != nil || h.c.held.Load() {
+		return errs.E(errs.Conflict, "a third party is in the call or ringing, or the call is on hold")
+	}
+	return nil
+}
+
+func (h *bridgeState) conferenceRequest(ctx context.Context, req confRequest) error {
+	if err := h.busy(); err != nil {
+		return err
+	}
+	h.ring(ctx, req)
+	h.c.cs.log.Info("sip: ringing a third party", "call", h.c.id, "agent", h.a.Agent, "party", req.user+req.party)
+	return nil
+}
+
+func (h *bridgeState) consultRequest(ctx context.Context, req consultRequest) error {
+	c := h.c
+	switch {
+	case req.step == consultStart:
+		if err := h.busy(); err != nil {
+			return err
+		}
+		k, err := c.startConsult(ctx, req.user)
+		if err != nil {
+			return err
+		}
+		h.consult = k
+		h.ring(ctx, confRequest{user: req.user})
+		c.cs.log.Info("sip: consulting", "call", c.id, "agent", h.a.Agent, "consulted", req.user)
+		return nil
+	case h.consult == nil:
+		return errs.E(errs.Conflict, "no consultation is going on")
+	case req.step == consultCancel:
+		h.stopRinging(ctx)
+		if h.conf != nil {
+			c.endConference(ctx, h.conf)
+			h.conf, h.thirdGone = nil, nil
+		}
+		c.endConsult(h.consult)
+		h.consult = nil
+		c.cs.log.Info("sip: consultation cancelled", "call", c.id, "agent", h.a.Agent)
+		return nil
+	case h.conf == nil:
+		return errs.E(errs.Conflict, "the consulted agent has not answered yet")
+	}
+	return h.complete(ctx)
+}
+
+// complete hands the caller to the consulted agent: routing's contact
+// is theirs, the first agent's phone is hung up, and the caller, off
+// hold, talks to the consulted agent through the mixer.
+func (h *bridgeState) complete(ctx context.Context) error {
+	c := h.c
+	if err := c.completeConsult(h.consult); err != nil {
+		return err
+	}
+	h.leave()
+	c.hangUpLeg(ctx, h.a)
+	third := h.conf.third
+	c.setLeg(third) // the console's hang-up is the consulted agent's now
+	h.consult.stopMusic()
+	c.setHeld(false)
+	h.conf.m.callerHeld.Store(false)
+	h.consult = nil
+	c.record("answered", c.cs.cdr.Answered(ctx, c.id, third.Agent, c.cs.clock.Now()))
+	c.cs.log.Info("sip: call handed over", "call", c.id, "from", h.a.Agent, "to", third.Agent)
+	return nil
+}
+
+// leave takes the agent out of the mix.
+func (h *bridgeState) leave() {
+	h.agentGone = nil
+	h.conf.m.agent.gone.Store(true)
+}
+
+// answeredOrNot takes the ringing party's answer: it joins the mix (a
+// consultation with the caller held), or the call goes on as it was.
+func (h *bridgeState) answeredOrNot(ctx context.Context, r dialResult) {
+	c := h.c
+	h.dialed = nil
+	if r.err != nil {
+		c.cs.log.Info("sip: the third party did not join", "call", c.id, "error", r.err)
+		if h.consult != nil {
+			c.endConsult(h.consult)
+			h.consult = nil
+		}
+		return
+	}
+	conf, err := c.startConference(h.a, r.leg, c.rec, h.consult != nil)
+	if err != nil {
+		c.cs.log.Error("sip: three-way call", "call", c.id, "error", err)
+		c.hangUpLeg(ctx, r.leg)
+		return
+	}
+	h.conf, h.thirdGone = conf, r.leg.dlg.Context().Done()
+	c.record("joined", c.cs.cdr.Joined(ctx, c.id, r.leg.Agent, c.cs.clock.Now()))
+	c.cs.log.Info("sip: three-way call", "call", c.id, "agent", h.a.Agent, "party", r.leg.Agent, "consultation", h.consult != nil)
+}
+
+// holdRequest puts the call on hold or takes it off; a three-way call
+// or a consultation is not held.
+func (h *bridgeState) holdRequest(ctx context.Context, on bool) {
+	c := h.c
+	if h.conf != nil || h.consult != nil {
+		return
+	}
+	switch {
+	case on && !c.held.Load():
+		c.setHeld(true)
+		h.stopMusic = c.loopMusic(ctx)
+		c.cs.log.Info("sip: call on hold", "call", c.id, "agent", h.a.Agent)
+	case !on && c.held.Load():
+		h.stopMusic()
+		h.stopMusic = func() {}
+		c.setHeld(false)
+		c.cs.log.Info("sip: call resumed", "call", c.id, "agent", h.a.Agent)
 	}
 }
 

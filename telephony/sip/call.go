@@ -47,11 +47,12 @@ type call struct {
 	ctx    context.Context
 	cancel context.CancelCauseFunc
 
-	digits chan rune          // keys from RTP and INFO, oldest first
-	events chan routing.Event // routing's events about this call
-	holds  chan bool          // the console's hold (true) and resume (false), while bridged
-	confs  chan confRequest   // the console's three-way call requests, while bridged
-	done   chan struct{}      // closed when the call's handler ends
+	digits   chan rune           // keys from RTP and INFO, oldest first
+	events   chan routing.Event  // routing's events about this call
+	holds    chan bool           // the console's hold (true) and resume (false), while bridged
+	confs    chan confRequest    // the console's three-way call requests, while bridged
+	consults chan consultRequest // the console's consultative transfer steps, while bridged
+	done     chan struct{}       // closed when the call's handler ends
 
 	med     *diago.DialogMedia
 	rtpPort atomic.Int64
@@ -97,7 +98,7 @@ func newCall(cs *Calls, d *diago.DialogServerSession, id, caller string) *call {
 
 func newCallIn(cs *Calls, ctx context.Context, cancel context.CancelCauseFunc, id, caller string) *call {
 	return &call{cs: cs, id: id, caller: caller, ctx: ctx, cancel: cancel,
-		digits: make(chan rune, 16), events: make(chan routing.Event, 32), holds: make(chan bool), confs: make(chan confRequest), done: make(chan struct{})}
+		digits: make(chan rune, 16), events: make(chan routing.Event, 32), holds: make(chan bool), confs: make(chan confRequest), consults: make(chan consultRequest), done: make(chan struct{})}
 }
 
 func (c *call) info() CallInfo {

@@ -149,6 +149,10 @@ type mixer struct {
 	caller, agent, third *mixParty
 	rec                  *stereoWAV
 	stop, done           chan struct{}
+	// callerHeld keeps the caller out of the mix, and the mix from the
+	// caller, who hears music: a consultation. Set before the mixer runs;
+	// cleared once the music has stopped.
+	callerHeld atomic.Bool
 }
 
 func (m *mixer) run(log func(err error)) {
@@ -166,8 +170,12 @@ func (m *mixer) run(log func(err error)) {
 		for i, p := range parties {
 			frames[i] = p.take()
 		}
+		held := m.callerHeld.Load()
+		if held {
+			frames[0] = nil
+		}
 		for i, p := range parties {
-			if p.gone.Load() {
+			if p.gone.Load() || i == 0 && held {
 				continue
 			}
 			if err := p.out.send(mixFrames(frames, i)); err != nil {
@@ -208,7 +216,7 @@ type conference struct {
 // sinkMu) and fromAgent (under toCaller) stop writing to the agent and
 // the caller once mix is set under both locks; only the mixer writes
 // from then on.
-func (c *call) startConference(a, third *AgentCall, rec *stereoWAV) (*conference, error) {
+func (c *call) startConference(a, third *AgentCall, rec *stereoWAV, callerHeld bool) (*conference, error) {
 	callerCodec, err := audioCodec(c.med.MediaSession())
 	if err != nil {
 		return nil, err
@@ -225,6 +233,7 @@ func (c *call) startConference(a, third *AgentCall, rec *stereoWAV) (*conference
 		caller: &mixParty{out: leg{codec: callerCodec, w: c.med.RTPPacketWriter}},
 		agent:  &mixParty{out: leg{codec: agentCodec, w: a.med.RTPPacketWriter}},
 		third:  &mixParty{out: leg{codec: thirdCodec, w: third.med.RTPPacketWriter}}}
+	m.callerHeld.Store(callerHeld)
 	conf := &conference{m: m, third: third}
 	c.sinkMu.Lock()
 	c.toCaller.Lock()
