@@ -88,7 +88,8 @@ func (s *CallStore) UpdateCall(ctx context.Context, id int64,
 			return err
 		}
 		if cb := ch.Callback; cb != nil {
-			_, err := tx.Exec(ctx, upsertCallback, callbackArgs(*cb)...)
+			q, args := callbackSQL(*cb)
+			_, err := tx.Exec(ctx, q, args...)
 			return err
 		}
 		return nil
@@ -103,8 +104,20 @@ const upsertCallback = `INSERT INTO callbacks (phone, reason, call_id, created_a
 	ON CONFLICT (phone) WHERE state IN ('waiting', 'dialling') DO UPDATE SET reason = excluded.reason,
 		call_id = excluded.call_id, updated_at = excluded.updated_at, calls = callbacks.calls + 1`
 
-func callbackArgs(cb telephony.Callback) []any {
-	return []any{cb.Phone, cb.Reason, cb.CallID, cb.CreatedAt, cb.UpdatedAt, cb.DueAt, cb.State, cb.Calls}
+// resolveCallback marks the phone's waiting entry reached by the agent
+// who answered the citizen's call (an entry being dialled is left to
+// its call).
+const resolveCallback = `UPDATE callbacks SET state = 'reached', agent = $3, updated_at = $2
+	WHERE phone = $1 AND state = 'waiting'`
+
+// callbackSQL is the statement and arguments of a finished call's
+// entry: an answered call's resolves the phone's waiting entry, a missed
+// call's adds or merges one.
+func callbackSQL(cb telephony.Callback) (string, []any) {
+	if cb.State == telephony.CallbackReached {
+		return resolveCallback, []any{cb.Phone, cb.UpdatedAt, cb.Agent}
+	}
+	return upsertCallback, []any{cb.Phone, cb.Reason, cb.CallID, cb.CreatedAt, cb.UpdatedAt, cb.DueAt, cb.State, cb.Calls}
 }
 
 func nullableInt(n int64) *int64 {

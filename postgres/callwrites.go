@@ -70,7 +70,8 @@ func (s *CallStore) WriteCalls(ctx context.Context, b telephony.CallBatch) error
 			evCall, evSeq, evAt, evKind, evDetail)
 	}
 	for _, cb := range b.Callbacks {
-		batch.Queue(upsertCallback, callbackArgs(cb)...)
+		q, args := callbackSQL(cb)
+		batch.Queue(q, args...)
 	}
 	if batch.Len() == 0 {
 		return nil

@@ -83,7 +83,9 @@ type CallbackFilter struct {
 
 // missedCall is the missed-call entry a finished call adds, or nil; c
 // has its events. A caller who asked to be called back at another
-// number is called back there.
+// number is called back there. An answered call is an entry in state
+// reached: it resolves the phone's waiting entry, if there is one (the
+// store's rule), and adds none.
 func missedCall(c Call, now time.Time) *Callback {
 	phone := c.Caller
 	for _, e := range c.Events {
@@ -96,6 +98,8 @@ func missedCall(c Call, now time.Time) *Callback {
 	}
 	var reason CallbackReason
 	switch c.Outcome {
+	case OutcomeAnswered: // the citizen got through: a waiting entry is done with
+		return &Callback{Phone: normalPhone(phone), CallID: c.ID, UpdatedAt: now, State: CallbackReached, Agent: c.Agent}
 	case OutcomeAbandoned:
 		reason = ReasonAbandoned
 		if slices.ContainsFunc(c.Events, func(e CallEvent) bool { return e.Event == EventOffered }) {

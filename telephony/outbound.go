@@ -319,22 +319,23 @@ func (o *OutboundCalls) start(actor auth.Actor, call OutboundCall, callbackID in
 		res := o.dialer.Place(o.ctx, call)
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(o.ctx), logTimeout)
 		defer cancel()
-		if _, err := o.placer.End(call.ContactID); err != nil && !errs.Is(err, errs.NotFound) {
-			o.logger.Error("outbound: end the placed contact", "call", call.ID, "error", err)
-		}
 		if !res.Dialled {
 			if err := o.quotas.Release(ctx, dayKey); err != nil {
 				o.logger.Error("outbound: release the day's count", "call", call.ID, "error", err)
 			}
-		}
-		if offered && res.NotReached == NotReachedAgent && o.agentMissed != nil {
-			o.agentMissed(call.Agent)
 		}
 		if callbackID != 0 {
 			o.settle(callbackID, res, res.Dialled)
 		}
 		if call.TicketID != 0 && res.Reached && res.Satisfaction != 0 {
 			o.recordCallback(ctx, actor, call, res.Satisfaction)
+		}
+		if offered && res.NotReached == NotReachedAgent && o.agentMissed != nil {
+			o.agentMissed(call.Agent)
+		}
+		// Last, so that the agent is free only once all of it is written.
+		if _, err := o.placer.End(call.ContactID); err != nil && !errs.Is(err, errs.NotFound) {
+			o.logger.Error("outbound: end the placed contact", "call", call.ID, "error", err)
 		}
 	}()
 }

@@ -366,3 +366,39 @@ func TestCallbackWork_OffersDueEntriesToIdleAgents(t *testing.T) {
 	e.end(t, telephony.OutboundResult{Dialled: true, Reached: true})
 	offer(0) // nothing left
 }
+
+// A citizen on the list who calls again and gets through is done with:
+// the waiting entry is reached, by the agent who answered.
+func TestCallbacks_AnsweredCallResolvesTheWaitingEntry(t *testing.T) {
+	e := newOutbound(t, 3)
+	cb := e.missed(t, "13800003333")
+	ctx := context.Background()
+	c, err := e.calls.Start(ctx, telephony.NewCall{Direction: telephony.Inbound, Caller: "13800003333", Callee: "12345"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.calls.Event(ctx, c.ID, telephony.EventAnswered, "agent2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.calls.Finish(ctx, c.ID, telephony.OutcomeAnswered, telephony.HangupCaller); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.entry(t, "13800003333"); got.ID != cb.ID || got.State != telephony.CallbackReached || got.Agent != "agent2" {
+		t.Fatalf("entry after the citizen got through: %+v", got)
+	}
+	// Through the call log's batches too.
+	again := e.missed(t, "13800003333")
+	id, err := e.rec.Started(ctx, "13800003333", "12345", e.clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{e.rec.Answered(ctx, id, "agent3", e.clk.Now()),
+		e.rec.Ended(ctx, id, telephony.OutcomeAnswered, telephony.HangupAgent, e.clk.Now()), e.rec.Flush(ctx)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := e.entry(t, "13800003333"); got.ID != again.ID || got.State != telephony.CallbackReached || got.Agent != "agent3" {
+		t.Fatalf("entry after the second call got through: %+v", got)
+	}
+}
