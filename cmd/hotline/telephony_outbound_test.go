@@ -152,10 +152,11 @@ func outboundCallback(t *testing.T, trunk, scenario string, calls int) {
 		t.Errorf("right channel RMS %.0f, want the agent's tone (%.0f)", right, want)
 	}
 
-	tk, err := m.Tickets.Get(context.Background(), auth.Actor{Username: "supervisor", Role: auth.RoleSupervisor}, ticketID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var tk *ticketing.Ticket
+	testenv.Eventually(t, "the ticket's callback", func() bool { // recorded once the call is over
+		tk, err = m.Tickets.Get(context.Background(), auth.Actor{Username: "supervisor", Role: auth.RoleSupervisor}, ticketID)
+		return err == nil && tk.CallbackAt != nil
+	})
 	if tk.Satisfaction == nil || *tk.Satisfaction != 5 || tk.Satisfied == nil || !*tk.Satisfied || tk.CallbackAt == nil {
 		t.Fatalf("ticket after the 回访: satisfaction %v satisfied %v callback at %v, want 5, satisfied", tk.Satisfaction, tk.Satisfied, tk.CallbackAt)
 	}
