@@ -327,8 +327,11 @@ func (o *OutboundCalls) start(actor auth.Actor, call OutboundCall, callbackID in
 		if callbackID != 0 {
 			o.settle(callbackID, res, res.Dialled)
 		}
-		if call.TicketID != 0 && res.Reached && res.Satisfaction != 0 {
+		switch {
+		case call.TicketID != 0 && res.Reached && res.Satisfaction != 0:
 			o.recordCallback(ctx, actor, call, res.Satisfaction)
+		case call.TicketID != 0 && res.Dialled && !res.Reached:
+			o.noteUnreached(ctx, actor, call, res.NotReached)
 		}
 		if offered && res.NotReached == NotReachedAgent && o.agentMissed != nil {
 			o.agentMissed(call.Agent)
@@ -384,6 +387,27 @@ func (o *OutboundCalls) recordCallback(ctx context.Context, actor auth.Actor, ca
 		o.logger.Info("outbound: the ticket's callback was recorded already", "call", call.ID, "ticket", call.TicketID)
 	default:
 		o.logger.Error("outbound: record the callback on the ticket", "call", call.ID, "ticket", call.TicketID, "error", err)
+	}
+}
+
+// unreachedText says why a 回访 call did not reach the citizen, for the
+// ticket's history.
+var unreachedText = map[string]string{
+	NotReachedBusy: "忙线", NotReachedNoAnswer: "无人接听", NotReachedRejected: "拒接或号码无效",
+	NotReachedFailed: "呼叫失败", NotReachedHungUp: "坐席挂断",
+}
+
+// noteUnreached notes on the ticket a 回访 call that did not reach the
+// citizen, so that the ticket's history shows every attempt.
+func (o *OutboundCalls) noteUnreached(ctx context.Context, actor auth.Actor, call OutboundCall, reason string) {
+	why := unreachedText[reason]
+	if why == "" {
+		why = "未接通"
+	}
+	_, err := o.tickets.Act(ctx, actor, call.TicketID, ticketing.ActionNote, ticketing.Request{
+		Text: fmt.Sprintf("电话回访未接通（%s，通话 %s）", why, call.ID)})
+	if err != nil {
+		o.logger.Error("outbound: note the unreached callback on the ticket", "call", call.ID, "ticket", call.TicketID, "error", err)
 	}
 }
 

@@ -54,7 +54,7 @@ func (o *oneTicket) Get(_ context.Context, _ auth.Actor, id int64) (*ticketing.T
 }
 
 func (o *oneTicket) Act(_ context.Context, _ auth.Actor, id int64, a ticketing.Action, req ticketing.Request) (*ticketing.Ticket, error) {
-	if id != o.t.ID || a != ticketing.ActionCallback {
+	if id != o.t.ID || a != ticketing.ActionCallback && a != ticketing.ActionNote {
 		return nil, errs.E(errs.Invalid, "unexpected %s on %d", a, id)
 	}
 	o.acts <- req
@@ -94,7 +94,7 @@ func newOutbound(t *testing.T, perDay int) *outboundEnv {
 		t.Fatal(err)
 	}
 	tk.Status = ticketing.StatusReplied
-	e.tickets = &oneTicket{t: *tk, acts: make(chan ticketing.Request, 1)}
+	e.tickets = &oneTicket{t: *tk, acts: make(chan ticketing.Request, 8)}
 	e.calls = telephony.NewCalls(postgres.NewCallStore(db), e.clk)
 	e.rec = newCallLog(t, e.calls)
 	e.engine = routing.New(e.clk, routing.Config{})
@@ -193,8 +193,11 @@ func TestOutbound_PerDayLimit(t *testing.T) {
 	e.call(t, telephony.OutboundRequest{TicketID: e.tickets.t.ID})
 	e.end(t, telephony.OutboundResult{NotReached: telephony.NotReachedAgent})
 	for range 2 {
-		e.call(t, telephony.OutboundRequest{TicketID: e.tickets.t.ID})
+		placed := e.call(t, telephony.OutboundRequest{TicketID: e.tickets.t.ID})
 		e.end(t, telephony.OutboundResult{Dialled: true, NotReached: telephony.NotReachedBusy})
+		if note := <-e.tickets.acts; !strings.Contains(note.Text, "忙线") || !strings.Contains(note.Text, placed.ID) {
+			t.Fatalf("the ticket's note of the busy 回访: %q", note.Text)
+		}
 	}
 	_, err := e.out.Call(context.Background(), agentActor, telephony.OutboundRequest{TicketID: e.tickets.t.ID})
 	var refusal *errs.Error
