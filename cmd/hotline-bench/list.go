@@ -165,8 +165,11 @@ func printTable(w io.Writer, o options, rows []row) {
 		if r.p99 > 0 { // a row of one figure (memory) has no latency
 			p50, p99 = ms(r.p50), ms(r.p99)
 		}
-		if r.rate > 0 {
+		switch {
+		case r.rate >= 10:
 			rate = fmt.Sprintf("%.0f", r.rate)
+		case r.rate > 0: // a few calls a second
+			rate = fmt.Sprintf("%.1f", r.rate)
 		}
 		if r.ratio > 0 {
 			ratio = fmt.Sprintf("%.2f", r.ratio)

@@ -8,7 +8,9 @@
 // in-process, and the SIP edge: calls per second driven by sipp beside a
 // bare sipgo UAS, memory and goroutines per call in the IVR and bridged,
 // and the media: the most calls in queue hearing music with the RTP
-// send interval's jitter under 5 ms, and calls bridged and recorded. It prints one table of figures and the
+// send interval's jitter under 5 ms, and calls bridged and recorded, and
+// outbound calls per second through the carrier trunk to a sipp UAS
+// beside sipp calling it straight. It prints one table of figures and the
 // query plans behind the listing.
 //
 // It creates (and drops) a database named hotline_bench on the server of
@@ -51,6 +53,9 @@ type options struct {
 	mediaHold       time.Duration
 	mediaBridged    int
 	mediaBridgeHold time.Duration
+	outboundAgents  string        // the outbound benchmark's steps: agents calling at once
+	outboundHold    time.Duration // how long the citizen talks before hanging up
+	outboundFor     time.Duration // how long each step's agents place calls
 	chats           int
 	chatEvery       time.Duration
 	chatFor         time.Duration
@@ -86,12 +91,15 @@ func main() {
 	flag.DurationVar(&o.mediaHold, "media-hold", 60*time.Second, "how long each media call waits in queue after its key")
 	flag.IntVar(&o.mediaBridged, "media-bridged", 100, "calls bridged to agents' phones and recorded at once in the media benchmark (0 skips them)")
 	flag.DurationVar(&o.mediaBridgeHold, "media-bridge-hold", 45*time.Second, "how long each bridged media call lasts after its key")
+	flag.StringVar(&o.outboundAgents, "outbound-agents", "25,50,100,150,200,300,400", "the outbound benchmark's steps: agents calling back citizens at once, each call after the last (\"\" skips it); the steps stop at the first with a failed call")
+	flag.DurationVar(&o.outboundHold, "outbound-hold", 3*time.Second, "how long each outbound call talks before the citizen (sipp) hangs up")
+	flag.DurationVar(&o.outboundFor, "outbound-duration", 20*time.Second, "how long each outbound step's agents place calls")
 	flag.IntVar(&o.chats, "chats", 2000, "web chats open at once for the chat benchmark, each with an agent (0 skips it)")
 	flag.DurationVar(&o.chatEvery, "chat-every", 5*time.Second, "interval between two messages of a chat, each way")
 	flag.DurationVar(&o.chatFor, "chat-duration", 60*time.Second, "measured window of the chat benchmark's paced run")
 	flag.IntVar(&o.chatCapacity, "chat-capacity", 10, "chats each agent takes at once (HOTLINE_CHAT_CAPACITY); the agents are -chats divided by it")
 	flag.IntVar(&o.chatStore, "chat-store-chats", 64, "chats sending on the ack in the chat storage run, and pgbench's clients beside it")
-	flag.StringVar(&o.only, "only", "", "run only this benchmark: search, websocket, chat, routing, login, sip or media")
+	flag.StringVar(&o.only, "only", "", "run only this benchmark: search, websocket, chat, routing, login, sip, media or outbound")
 	bareUAS := flag.Bool("bare-uas", false, "serve as the SIP benchmark's bare UAS (internal)")
 	bareRTPFor := flag.Duration("bare-rtp", 0, "send as the media benchmark's bare RTP sender for this long, to the addresses on stdin (internal)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the bench process (the in-process benchmarks: search, routing) to this file")
@@ -117,9 +125,9 @@ func main() {
 		return
 	}
 	switch o.only {
-	case "", "search", "websocket", "chat", "routing", "login", "sip", "media":
+	case "", "search", "websocket", "chat", "routing", "login", "sip", "media", "outbound":
 	default:
-		fmt.Fprintf(os.Stderr, "hotline-bench: -only %q: want search, websocket, chat, routing, login, sip or media\n", o.only)
+		fmt.Fprintf(os.Stderr, "hotline-bench: -only %q: want search, websocket, chat, routing, login, sip, media or outbound\n", o.only)
 		os.Exit(2)
 	}
 	o.adminURL, o.redisURL, o.pgBin = os.Getenv("HOTLINE_TEST_DATABASE_URL"), os.Getenv("HOTLINE_REDIS_URL"), os.Getenv("HOTLINE_PG_BIN")
@@ -160,7 +168,7 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 	defer b.close(ctx)
 	var rows []row
 	if only := map[string]func(context.Context) ([]row, error){"search": b.searchBench, "websocket": b.websocketBench,
-		"chat": b.chatBench, "login": b.loginBench, "sip": b.sipBench, "media": b.mediaBench}[o.only]; only != nil {
+		"chat": b.chatBench, "login": b.loginBench, "sip": b.sipBench, "media": b.mediaBench, "outbound": b.outboundBench}[o.only]; only != nil {
 		rows, err := only(ctx)
 		if err != nil {
 			return err
@@ -244,6 +252,13 @@ func run(ctx context.Context, o options, log *slog.Logger) error {
 			return err
 		}
 		rows = append(rows, mrows...)
+	}
+	if o.outboundAgents != "" {
+		orows, err := b.outboundBench(ctx)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, orows...)
 	}
 	if o.queueTasks > 0 {
 		qrows, err := b.queueThroughput(ctx)

@@ -88,8 +88,8 @@ func (b *bench) sipBench(ctx context.Context) ([]row, error) {
 // ports and data directory, the profiler on (to collect garbage before
 // memory is read), calls taken from anywhere (HOTLINE_SIP_OPEN: the
 // bench is no carrier trunk) and the INVITE limit raised, since every
-// sipp call comes from 127.0.0.1.
-func (s *sipBench) startHotline(ctx context.Context) error {
+// sipp call comes from 127.0.0.1; env adds settings.
+func (s *sipBench) startHotline(ctx context.Context, env ...string) error {
 	if err := s.b.stopServer(); err != nil {
 		return err
 	}
@@ -106,9 +106,9 @@ func (s *sipBench) startHotline(ctx context.Context) error {
 		return err
 	}
 	s.sipAddr, s.debugURL = sipAddr, "http://"+debug
-	return s.b.startServer(ctx, "HOTLINE_SIP_ADDR="+sipAddr, "HOTLINE_RTP_PORTS="+sipRTPPorts, "HOTLINE_DATA_DIR="+data,
-		"HOTLINE_SIP_INVITE_LIMIT=1000000", "HOTLINE_SIP_OPEN=true", "HOTLINE_SIP_REALM="+sipRealm, "HOTLINE_DEBUG_ADDR="+debug,
-		"HOTLINE_LOG_LEVEL=error") // an overloaded run warns of every call it drops: sipp counts them
+	return s.b.startServer(ctx, append([]string{"HOTLINE_SIP_ADDR=" + sipAddr, "HOTLINE_RTP_PORTS=" + sipRTPPorts, "HOTLINE_DATA_DIR=" + data,
+		"HOTLINE_SIP_INVITE_LIMIT=1000000", "HOTLINE_SIP_OPEN=true", "HOTLINE_SIP_REALM=" + sipRealm, "HOTLINE_DEBUG_ADDR=" + debug,
+		"HOTLINE_LOG_LEVEL=error"}, env...)...) // an overloaded run warns of every call it drops: sipp counts them
 }
 
 // pinned is the command name args run under pin (none: as it is).

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/emiago/diago"
@@ -42,12 +43,23 @@ type sipAgents struct {
 	phones   sync.WaitGroup // calls being answered
 	answered atomic.Int64
 	heard    *rtpStats // what the phones hear, when set (the media benchmark)
+	// ended, when set (the outbound benchmark), hears each call's end on
+	// an agent's phone with the RTP packets the phone got in it.
+	ended  func(agent string, packets int64)
+	names  []string // the agents', in order
+	tokens []string // their bearer tokens
 }
 
 // newAgents creates n agents with SIP passwords, makes them ready through
 // their consoles and registers their phones; with heard, the phones read
 // the RTP they get into it.
 func (s *sipBench) newAgents(ctx context.Context, n int, heard *rtpStats) (*sipAgents, error) {
+	return s.newAgentsHearing(ctx, n, heard, nil)
+}
+
+// newAgentsHearing is newAgents whose phones tell ended of each call's
+// end, when set.
+func (s *sipBench) newAgentsHearing(ctx context.Context, n int, heard *rtpStats, ended func(agent string, packets int64)) (*sipAgents, error) {
 	names, tokens, err := s.agentUsers(ctx, n)
 	if err != nil {
 		return nil, err
@@ -59,7 +71,7 @@ func (s *sipBench) newAgents(ctx context.Context, n int, heard *rtpStats) (*sipA
 		}
 	}
 	pctx, stop := context.WithCancel(context.Background())
-	a := &sipAgents{log: s.b.log, ctx: pctx, stop: stop, heard: heard}
+	a := &sipAgents{log: s.b.log, ctx: pctx, stop: stop, heard: heard, ended: ended, names: names, tokens: tokens}
 	if err := errors.Join(a.ready(ctx, s.b.base, tokens), a.register(ctx, s.sipAddr, names)); err != nil {
 		return nil, errors.Join(err, a.close())
 	}
@@ -158,35 +170,61 @@ func (a *sipAgents) register(ctx context.Context, sipAddr string, names []string
 	}
 	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	for i, name := range names {
-		ua, err := sipgo.NewUA(sipgo.WithUserAgent(name))
+		host := fmt.Sprintf("127.0.%d.%d", 1+i/250, 1+i%250)
+		// A phone's port, picked free a moment before, may be taken
+		// meanwhile (hundreds of phones bind): try another.
+		var err error
+		for range 3 {
+			err = a.phone(ctx, quiet, edge, host, name)
+			// sipgo does not always wrap the bind's error.
+			if err == nil || !errors.Is(err, syscall.EADDRINUSE) && !strings.Contains(err.Error(), "address already in use") {
+				break
+			}
+		}
 		if err != nil {
 			return err
-		}
-		a.uas = append(a.uas, ua)
-		host := fmt.Sprintf("127.0.%d.%d", 1+i/250, 1+i%250)
-		dg := diago.NewDiago(ua, diago.WithLogger(quiet),
-			diago.WithTransport(diago.Transport{Transport: "udp", BindHost: host, BindPort: 0}))
-		if err := dg.ServeBackground(a.ctx, a.answer); err != nil {
-			return fmt.Errorf("phone of %s: %w", name, err)
-		}
-		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		tx, err := dg.RegisterTransaction(rctx, sip.Uri{Scheme: "sip", User: name, Host: edge.Addr().String(), Port: int(edge.Port())},
-			diago.RegisterOptions{Username: name, Password: sipAgentPassword, Expiry: time.Hour})
-		if err == nil {
-			err = tx.Register(rctx)
-		}
-		cancel()
-		if err != nil {
-			return fmt.Errorf("register the phone of %s: %w", name, err)
 		}
 	}
 	return nil
 }
 
-// answer answers a call with PCMU and sends 20 ms of silence every 20 ms,
-// as a phone does, until the call ends; with a.heard, it reads what it
-// hears.
-func (a *sipAgents) answer(d *diago.DialogServerSession) {
+// phone starts name's phone on host and registers it at edge.
+func (a *sipAgents) phone(ctx context.Context, log *slog.Logger, edge netip.AddrPort, host, name string) error {
+	port, err := freeUDPPortOn(host)
+	if err != nil {
+		return err
+	}
+	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name))
+	if err != nil {
+		return err
+	}
+	dg := diago.NewDiago(ua, diago.WithLogger(log),
+		diago.WithTransport(diago.Transport{Transport: "udp", BindHost: host, BindPort: port}))
+	pctx, stop := context.WithCancel(a.ctx)
+	if err := dg.ServeBackground(pctx, func(d *diago.DialogServerSession) { a.answer(name, d) }); err != nil {
+		stop()
+		return errors.Join(fmt.Errorf("phone of %s: %w", name, err), ua.Close())
+	}
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	tx, err := dg.RegisterTransaction(rctx, sip.Uri{Scheme: "sip", User: name, Host: edge.Addr().String(), Port: int(edge.Port())},
+		diago.RegisterOptions{Username: name, Password: sipAgentPassword, Expiry: time.Hour})
+	if err == nil {
+		err = tx.Register(rctx)
+	}
+	cancel()
+	if err != nil {
+		stop()
+		return errors.Join(fmt.Errorf("register the phone of %s: %w", name, err), ua.Close())
+	}
+	context.AfterFunc(a.ctx, stop) // the phone serves until close
+	a.uas = append(a.uas, ua)
+	return nil
+}
+
+// answer answers a call to agent's phone with PCMU and sends 20 ms of
+// silence every 20 ms, as a phone does, until the call ends; with
+// a.heard, it reads what it hears, and with a.ended it counts it.
+func (a *sipAgents) answer(agent string, d *diago.DialogServerSession) {
 	a.phones.Add(1)
 	defer a.phones.Done()
 	med, err := d.Answer(diago.AnswerOptions{Codecs: []media.Codec{media.CodecAudioUlaw}})
@@ -195,7 +233,18 @@ func (a *sipAgents) answer(d *diago.DialogServerSession) {
 		return
 	}
 	a.answered.Add(1)
-	if a.heard != nil {
+	if a.ended != nil {
+		var packets atomic.Int64
+		var reader sync.WaitGroup
+		reader.Go(func() { count(med, &packets) })
+		defer func() {
+			if err := med.Close(); err != nil {
+				a.log.Debug("bench phone: close media", "err", err)
+			}
+			reader.Wait()
+			a.ended(agent, packets.Load())
+		}()
+	} else if a.heard != nil {
 		var reader sync.WaitGroup
 		reader.Go(func() { listen(med, a.heard) })
 		defer func() { // diago closes the media only after this returns
@@ -239,6 +288,20 @@ func listen(med *diago.DialogMedia, st *rtpStats) {
 		}
 		st.noTimestamp.Add(1)
 		track.packet(st, r.PacketHeader.SequenceNumber, r.PacketHeader.Marker, at)
+	}
+}
+
+// count counts a phone's RTP packets until its media closes.
+func count(med *diago.DialogMedia, packets *atomic.Int64) {
+	buf := make([]byte, media.RTPBufSize)
+	for {
+		n, err := med.RTPPacketReader.Read(buf)
+		if err != nil {
+			return
+		}
+		if n > 0 {
+			packets.Add(1)
+		}
 	}
 }
 

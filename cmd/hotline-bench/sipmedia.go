@@ -38,7 +38,7 @@ const (
 
 // mediaBench runs the stepped queue runs and the bridged run.
 func (b *bench) mediaBench(ctx context.Context) ([]row, error) {
-	steps, err := parseSteps(b.o.mediaCalls)
+	steps, err := parseSteps("-media-calls", b.o.mediaCalls)
 	if err != nil {
 		return nil, err
 	}
@@ -111,8 +111,9 @@ func (b *bench) mediaBench(ctx context.Context) ([]row, error) {
 	return rows, b.restartServer(ctx)
 }
 
-// parseSteps parses -media-calls: call counts separated by commas.
-func parseSteps(list string) ([]int, error) {
+// parseSteps parses a list of steps (-media-calls, -outbound-agents):
+// counts separated by commas.
+func parseSteps(flagName, list string) ([]int, error) {
 	var steps []int
 	for f := range strings.SplitSeq(list, ",") {
 		if f = strings.TrimSpace(f); f == "" || f == "0" {
@@ -120,7 +121,7 @@ func parseSteps(list string) ([]int, error) {
 		}
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 0 {
-			return nil, fmt.Errorf("-media-calls %q: want call counts separated by commas", list)
+			return nil, fmt.Errorf("%s %q: want counts separated by commas", flagName, list)
 		}
 		steps = append(steps, n)
 	}

@@ -9,7 +9,9 @@ cd "$(dirname "$0")/../.."
 
 # wrk generates the HTTP load: a C client as light as pgbench's, so the two
 # rates compare servers rather than load generators. sipp (package
-# sip-tester) generates the calls of the SIP benchmark, the same way.
+# sip-tester) generates the calls of the SIP benchmark, the same way, and
+# answers the outbound benchmark's calls as the citizens' phones behind
+# the carrier trunk (its speech: sip-tester's g711a.pcap).
 need() { # command package
 	command -v "$1" >/dev/null && return
 	if [[ $(id -u) -eq 0 ]]; then
