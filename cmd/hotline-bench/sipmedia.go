@@ -434,20 +434,23 @@ func (s *sipBench) recordings(ctx context.Context, n int, hold time.Duration) (s
 		float64(total)/(1<<20), shortest.Round(10*time.Millisecond), longest.Round(10*time.Millisecond), bad), ok, ctx.Err()
 }
 
-// profile saves a 10 s CPU profile of the server in
-// $HOTLINE_BENCH_MEDIA_PROFILE/<name>.pprof, when set, in the background.
+// profile saves a 10 s CPU profile and a 5 s execution trace of the
+// server in $HOTLINE_BENCH_MEDIA_PROFILE/<name>.pprof and <name>.trace,
+// when set, in the background.
 func (s *sipBench) profile(ctx context.Context, name string) {
 	dir := os.Getenv("HOTLINE_BENCH_MEDIA_PROFILE")
 	if dir == "" {
 		return
 	}
-	go func() {
-		body, err := s.b.get(ctx, s.debugURL+"/debug/pprof/profile?seconds=10")
-		if err == nil {
-			err = os.WriteFile(filepath.Join(dir, name+".pprof"), body, 0o644)
-		}
-		if err != nil {
-			s.b.log.Warn("server profile", "name", name, "err", err)
-		}
-	}()
+	for file, path := range map[string]string{name + ".pprof": "/debug/pprof/profile?seconds=10", name + ".trace": "/debug/pprof/trace?seconds=5"} {
+		go func() {
+			body, err := s.b.get(ctx, s.debugURL+path)
+			if err == nil {
+				err = os.WriteFile(filepath.Join(dir, file), body, 0o644)
+			}
+			if err != nil {
+				s.b.log.Warn("server profile", "file", file, "err", err)
+			}
+		}()
+	}
 }

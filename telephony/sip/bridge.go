@@ -23,15 +23,9 @@ type leg struct {
 
 // send encodes 16-bit PCM in the leg's codec and writes it as one packet.
 func (l leg) send(pcm []byte) error {
-	payload := make([]byte, len(pcm)/2)
-	var err error
-	if l.codec.Name == media.CodecAudioAlaw.Name {
-		_, err = audio.EncodeAlawTo(payload, pcm)
-	} else {
-		_, err = audio.EncodeUlawTo(payload, pcm)
-	}
+	payload, err := encode(l.codec, pcm)
 	if err != nil {
-		return fmt.Errorf("encode %s: %w", l.codec.Name, err)
+		return err
 	}
 	_, err = l.w.WriteSamples(payload, uint32(len(payload)), false, l.codec.PayloadType)
 	return err

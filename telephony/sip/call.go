@@ -1,7 +1,6 @@
 package sip
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -55,6 +54,7 @@ type call struct {
 	done     chan struct{}       // closed when the call's handler ends
 
 	med     *diago.DialogMedia
+	voice   *voice // the prompts' RTP, from the answer
 	rtpPort atomic.Int64
 	rtp     *rtpWatch    // ends the call when the caller's RTP stops
 	state   atomic.Int32 // the callState, moved by the call's goroutine
@@ -119,6 +119,7 @@ func (c *call) run() {
 		return
 	}
 	c.med = med
+	c.voice = &voice{w: med.RTPPacketWriter, codec: media.CodecAudioFromSession(med.MediaSession())}
 	c.rtpPort.Store(int64(med.MediaSession().Laddr.Port))
 	c.media.Store(true)
 	c.enter(stateIVR)
@@ -270,23 +271,17 @@ func (c *call) play(ctx context.Context, name string, bargeIn bool) (rune, error
 	if played := c.cs.cfg.Played; played != nil {
 		played(c.id, name)
 	}
-	pb, err := c.med.PlaybackCreate()
+	o, err := c.cs.pacer.start(c.voice, p)
 	if err != nil {
-		return 0, fmt.Errorf("playback %s: %w", name, err)
+		return 0, fmt.Errorf("play %s: %w", name, err)
 	}
-	pctx, stop := context.WithCancel(ctx)
-	defer stop()
-	done := make(chan error, 1)
-	go func() {
-		_, err := pb.Play(&ctxReader{ctx: pctx, r: bytes.NewReader(p.PCM)}, "audio/pcm")
-		done <- err
-	}()
+	defer c.cs.pacer.stop(o)
 	var keys <-chan rune
 	if bargeIn {
 		keys = c.digits
 	}
 	select {
-	case err := <-done:
+	case err := <-o.done:
 		if ctx.Err() != nil {
 			return 0, ctx.Err()
 		}
@@ -295,28 +290,10 @@ func (c *call) play(ctx context.Context, name string, bargeIn bool) (rune, error
 		}
 		return 0, nil
 	case key := <-keys:
-		stop()
-		<-done
 		return key, nil
 	case <-ctx.Done():
-		stop()
-		<-done
 		return 0, ctx.Err()
 	}
-}
-
-// ctxReader ends a prompt's audio (io.EOF) when its context ends, which
-// stops diago's playback within a packet.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (r *ctxReader) Read(b []byte) (int, error) {
-	if r.ctx.Err() != nil {
-		return 0, io.EOF
-	}
-	return r.r.Read(b)
 }
 
 // waitKey waits up to d for a key; 0 when none came.

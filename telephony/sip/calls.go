@@ -132,6 +132,7 @@ type Calls struct {
 	log     *slog.Logger
 	stats   callStats // calls offered, answered, abandoned
 	trunk   Trunk     // whose P-Asserted-Identity is trusted
+	pacer   *pacer    // sends the prompts
 
 	mu       sync.Mutex
 	dg       *diago.Diago // the edge's, once attached: outbound calls leave from it
@@ -154,7 +155,7 @@ func NewCalls(cfg CallConfig, router Router, lib *prompts.Library, cdr telephony
 	if cfg.RTPPorts.Min > 0 && cfg.RTPPorts.Max > cfg.RTPPorts.Min {
 		media.RTPPortStart, media.RTPPortEnd = cfg.RTPPorts.Min, cfg.RTPPorts.Max
 	}
-	return &Calls{cfg: cfg, router: router, prompts: lib, cdr: cdr, agents: agents, clock: clk,
+	return &Calls{cfg: cfg, router: router, prompts: lib, cdr: cdr, agents: agents, clock: clk, pacer: newPacer(),
 		log: log, byID: map[string]*call{}, byDialog: map[string]*call{}}
 }
 

@@ -4,18 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"math"
 	"sync"
 	"time"
 
 	"github.com/emiago/diago"
+	"github.com/emiago/diago/media"
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
 	"github.com/open12345/hotline/errs"
 	"github.com/open12345/hotline/telephony"
+	"github.com/open12345/hotline/telephony/prompts"
 )
 
 // Ring times of an outbound call: the agent's own phone, then the
@@ -84,7 +84,7 @@ func (c *call) place(agent string) telephony.OutboundResult {
 		return cs.notPlaced(c, telephony.NotReachedAgent, telephony.HangupSystem)
 	}
 	c.record("dialled", cs.cdr.Dialled(c.ctx, c.id, c.caller, cs.clock.Now()))
-	stopTone := ringback(a, cs.log)
+	stopTone := cs.ringback(a)
 	dctx, giveUp := context.WithCancel(c.ctx)
 	stopWatch := context.AfterFunc(a.dlg.Context(), giveUp) // the agent hung up
 	d, med, err := cs.dialTrunk(dctx, c.caller)
@@ -110,6 +110,7 @@ func (c *call) place(agent string) telephony.OutboundResult {
 func (c *call) talk(d *diago.DialogClientSession, med *diago.DialogMedia, a *AgentCall) telephony.OutboundResult {
 	cs := c.cs
 	c.peer, c.med = d, med
+	c.voice = &voice{w: med.RTPPacketWriter, codec: media.CodecAudioFromSession(med.MediaSession())}
 	stopWatch := context.AfterFunc(d.Context(), func() { c.cancel(nil) })
 	defer stopWatch()
 	c.rtpPort.Store(int64(c.med.MediaSession().Laddr.Port))
@@ -218,23 +219,38 @@ func notReached(err error) string {
 }
 
 // ringback plays the ringback tone to the agent (China's: 450 Hz, 1 s on
-// and 4 s off) until stop, which returns once the agent's RTP writer is
-// free for the bridge.
-func ringback(a *AgentCall, log *slog.Logger) (stop func()) {
-	pb, err := a.med.PlaybackCreate()
+// and 4 s off) through the pacer until stop, which returns once the
+// agent's RTP writer is free for the bridge.
+func (cs *Calls) ringback(a *AgentCall) (stop func()) {
+	codec, err := audioCodec(a.med.MediaSession())
 	if err != nil {
 		return func() {}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
+	v := &voice{w: a.med.RTPPacketWriter, codec: codec}
+	tone := &prompts.Prompt{Name: "ringback", PCM: ringbackPCM()}
+	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		if _, err := pb.Play(&ctxReader{ctx: ctx, r: &loopReader{data: ringbackPCM()}}, "audio/pcm"); err != nil && ctx.Err() == nil {
-			log.Debug("sip: ringback", "agent", a.Agent, "error", err) // the agent hung up
+		for {
+			o, err := cs.pacer.start(v, tone)
+			if err != nil {
+				cs.log.Debug("sip: ringback", "agent", a.Agent, "error", err)
+				return
+			}
+			select {
+			case err := <-o.done:
+				if err != nil {
+					cs.log.Debug("sip: ringback", "agent", a.Agent, "error", err) // the agent hung up
+					return
+				}
+			case <-quit:
+				cs.pacer.stop(o)
+				return
+			}
 		}
 	}()
 	return func() {
-		cancel()
+		close(quit)
 		<-done
 	}
 }
@@ -249,18 +265,3 @@ var ringbackPCM = sync.OnceValue(func() []byte {
 	}
 	return pcm
 })
-
-// loopReader reads data over and over.
-type loopReader struct {
-	data []byte
-	off  int
-}
-
-func (l *loopReader) Read(p []byte) (int, error) {
-	if len(l.data) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, l.data[l.off:])
-	l.off = (l.off + n) % len(l.data)
-	return n, nil
-}
