@@ -4,6 +4,7 @@
 import { $, h, label, when, day, duration, toast, errorText } from "./dom.js";
 import { state, on, emit, now } from "./state.js";
 import { request } from "./ws.js";
+import { api, query } from "./api.js";
 
 let presence = null; // the last presence message
 let offer = null; // the ringing offer
@@ -280,24 +281,56 @@ export function screenPop(history) {
 
 // ---------------------------------------------------------------- contacts
 
+// outbound are the agent's placed calls (回拨, 电话回访) now shown: when
+// one leaves, its missed-call entry has settled (calls.js reloads).
+const outbound = new Set();
+
 function showContacts(contacts) {
   const list = $("#contacts");
   list.replaceChildren();
   $("#contacts-card").hidden = contacts.length === 0;
+  const ids = new Set(contacts.map((c) => c.id));
+  for (const id of outbound) {
+    if (ids.has(id)) continue;
+    outbound.delete(id);
+    pops.delete(id);
+    emit("outbound:ended", id);
+  }
   for (const c of contacts) {
+    if (c.outbound && !outbound.has(c.id)) {
+      outbound.add(c.id);
+      popOutbound(c);
+    }
     const pop = pops.get(c.id);
-    const li = h("li", { "data-test": "contact", "data-contact": c.id, "data-answered": c.answered_at || null },
-      h("span", { class: "badge" }, label("contactChannel", c.channel)),
+    // A placed call reads as 外呼 to the number it calls; the citizen's
+    // history pops as for a call that rang.
+    const li = h("li", { "data-test": "contact", "data-contact": c.id, "data-answered": c.answered_at || null,
+      "data-outbound": c.outbound ? "true" : null },
+      h("span", { class: c.outbound ? "badge outbound" : "badge" }, c.outbound ? "外呼" : label("contactChannel", c.channel)),
       h("strong", {}, c.caller || "未知"),
-      h("span", { class: "muted" }, label("contactStatus", c.status) || c.status),
+      h("span", { class: "muted" }, c.outbound && c.status === "connected" ? "回拨通话" : label("contactStatus", c.status) || c.status),
       h("span", { class: "timer" }, ""),
       h("button", { type: "button", class: "end", "data-test": "contact-end", onclick: () => endContact(c.id) }, "结束"),
       h("button", { type: "button", onclick: () => emit("contact:fill", { contact: c, offer: pop }) }, "填入工单"));
     if (c.channel === "voice" && c.status === "connected") li.append(holdButton(c), transferControl(c), conferenceControl(c));
-    if (pop) li.append(h("details", {}, h("summary", {}, "来电历史"), screenPop(pop.citizen_history)));
+    if (pop) li.append(h("details", { open: c.outbound || null }, h("summary", {}, c.outbound ? "市民历史" : "来电历史"), screenPop(pop.citizen_history)));
     list.append(li);
   }
   tick();
+}
+
+// popOutbound loads the screen pop of a placed call: the citizen's past
+// tickets and calls by the number called.
+async function popOutbound(c) {
+  let history = null;
+  try {
+    history = await api("/citizens/history" + query({ phone: c.caller }));
+  } catch {
+    // shown as 历史记录查询失败
+  }
+  if (!outbound.has(c.id)) return;
+  pops.set(c.id, { citizen_history: history, caller: c.caller, queue: c.queue, ticket_channel: c.ticket_channel || "phone" });
+  if (presence) showContacts(presence.contacts || []);
 }
 
 // held are the calls this console put on hold (保持): the caller hears

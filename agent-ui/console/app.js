@@ -119,6 +119,11 @@ on("offer:ringing", () => {
   if (currentView !== "desk") showView("desk");
 });
 
+// So does a call the agent places: the desk shows it with its controls.
+on("outbound:placed", () => {
+  if (currentView !== "desk") showView("desk");
+});
+
 on("ws:error", (e) => toast("服务器报告错误：" + (e?.message || e?.code || ""), "error"));
 
 on("ticket:open", () => {

@@ -2,7 +2,8 @@
 // timeline and the actions the user's role allows.
 import { $, h, fillSelect, labels, label, when, deadlineClass, toast, errorText } from "./dom.js";
 import { api, action, query, upload } from "./api.js";
-import { on, emit, departmentName, categoryName } from "./state.js";
+import { on, emit, departmentName, categoryName, isAgent } from "./state.js";
+import { placeCall } from "./outbound.js";
 import { available, formFields, body, actionLabel, callbackText, answerOf, MAX_FILES } from "./actions.js";
 import { setReplyTarget } from "./knowledge.js";
 
@@ -36,6 +37,7 @@ export function initTickets() {
     if (a) openAction(a);
   });
   on("ticket:changed", (id) => refreshSoon(id, true));
+  on("outbound:ended", watchCallback);
   on("ws:ticket.updated", (d) => refreshSoon(d.ticket_id));
   on("view:shown", (name) => {
     viewNow = name;
@@ -190,10 +192,49 @@ function renderFields(t) {
 function renderActions(t) {
   const box = $("#detail-actions");
   box.replaceChildren();
+  // A replied ticket waits for its callback: an agent may call the
+  // citizen (电话回访); the citizen's key after the call records the
+  // result, else the agent records it with 回访 as before.
+  if (isAgent() && t.status === "replied" && !t.callback_at && t.citizen?.phone) {
+    box.append(h("button", { type: "button", class: "primary", "data-action": "call-back", "data-test": "ticket-call",
+      onclick: (ev) => callCitizen(t, ev.currentTarget) }, "电话回访"));
+  }
   for (const a of available(t)) {
     box.append(h("button", { type: "button", class: a.primary ? "primary" : null, "data-action": a.name,
       onclick: () => openAction(a) }, actionLabel(a.name)));
   }
+}
+
+// callCitizen places the 回访 call; refusals show on the action's line.
+// The desk then shows the call, and the ticket beside it, so that the
+// agent can record the result by hand (回访) if the citizen keys none.
+async function callCitizen(t, button) {
+  if (!(await placeCall({ ticket_id: t.id }, button, $("#action-error")))) return;
+  calling = t.id;
+  emit("ticket:open", t.id);
+}
+
+// calling is the ticket of the agent's 回访 call in progress. The
+// citizen keys a rating after the agent hangs up, and the server records
+// it as the ticket's callback some seconds later; no notice says so to
+// agents, so the ticket on screen is looked at again for a minute.
+let calling = 0;
+let watchTimer = null;
+
+function watchCallback() {
+  const id = calling;
+  calling = 0;
+  clearInterval(watchTimer);
+  if (!id) return;
+  let left = 20;
+  watchTimer = setInterval(() => {
+    const here = current && current.id === id;
+    if (!here || current.callback_at || --left < 0) {
+      clearInterval(watchTimer);
+      return;
+    }
+    if ($("#action-form").hidden) showTicket(id, { keepFocus: true });
+  }, 3000);
 }
 
 function openAction(a) {
