@@ -312,7 +312,7 @@ function showContacts(contacts) {
       h("span", { class: "timer" }, ""),
       h("button", { type: "button", class: "end", "data-test": "contact-end", onclick: () => endContact(c.id) }, "结束"),
       h("button", { type: "button", onclick: () => emit("contact:fill", { contact: c, offer: pop }) }, "填入工单"));
-    if (c.channel === "voice" && c.status === "connected") li.append(holdButton(c), transferControl(c), conferenceControl(c));
+    if (c.channel === "voice" && c.status === "connected") li.append(holdButton(c), transferControl(c), conferenceControl(c), consultControl(c));
     if (pop) li.append(h("details", { open: c.outbound || null }, h("summary", {}, c.outbound ? "市民历史" : "来电历史"), screenPop(pop.citizen_history)));
     list.append(li);
   }
@@ -380,25 +380,76 @@ function transferControl(c) {
   return h("span", { class: "transfer" }, sel, go);
 }
 
-// conferenceControl rings a colleague's or a department's registered
-// phone (by user name) into the call (三方通话); the agent may then hang
-// up and leave the two talking.
+// conferenceControl rings a colleague's registered phone (by user name)
+// or a department's duty phone through the trunk into the call (三方通话);
+// the agent may then hang up and leave the two talking.
 function conferenceControl(c) {
   const who = h("input", { type: "text", maxlength: "64", size: "10", placeholder: "用户名", "aria-label": "三方通话：对方用户名", "data-test": "call-conference-user" });
+  const dept = h("select", { "aria-label": "三方通话：部门值班电话", "data-test": "call-conference-department" },
+    h("option", { value: "" }, "或选部门"),
+    ...state.departments.filter((d) => d.phone).map((d) => h("option", { value: d.code }, d.name)));
   const go = h("button", { type: "button", "data-test": "call-conference", onclick: async () => {
     const user = who.value.trim();
-    if (!user) return;
+    const department = dept.value;
+    if (!user && !department) return;
     go.disabled = true;
     try {
-      await request("call.conference", { contact_id: c.id, user });
-      toast(`正在呼叫 ${user}，接通后三方通话`);
+      await request("call.conference", department ? { contact_id: c.id, department } : { contact_id: c.id, user });
+      toast(`正在呼叫 ${department ? dept.selectedOptions[0].textContent : user}，接通后三方通话`);
     } catch (err) {
       toast("三方通话失败：" + errorText(err), "error");
     } finally {
       go.disabled = false;
     }
   } }, "三方");
-  return h("span", { class: "conference" }, who, go);
+  return h("span", { class: "conference" }, who, dept, go);
+}
+
+// consulting are the calls whose agent is consulting a colleague, the
+// caller on hold.
+const consulting = new Set();
+
+// consultControl is the consultative transfer (咨询转接): 咨询 holds the
+// caller and rings a colleague; then 完成转接 hands the caller over, or
+// 取消咨询 gives the caller back.
+function consultControl(c) {
+  const box = h("span", { class: "consult", "data-test": "call-consult-box" });
+  const step = async (type, data, done) => {
+    for (const b of box.querySelectorAll("button")) b.disabled = true;
+    try {
+      await request(type, { contact_id: c.id, ...data });
+      done();
+    } catch (err) {
+      toast("咨询转接失败：" + errorText(err), "error");
+    } finally {
+      for (const b of box.querySelectorAll("button")) b.disabled = false;
+      draw();
+    }
+  };
+  const draw = () => {
+    if (consulting.has(c.id)) {
+      box.replaceChildren(
+        h("button", { type: "button", "data-test": "call-consult-complete", onclick: () => step("call.consult.complete", {}, () => {
+          consulting.delete(c.id);
+          toast("已转接给同事");
+        }) }, "完成转接"),
+        h("button", { type: "button", "data-test": "call-consult-cancel", onclick: () => step("call.consult.cancel", {}, () => {
+          consulting.delete(c.id);
+          toast("已取消咨询，恢复与来电方通话");
+        }) }, "取消咨询"));
+      return;
+    }
+    const who = h("input", { type: "text", maxlength: "64", size: "10", placeholder: "同事用户名", "aria-label": "咨询转接：同事用户名", "data-test": "call-consult-agent" });
+    box.replaceChildren(who, h("button", { type: "button", "data-test": "call-consult", onclick: () => {
+      const agent = who.value.trim();
+      if (agent) step("call.consult", { agent }, () => {
+        consulting.add(c.id);
+        toast(`来电方已保持，正在呼叫 ${agent}`);
+      });
+    } }, "咨询"));
+  };
+  draw();
+  return box;
 }
 
 async function endContact(id) {
