@@ -90,7 +90,18 @@ type rtpStats struct {
 	talkspurts  atomic.Uint64 // packets with the marker bit: a prompt's start, its interval not counted
 	late        atomic.Uint64 // intervals over 40 ms: a packet a whole frame late
 	noTimestamp atomic.Uint64 // packets without the kernel's arrival time (user time used)
+	// epoch is odd while the bench itself disturbs the server (its forced
+	// GCs to read the memory): intervals that touch such a time are not
+	// counted (skipped counts them).
+	epoch   atomic.Uint64
+	skipped atomic.Uint64
 }
+
+// pause stops counting intervals until resume.
+func (s *rtpStats) pause() { s.epoch.Add(1) }
+
+// resume counts intervals again, from the next packet on.
+func (s *rtpStats) resume() { s.epoch.Add(1) }
 
 // callers places the benchmark's calls from one sipgo user agent on
 // 127.0.0.1 and sends their RTP from one goroutine.
@@ -337,6 +348,7 @@ type seqTrack struct {
 	started bool
 	last    time.Time
 	seq     uint16
+	epoch   uint64 // rtpStats.epoch at the last packet
 }
 
 // packet counts a packet that arrived at at into st: its interval from
@@ -345,6 +357,9 @@ type seqTrack struct {
 // is the flow's, not the sender's clock.
 func (t *seqTrack) packet(st *rtpStats, seq uint16, marker bool, at time.Time) {
 	st.packets.Add(1)
+	epoch := st.epoch.Load()
+	quiet := epoch%2 == 0 && epoch == t.epoch
+	t.epoch = epoch
 	switch diff := seq - t.seq; {
 	case !t.started:
 		t.started = true
@@ -355,6 +370,8 @@ func (t *seqTrack) packet(st *rtpStats, seq uint16, marker bool, at time.Time) {
 		st.lost.Add(uint64(diff - 1))
 	case marker:
 		st.talkspurts.Add(1)
+	case !quiet:
+		st.skipped.Add(1)
 	default:
 		interval := at.Sub(t.last)
 		st.jitter.add(interval)

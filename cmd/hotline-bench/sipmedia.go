@@ -278,7 +278,9 @@ func (s *sipBench) queueStep(ctx context.Context, n int) (row, *rtpStats, int, e
 	if err == nil {
 		from, ticks, steal = time.Now(), serverTicks(s.b.server.Process.Pid), stealTicks()
 		s.profile(ctx, fmt.Sprintf("media-%d", n))
+		r.heard.pause() // the forced GCs are the bench's, not the server's
 		during, err = s.settledMemory(ctx)
+		r.heard.resume()
 	}
 	r.calls.Wait()
 	if err != nil {
@@ -291,10 +293,10 @@ func (s *sipBench) queueStep(ctx context.Context, n int) (row, *rtpStats, int, e
 	return row{name: fmt.Sprintf("SIP media: %d calls in queue hearing music and announcements, %s", n, s.b.o.mediaHold), count: n,
 		p50: st.jitter.quantile(0.5), p99: st.jitter.quantile(0.99),
 		note: fmt.Sprintf("p50/p99: RTP send-interval jitter, the deviation of each inter-arrival from 20 ms (kernel arrival times), %s; "+
-			"%d prompt starts not counted; failed calls %d of %d%s; "+
+			"%d prompt starts and %d intervals during the bench's memory reading (forced GCs) not counted; failed calls %d of %d%s; "+
 			"per call %.1f KB RSS, %.1f KB Go heap in use + stacks (%.1f + %.1f), %.1f goroutines (server after GC: %.0f → %.0f goroutines, RSS %.0f → %.0f MiB); "+
 			"server CPU %.0f%% of its core, CPU 0 stolen by the hypervisor %.0f%% of the time; each call: 2–4 s of welcome, 1 by SIP INFO, %s in consultation with no agent, sending 20 ms PCMU",
-			legNote(st), st.talkspurts.Load(), failed, n, failures(r.errs), rss, heap+stacks, heap, stacks, per("go_goroutines"),
+			legNote(st), st.talkspurts.Load(), st.skipped.Load(), failed, n, failures(r.errs), rss, heap+stacks, heap, stacks, per("go_goroutines"),
 			idle["go_goroutines"], during["go_goroutines"], idle["rss"]/(1<<20), during["rss"]/(1<<20),
 			r.cpu(from, ticks), stolen(from, steal, r.endedAt, r.endSteal), s.b.o.mediaHold)}, st, failed, nil
 }
@@ -364,7 +366,9 @@ func (s *sipBench) bridgedStep(ctx context.Context, n int) ([]row, error) {
 	if err == nil {
 		from, ticks, steal = time.Now(), serverTicks(s.b.server.Process.Pid), stealTicks()
 		s.profile(ctx, fmt.Sprintf("media-bridged-%d", n))
+		r.heard.pause() // the forced GCs are the bench's, not the server's
 		during, err = s.settledMemory(ctx)
+		r.heard.resume()
 	}
 	r.calls.Wait()
 	if err != nil {
