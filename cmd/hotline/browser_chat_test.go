@@ -54,6 +54,8 @@ func TestBrowser_CitizenChatsWithTheBotThenAnAgent(t *testing.T) {
 
 	c.do("ask for an agent", chromedp.Click(chromedp.ID("handoff")))
 	c.until("the hand-off notice", `[...document.querySelectorAll("#log li.system")].some(li => /转接人工/.test(li.textContent))`)
+	// Nobody is signed in yet: the bot offers a message, after the notice.
+	c.until("the offer to leave a message", `[...document.querySelectorAll("#log li.bot")].some(li => /人工客服暂时不在线/.test(li.textContent))`)
 	c.shot("handed off")
 
 	before := eval[int](c, "count the transcript", `document.querySelectorAll("#log > li").length`)
