@@ -26,12 +26,12 @@ var _ webchat.Store = (*ChatStore)(nil)
 func NewChatStore(db *DB) *ChatStore { return &ChatStore{db: db} }
 
 const chatColumns = `id, started_at, ended_at, state, queue, agent, coalesce(outcome, ''), coalesce(satisfaction, 0),
-	phone, coalesce(ticket_id, 0), client_addr, last_seq, unanswered, lookup_number, lookup_tries, idle_warned_at`
+	phone, coalesce(ticket_id, 0), client_addr, last_seq, unanswered, lookup_number, lookup_tries, idle_warned_at, queued_at`
 
 func scanChat(row pgx.Row) (webchat.Chat, error) {
 	var c webchat.Chat
 	err := row.Scan(&c.ID, &c.StartedAt, &c.EndedAt, &c.State, &c.Queue, &c.Agent, &c.Outcome, &c.Satisfaction,
-		&c.Phone, &c.TicketID, &c.ClientAddr, &c.LastSeq, &c.Unanswered, &c.LookupNumber, &c.LookupTries, &c.IdleWarnedAt)
+		&c.Phone, &c.TicketID, &c.ClientAddr, &c.LastSeq, &c.Unanswered, &c.LookupNumber, &c.LookupTries, &c.IdleWarnedAt, &c.QueuedAt)
 	return c, err
 }
 
@@ -234,9 +234,9 @@ func (s *ChatStore) UpdateChat(ctx context.Context, c webchat.Chat) error {
 	}
 	tag, err := s.db.Pool.Exec(ctx, `UPDATE chats SET state = $2, queue = $3, agent = $4, outcome = $5, satisfaction = $6,
 		phone = $7, ticket_id = $8, ended_at = $9, unanswered = $10, lookup_number = $11, lookup_tries = $12,
-		idle_warned_at = $13 WHERE id = $1`,
+		idle_warned_at = $13, queued_at = $14 WHERE id = $1`,
 		c.ID, c.State, c.Queue, c.Agent, outcome, satisfaction, c.Phone, ticket, c.EndedAt, c.Unanswered,
-		c.LookupNumber, c.LookupTries, c.IdleWarnedAt)
+		c.LookupNumber, c.LookupTries, c.IdleWarnedAt, c.QueuedAt)
 	if err == nil && tag.RowsAffected() == 0 {
 		return errs.E(errs.NotFound, "no chat %d", c.ID)
 	}

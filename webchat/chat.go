@@ -78,6 +78,9 @@ type Chat struct {
 	// IdleWarnedAt is when the citizen was told the chat closes for
 	// silence; a word after it makes it stale.
 	IdleWarnedAt *time.Time `json:"-"`
+	// QueuedAt is when the citizen first asked for an agent (the first
+	// response time counts from it).
+	QueuedAt *time.Time `json:"-"`
 }
 
 // PastChat is a chat in a citizen's history: when, how it ended, who

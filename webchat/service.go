@@ -265,6 +265,9 @@ func (s *Service) Handoff(ctx context.Context, chatID int64) error {
 		return s.offerLeaveMessage(ctx, c.ID, "closed")
 	}
 	c.State = StateQueued
+	if c.QueuedAt == nil {
+		c.QueuedAt = new(s.clock.Now())
+	}
 	if err := s.store.UpdateChat(ctx, c); err != nil {
 		return err
 	}
