@@ -30,9 +30,14 @@ const chatColumns = `id, started_at, ended_at, state, queue, agent, coalesce(out
 
 func scanChat(row pgx.Row) (webchat.Chat, error) {
 	var c webchat.Chat
-	err := row.Scan(&c.ID, &c.StartedAt, &c.EndedAt, &c.State, &c.Queue, &c.Agent, &c.Outcome, &c.Satisfaction,
-		&c.Phone, &c.TicketID, &c.ClientAddr, &c.LastSeq, &c.Unanswered, &c.LookupNumber, &c.LookupTries, &c.IdleWarnedAt, &c.QueuedAt)
+	err := row.Scan(chatFields(&c)...)
 	return c, err
+}
+
+// chatFields are the scan destinations of chatColumns, in their order.
+func chatFields(c *webchat.Chat) []any {
+	return []any{&c.ID, &c.StartedAt, &c.EndedAt, &c.State, &c.Queue, &c.Agent, &c.Outcome, &c.Satisfaction,
+		&c.Phone, &c.TicketID, &c.ClientAddr, &c.LastSeq, &c.Unanswered, &c.LookupNumber, &c.LookupTries, &c.IdleWarnedAt, &c.QueuedAt}
 }
 
 // CreateChat stores a new chat.
@@ -193,9 +198,7 @@ func (s *ChatStore) IdleChats(ctx context.Context, before time.Time) ([]webchat.
 	}
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (webchat.IdleChat, error) {
 		var c webchat.IdleChat
-		err := row.Scan(&c.ID, &c.StartedAt, &c.EndedAt, &c.State, &c.Queue, &c.Agent, &c.Outcome, &c.Satisfaction,
-			&c.Phone, &c.TicketID, &c.ClientAddr, &c.LastSeq, &c.Unanswered, &c.LookupNumber, &c.LookupTries, &c.IdleWarnedAt,
-			&c.LastActive)
+		err := row.Scan(append(chatFields(&c.Chat), &c.LastActive)...)
 		return c, err
 	})
 	return out, translate(err, "list idle chats")

@@ -13,11 +13,16 @@ import (
 )
 
 // ReportStore keeps the daily aggregates of the reports (report_daily)
-// and answers from them. A day is recounted from the facts when it is not
-// final: never counted, counted before it ended, or written since.
+// and answers from them. A past day is recounted from the facts when it
+// is not final: never counted, counted before it ended, or written since.
+// Today is recounted when its count is older than Fresh.
 type ReportStore struct {
 	db  *DB
 	loc *time.Location
+	// Fresh is how old today's count may be when a report reads it; 0
+	// recounts today at every read. A busy hotline writes facts all day,
+	// so without it every report would pay for a recount of today.
+	Fresh time.Duration
 }
 
 // reportLock is the advisory lock class of a day's recount (the other
@@ -86,9 +91,10 @@ func (s *ReportStore) Recount(ctx context.Context, day, now time.Time, force boo
 }
 
 // Ensure recounts every day up to the end of to (and no later than now's
-// day) that is not final, from the first day with facts; it returns how
-// many it recounted. A report reads only after Ensure, so it always
-// agrees with the facts as they stand.
+// day) that is not final, from the first day with facts, and today when
+// its count is older than Fresh; it returns how many it recounted. A
+// report reads only after Ensure, so past days always agree with the
+// facts as they stand and today lags them by Fresh at most.
 func (s *ReportStore) Ensure(ctx context.Context, to, now time.Time) (int, error) {
 	last := s.midnight(to)
 	if today := s.midnight(now); today.Before(last) {
@@ -107,8 +113,9 @@ func (s *ReportStore) Ensure(ctx context.Context, to, now time.Time) (int, error
 		return 0, nil
 	}
 	rows, err := s.db.Pool.Query(ctx, `SELECT g.d::date FROM generate_series($1::date, $2::date, interval '1 day') AS g (d)
-		WHERE NOT EXISTS (SELECT 1 FROM report_days r WHERE r.day = g.d::date AND r.final) ORDER BY 1`,
-		s.midnight(*first), last)
+		WHERE NOT EXISTS (SELECT 1 FROM report_days r WHERE r.day = g.d::date
+			AND (r.final OR (r.day = $3::date AND r.refreshed_at > $4))) ORDER BY 1`,
+		s.midnight(*first), last, s.midnight(now), now.Add(-s.Fresh))
 	if err != nil {
 		return 0, translate(err, "list the days to recount")
 	}
