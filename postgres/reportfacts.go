@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/open12345/hotline/reports"
+	"github.com/open12345/hotline/routing"
 )
 
 // A factSource is one kind of fact the reports count: the rows it comes
@@ -45,10 +46,6 @@ const (
 
 // ShortAbandonSeconds: an abandon within this wait is a short abandon.
 const ShortAbandonSeconds = 5
-
-// DefaultServiceLevelSeconds is the service level's threshold (80/20)
-// for a queue that sets none (service_level_seconds in its config).
-const DefaultServiceLevelSeconds = 20
 
 func when(cond, value string) string { return "CASE WHEN " + cond + " THEN " + value + " ELSE 0 END" }
 func flag(cond string) string        { return "(" + cond + ")::int" }
@@ -92,8 +89,8 @@ var factSources = []factSource{
 			"calls_abandoned": flag(abandoned),
 			"short_abandons":  flag(fmt.Sprintf("%s AND k.wait_seconds < %d", abandoned, ShortAbandonSeconds)),
 			"answered_15s":    flag(answered + " AND k.wait_seconds <= 15"),
-			"answered_in_sl": flag(fmt.Sprintf("%s AND k.wait_seconds <= coalesce((q.config ->> 'service_level_seconds')::int, %d)",
-				answered, DefaultServiceLevelSeconds)),
+			"answered_in_sl": flag(fmt.Sprintf("%s AND k.wait_seconds <= coalesce(nullif((q.config ->> 'service_level_seconds')::int, 0), %d)",
+				answered, routing.DefaultServiceLevelSeconds)),
 			"wait_sum":         when(waited, "k.wait_seconds"),
 			"wait_count":       flag(waited),
 			"wait_max":         when(waited, "k.wait_seconds"),

@@ -96,6 +96,10 @@ type QueueConfig struct {
 	// OverflowTo after that long (0: never).
 	OverflowAfterSeconds int    `json:"overflow_after_seconds"`
 	OverflowTo           string `json:"overflow_to,omitempty"`
+	// ServiceLevelSeconds is the service level's threshold: the share of
+	// calls answered within it is the queue's service level in the
+	// reports (80/20); 0 is DefaultServiceLevelSeconds.
+	ServiceLevelSeconds int `json:"service_level_seconds,omitempty"`
 }
 
 // Limits of a queue's configuration.
@@ -104,6 +108,9 @@ const (
 	MaxWrapUpSeconds   = 3600
 	MaxWaitLimit       = 24 * 3600
 	DefaultRingSeconds = 15
+	// DefaultServiceLevelSeconds is the 20 of the usual 80/20.
+	DefaultServiceLevelSeconds = 20
+	MaxServiceLevelSeconds     = 1200
 	MaxChatCapacity    = 10
 	MaxSkillLevel      = 10
 )
@@ -131,6 +138,8 @@ func (q *QueueConfig) Normalize() error {
 		return errs.E(errs.Invalid, "wrap_up_seconds must be 0-%d", MaxWrapUpSeconds)
 	case q.MaxWaitSeconds < 0 || q.MaxWaitSeconds > MaxWaitLimit:
 		return errs.E(errs.Invalid, "max_wait_seconds must be 0-%d", MaxWaitLimit)
+	case q.ServiceLevelSeconds < 0 || q.ServiceLevelSeconds > MaxServiceLevelSeconds:
+		return errs.E(errs.Invalid, "service_level_seconds must be 1-%d (0: %d)", MaxServiceLevelSeconds, DefaultServiceLevelSeconds)
 	case q.OverflowAfterSeconds < 0 || q.OverflowAfterSeconds > MaxWaitLimit:
 		return errs.E(errs.Invalid, "overflow_after_seconds must be 0-%d", MaxWaitLimit)
 	case (q.OverflowAfterSeconds > 0) != (q.OverflowTo != ""):
