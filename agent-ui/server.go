@@ -23,6 +23,7 @@ import (
 	"github.com/open12345/hotline/files"
 	"github.com/open12345/hotline/internal/httpx"
 	"github.com/open12345/hotline/knowledge"
+	"github.com/open12345/hotline/reports"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/screenpop"
 	"github.com/open12345/hotline/ticketing"
@@ -94,6 +95,8 @@ type Deps struct {
 	// Chats is the citizens' web chat as agents and overseers see it;
 	// nil: none.
 	Chats *webchat.Service
+	// Reports are the indicators' reports; nil: /reports answers unavailable.
+	Reports *reports.Service
 	// ChatImages are the chats' images; nil: chats take text only.
 	ChatImages *webchat.Images
 	// Canned are the canned replies (常用语); nil: /canned-replies
@@ -121,6 +124,7 @@ type Server struct {
 	imageFiles *webchat.ImageFiles
 	canned     *canned.Service // nil: none
 	tickets    *ticketing.Service
+	reports    *reports.Service
 	auth       *auth.Service
 	checks     []Check
 	log        *slog.Logger
@@ -172,7 +176,7 @@ func NewServer(deps Deps) (*Server, error) {
 		controls: newContactControls(deps.Routing, withChatControl(deps)),
 		history:  citizenHistory(deps),
 		clock:    deps.Clock, sipPasswords: deps.SIPPasswords, calls: deps.CallRecords, outbound: deps.Outbound,
-		recordings: deps.Recordings, ivrMenus: deps.IVRMenus, prompts: deps.Prompts}
+		recordings: deps.Recordings, ivrMenus: deps.IVRMenus, prompts: deps.Prompts, reports: deps.Reports}
 	if s.hub, err = newHub(deps.Hub, deps, s.history, s.routingConfig, s.controls); err != nil {
 		return nil, err
 	}
@@ -323,6 +327,7 @@ func (s *Server) routes(metrics http.Handler, citizen Citizen) {
 	s.cannedRoutes()
 	m.Handle("GET /api/v1/routing/chat-targets", s.authed(withQuery(s.getChatTargets), staffRoles...))
 	s.chatImageRoutes()
+	s.reportRoutes()
 	if citizen != nil {
 		citizen.Routes(m)
 	}

@@ -346,3 +346,26 @@ func (s *ReportStore) Labels(ctx context.Context, dim reports.GroupBy, keys []st
 	}
 	return out, translate(rows.Err(), "name the report's rows")
 }
+
+// Check brings the days that are not final up to date, then compares
+// the stored aggregates of p with a recount of the facts for every
+// grouping: a difference means a write changed a counted fact without
+// marking its day (or a bug in the recount).
+func (s *ReportStore) Check(ctx context.Context, p reports.Period, now time.Time) ([]reports.Mismatch, error) {
+	if _, err := s.Ensure(ctx, p.To, now); err != nil {
+		return nil, err
+	}
+	stored := map[reports.GroupBy]map[string]reports.Counters{}
+	for _, d := range reports.Dims {
+		sums, err := s.Sums(ctx, d, p)
+		if err != nil {
+			return nil, err
+		}
+		stored[d] = sums
+	}
+	facts, err := s.FromFacts(ctx, p, now)
+	if err != nil {
+		return nil, err
+	}
+	return reports.Compare(stored, facts), nil
+}

@@ -7,6 +7,7 @@ package reports
 import (
 	"cmp"
 	"context"
+	"log/slog"
 	"slices"
 	"time"
 
@@ -109,6 +110,20 @@ func (s *Service) Summary(ctx context.Context, actor auth.Actor, p Period, g Gro
 	out.Totals.Key, out.Totals.Label = "", "合计"
 	out.TopCategories, err = s.hotTopics(ctx, p, now)
 	return out, err
+}
+
+// Summaries are p's summaries by every grouping, in Groupings order: the
+// monthly report's workbook. Errors: as Summary.
+func (s *Service) Summaries(ctx context.Context, actor auth.Actor, p Period) ([]Summary, error) {
+	out := make([]Summary, 0, len(Groupings))
+	for _, g := range Groupings {
+		sum, err := s.Summary(ctx, actor, p, g)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sum)
+	}
+	return out, nil
 }
 
 // rows are p's rows by g; for a run of days only key's (within dim).
@@ -255,4 +270,24 @@ var fixedLabels = map[GroupBy]map[string]string{
 	ByKind: {"consultation": "咨询", "help": "求助", "complaint": "投诉", "report": "举报",
 		"suggestion": "建议", "praise": "表扬"},
 	ByChannel: {"phone": "电话", "webchat": "网上咨询", "web": "网站", "api": "接口"},
+}
+
+// Refresh keeps the aggregates current until ctx ends: every interval
+// it recounts the days that changed and today, so that a report's read
+// rarely waits on a recount. Failures are logged and retried next time.
+func (s *Service) Refresh(ctx context.Context, every time.Duration, log *slog.Logger) {
+	tick := make(chan struct{}, 1)
+	for {
+		t := s.clock.AfterFunc(every, func() { tick <- struct{}{} })
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-tick:
+		}
+		now := s.clock.Now()
+		if _, err := s.store.Ensure(ctx, now, now); err != nil && ctx.Err() == nil {
+			log.Warn("reports: refresh the aggregates", "err", err)
+		}
+	}
 }

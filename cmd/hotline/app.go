@@ -27,6 +27,7 @@ import (
 	"github.com/open12345/hotline/knowledge"
 	"github.com/open12345/hotline/phonecode"
 	"github.com/open12345/hotline/postgres"
+	"github.com/open12345/hotline/reports"
 	"github.com/open12345/hotline/routing"
 	"github.com/open12345/hotline/telephony"
 	"github.com/open12345/hotline/telephony/prompts"
@@ -75,6 +76,7 @@ type Main struct {
 
 	stopRouting context.CancelFunc
 	stopChats   func() // stops following routing for the chats
+	stopReports func() // stops refreshing the reports' aggregates
 	routingDone chan struct{}
 	api         *agentui.Server
 	citizen     *citizenweb.Server
@@ -178,13 +180,17 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	reportService, err := m.startReports(ctx, loc)
+	if err != nil {
+		return err
+	}
 	m.api, err = agentui.NewServer(agentui.Deps{Tickets: m.Tickets, Auth: m.Auth, Checks: checks,
 		Registry: reg, Log: m.Log, Files: m.Files, Dispatch: admin, Guides: m.Guides, Search: m.Syncer,
 		Routing: m.Routing, RoutingStore: m.RoutingStore, SIPPasswords: m.SIPPasswords, IVRMenus: m.IVRMenus, Prompts: m.Prompts,
 		Controls: map[routing.Channel]agentui.ContactControl{routing.Voice: m.voice},
 		Calls:    m.Calls, CallRecords: m.Calls, Outbound: outboundCaller(m.Outbound), Recordings: filepath.Join(m.Config.DataDir, "recordings"), Bus: m.Bus, Clock: m.Clock, Hub: m.Config.hubConfig(),
 		MetricsToken: m.Config.MetricsToken, TrustedProxies: m.Config.TrustedProxies, Citizen: m.citizen,
-		Chats: m.Chats, ChatImages: chatImages,
+		Chats: m.Chats, ChatImages: chatImages, Reports: reportService,
 		Canned: canned.NewService(postgres.NewCannedStore(m.DB), m.Clock)})
 	if err != nil {
 		return err
@@ -202,6 +208,26 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		return err
 	}
 	return m.serve(m.api)
+}
+
+// reportsFresh is how old today's figures may be when a report reads
+// them; the refresher recounts them this often.
+const reportsFresh = time.Minute
+
+// startReports opens the reports' aggregates in the hotline's time zone
+// and refreshes them in the background until Close.
+func (m *Main) startReports(ctx context.Context, loc *time.Location) (*reports.Service, error) {
+	store, err := postgres.NewReportStore(ctx, m.DB, loc)
+	if err != nil {
+		return nil, err
+	}
+	store.Fresh = reportsFresh
+	svc := reports.NewService(store, store, m.Clock)
+	refreshCtx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.Refresh(refreshCtx, reportsFresh, m.Log) }()
+	m.stopReports = func() { stop(); <-done }
+	return svc, nil
 }
 
 // outboundCaller is o as the API's, nil when there is none.
@@ -328,6 +354,10 @@ func (m *Main) Close() error {
 	if m.stopChats != nil {
 		m.stopChats()
 		m.stopChats = nil
+	}
+	if m.stopReports != nil {
+		m.stopReports()
+		m.stopReports = nil
 	}
 	m.stopRoutingEngine()
 	if m.stopRelay != nil {

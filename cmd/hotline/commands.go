@@ -24,13 +24,14 @@ import (
 
 // command holds what the subcommands share.
 type command struct {
-	cfg    *Config
-	log    *slog.Logger
-	stdin  io.Reader
-	stdout io.Writer
-	demo   bool
-	user   auth.NewUser
-	ttl    time.Duration
+	cfg     *Config
+	log     *slog.Logger
+	stdin   io.Reader
+	stdout  io.Writer
+	demo    bool
+	user    auth.NewUser
+	ttl     time.Duration
+	reports reportRange
 }
 
 // version is set at build time with -ldflags "-X main.buildVersion=…".

@@ -2,7 +2,7 @@
 // staff API and console, ticket workflow and dispatch, the knowledge base
 // of matter guides, and (in later versions) SIP and web chat.
 //
-//	hotline serve | migrate | seed [--demo] | reindex | user add | user sip-password | token --user NAME | version
+//	hotline serve | migrate | seed [--demo] | reindex | reports rebuild|check | user add | user sip-password | token --user NAME | version
 package main
 
 import (
@@ -29,6 +29,10 @@ commands:
                      and sample tickets
   reindex            build the embedded index from the database and repair
                      Meilisearch (a running server: POST /api/v1/admin/search/verify)
+  reports rebuild --from DAY --to DAY
+                     recount the reports' daily aggregates from the facts
+  reports check --from DAY --to DAY
+                     compare the aggregates with a recount of the facts
   user add           create a staff account (password from stdin or HOTLINE_USER_PASSWORD)
   user sip-password --username NAME
                      set the password of a user's SIP phones (from stdin or
@@ -65,6 +69,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		cmd, rest = "user "+rest[0], rest[1:]
 	}
+	if cmd == "reports" {
+		if len(rest) == 0 || rest[0] != "rebuild" && rest[0] != "check" {
+			return fmt.Errorf("usage: hotline reports rebuild|check [--from YYYY-MM-DD] [--to YYYY-MM-DD]")
+		}
+		cmd, rest = "reports "+rest[0], rest[1:]
+	}
 	cfg := configFromEnv(environ)
 	fs := flag.NewFlagSet("hotline "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -81,6 +91,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		runCmd = c.seed
 	case "reindex":
 		runCmd = c.reindex
+	case "reports rebuild":
+		c.reports.bind(fs)
+		runCmd = c.rebuildReports
+	case "reports check":
+		c.reports.bind(fs)
+		runCmd = c.checkReports
 	case "user add":
 		c.bindUserFlags(fs)
 		runCmd = c.addUser
