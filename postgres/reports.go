@@ -35,6 +35,9 @@ var reportEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // records loc for the triggers and, when it changed, makes every day
 // count again.
 func NewReportStore(ctx context.Context, db *DB, loc *time.Location) (*ReportStore, error) {
+	if err := sameZone(ctx, db, loc); err != nil {
+		return nil, err
+	}
 	err := pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE report_config SET tz = $1 WHERE tz <> $1`, loc.String())
 		if err != nil || tag.RowsAffected() == 0 {
@@ -47,6 +50,24 @@ func NewReportStore(ctx context.Context, db *DB, loc *time.Location) (*ReportSto
 		return nil, translate(err, "set the reports' time zone")
 	}
 	return &ReportStore{db: db, loc: loc}, nil
+}
+
+// sameZone checks that PostgreSQL reads loc's name as Go does: the
+// triggers date facts by the name, and a fixed zone's "CST" is
+// America/Chicago's to PostgreSQL. Errors: invalid.
+func sameZone(ctx context.Context, db *DB, loc *time.Location) error {
+	for _, at := range []time.Time{time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC), time.Date(2026, 7, 15, 12, 0, 0, 0, time.UTC)} {
+		var wall string
+		err := db.Pool.QueryRow(ctx, `SELECT to_char($1::timestamptz AT TIME ZONE $2, 'YYYY-MM-DD HH24:MI')`, at, loc.String()).Scan(&wall)
+		if err != nil {
+			return errs.E(errs.Invalid, "the reports' time zone %q is unknown to PostgreSQL: %v", loc, err)
+		}
+		if want := at.In(loc).Format("2006-01-02 15:04"); wall != want {
+			return errs.E(errs.Invalid, "the reports' time zone %q is %s to PostgreSQL but %s here: name it as the tz database does (e.g. Asia/Shanghai)",
+				loc, wall, want)
+		}
+	}
+	return nil
 }
 
 func (s *ReportStore) midnight(t time.Time) time.Time { return reports.Midnight(t.In(s.loc)) }

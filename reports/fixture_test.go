@@ -16,7 +16,14 @@ import (
 	"github.com/open12345/hotline/ticketing"
 )
 
-var cst = time.FixedZone("CST", 8*3600)
+// cst is the hotline's zone: by name, as PostgreSQL knows it too.
+var cst = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}()
 
 // fixture is a database with departments, staff, the ticket workflow on a
 // fake clock, and the reports over them.
