@@ -350,6 +350,9 @@ func (s *ReportStore) Labels(ctx context.Context, dim reports.GroupBy, keys []st
 		sql = `SELECT username, display_name FROM users WHERE username = ANY ($1)`
 	case reports.ByQueue:
 		sql = `SELECT name, coalesce(config ->> 'title', '') FROM routing_queues WHERE name = ANY ($1)`
+	case reports.ByCategory: // 民生救助 / 养老服务
+		sql = `SELECT c.code, coalesce(p.name || ' / ', '') || c.name FROM catalogue_categories c
+			LEFT JOIN catalogue_categories p ON p.code = c.parent WHERE c.code = ANY ($1)`
 	default:
 		return map[string]string{}, nil
 	}

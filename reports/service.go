@@ -224,24 +224,29 @@ func (s *Service) hotTopics(ctx context.Context, p Period, now time.Time) ([]Hot
 	for k, c := range cur {
 		if k != "" && c.TicketsCreated > 0 { // uncategorised tickets are no topic
 			n := old[k].TicketsCreated
-			out = append(out, HotTopic{Category: k, Label: categoryLabel(k), Tickets: c.TicketsCreated, Previous: n, Change: c.TicketsCreated - n})
+			out = append(out, HotTopic{Category: k, Tickets: c.TicketsCreated, Previous: n, Change: c.TicketsCreated - n})
 		}
 	}
 	slices.SortFunc(out, func(a, b HotTopic) int {
 		return cmp.Or(cmp.Compare(b.Tickets, a.Tickets), cmp.Compare(a.Category, b.Category))
 	})
-	return out[:min(len(out), TopCategoriesN)], nil
+	out = out[:min(len(out), TopCategoriesN)]
+	keys := make([]string, len(out))
+	for i, t := range out {
+		keys[i] = t.Category
+	}
+	labels, err := s.label(ctx, ByCategory, keys)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Label = labels[out[i].Category]
+	}
+	return out, nil
 }
 
 // Unclassified is how a fact without a value for the grouping is shown.
 const Unclassified = "未分类"
-
-func categoryLabel(k string) string {
-	if k == "" {
-		return Unclassified
-	}
-	return k
-}
 
 // label names keys: the labeler's names, the kinds' and channels' Chinese
 // names, the key itself otherwise, and 未分类 for "".
