@@ -3,6 +3,7 @@ package sip
 import (
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/emiago/diago/media"
@@ -49,7 +50,13 @@ func playTo(t *testing.T, pc *pacer, v *voice, p *prompts.Prompt) {
 	}
 }
 
+// The pacer's clock is the bubble's (testing/synctest): the silence
+// between prompts passes without waiting, and exactly.
 func TestPacer_FramesTimestampsAndMarkers(t *testing.T) {
+	synctest.Test(t, testPacerFrames)
+}
+
+func testPacerFrames(t *testing.T) {
 	pc := newPacer()
 	out := &sentRTP{}
 	v := &voice{w: media.NewRTPPacketWriter(out, media.CodecAudioAlaw), codec: media.CodecAudioAlaw}
