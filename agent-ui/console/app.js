@@ -14,15 +14,17 @@ import { initWallboard } from "./wallboard.js";
 import { initCalls } from "./calls.js";
 import { initIVR } from "./ivr.js";
 import { initCanned } from "./canned.js";
+import { initReports } from "./reports.js";
+import { initScorecard } from "./scorecard.js";
 
 const ROLE_NAMES = { admin: "管理员", supervisor: "班长", agent: "坐席", department: "部门" };
 
 // The views each role sees, the first being where it starts.
 const VIEWS = {
-  agent: [["desk", "坐席工作台"], ["tickets", "工单"], ["calls", "通话"]],
-  supervisor: [["wallboard", "监控大屏"], ["desk", "登记工单"], ["tickets", "工单"], ["calls", "通话"]],
-  admin: [["wallboard", "监控大屏"], ["desk", "登记工单"], ["tickets", "工单"], ["calls", "通话"], ["ivr", "语音导航"], ["canned", "常用语"]],
-  department: [["inbox", "部门待办"], ["tickets", "工单"]],
+  agent: [["desk", "坐席工作台"], ["tickets", "工单"], ["calls", "通话"], ["scorecard", "我的数据"]],
+  supervisor: [["wallboard", "监控大屏"], ["desk", "登记工单"], ["tickets", "工单"], ["calls", "通话"], ["reports", "报表"]],
+  admin: [["wallboard", "监控大屏"], ["desk", "登记工单"], ["tickets", "工单"], ["calls", "通话"], ["reports", "报表"], ["ivr", "语音导航"], ["canned", "常用语"]],
+  department: [["inbox", "部门待办"], ["tickets", "工单"], ["scorecard", "考核"]],
 };
 
 let currentView = null;
@@ -127,8 +129,9 @@ on("outbound:placed", () => {
 on("ws:error", (e) => toast("服务器报告错误：" + (e?.message || e?.code || ""), "error"));
 
 on("ticket:open", () => {
-  // Open tickets where their detail shows: the desk and inbox keep theirs.
-  if (!["tickets", "inbox", "desk"].includes(currentView)) showView("tickets");
+  // Open tickets where their detail shows: the desk, the inbox and the
+  // reports' drill-downs keep theirs.
+  if (!["tickets", "inbox", "desk", "reports", "scorecard"].includes(currentView)) showView("tickets");
 });
 
 // ---------------------------------------------------------------- keyboard
@@ -174,4 +177,6 @@ initWallboard();
 initCalls();
 initIVR();
 initCanned();
+initReports();
+initScorecard();
 start();
